@@ -1,0 +1,119 @@
+import type { Condition } from "./common.ts";
+import { toKubeTime } from "./time.ts";
+
+/** Condition types and reasons KubeStash uses (kubestash-model.md §2.5, §3.1, §4) plus the team's decisions. */
+
+export const BackupSessionCondition = {
+  BackupSkipped: "BackupSkipped",
+  SessionHistoryCleaned: "SessionHistoryCleaned",
+  PreBackupHooksExecutionSucceeded: "PreBackupHooksExecutionSucceeded",
+  PostBackupHooksExecutionSucceeded: "PostBackupHooksExecutionSucceeded",
+  BackupExecutorEnsured: "BackupExecutorEnsured",
+  RetentionPolicyExecutorEnsured: "RetentionPolicyExecutorEnsured",
+  SnapshotsEnsured: "SnapshotsEnsured",
+  SnapshotCleanupIncomplete: "SnapshotCleanupIncomplete",
+  PodHasBeenInPendingStateForLongerThanExpected: "PodHasBeenInPendingStateForLongerThanExpected",
+  MetricsPushed: "MetricsPushed",
+  /** Documented by KubeStash but absent from its Go source; our decision (decisions.md "deadline"). */
+  DeadlineExceeded: "DeadlineExceeded",
+} as const;
+
+export const BackupSessionReason = {
+  PreRequisitesNotSatisfied: "PreRequisitesNotSatisfied",
+  SuccessfullyCleanedSessionHistory: "SuccessfullyCleanedSessionHistory",
+  FailedToCleanSessionHistory: "FailedToCleanSessionHistory",
+  SuccessfullyExecutedPreBackupHooks: "SuccessfullyExecutedPreBackupHooks",
+  FailedToExecutePreBackupHooks: "FailedToExecutePreBackupHooks",
+  SuccessfullyExecutedPostBackupHooks: "SuccessfullyExecutedPostBackupHooks",
+  FailedToExecutePostBackupHooks: "FailedToExecutePostBackupHooks",
+  SuccessfullyEnsuredBackupExecutor: "SuccessfullyEnsuredBackupExecutor",
+  FailedToEnsureBackupExecutor: "FailedToEnsureBackupExecutor",
+  SuccessfullyEnsuredRetentionPolicyExecutor: "SuccessfullyEnsuredRetentionPolicyExecutor",
+  FailedToEnsureRetentionPolicyExecutor: "FailedToEnsureRetentionPolicyExecutor",
+  SuccessfullyEnsuredSnapshots: "SuccessfullyEnsuredSnapshots",
+  FailedToEnsureSnapshots: "FailedToEnsureSnapshots",
+  SnapshotCleanupTerminatedBeforeCompletion: "SnapshotCleanupTerminatedBeforeCompletion",
+  PodHasBeenInPendingStateForLongerThanExpected: "PodHasBeenInPendingStateForLongerThanExpected",
+  SuccessfullyPushedMetrics: "SuccessfullyPushedMetrics",
+  FailedToPushMetrics: "FailedToPushMetrics",
+  FailedToCompleteWithinDeadline: "FailedToCompleteWithinDeadline",
+} as const;
+
+export const BackupConfigurationCondition = {
+  ValidationPassed: "ValidationPassed",
+  SchedulerEnsured: "SchedulerEnsured",
+  InitialBackupTriggered: "InitialBackupTriggered",
+} as const;
+
+export const BackupConfigurationReason = {
+  ResourceValidationPassed: "ResourceValidationPassed",
+  ResourceValidationFailed: "ResourceValidationFailed",
+  SchedulerEnsured: "SchedulerEnsured",
+  SchedulerNotEnsured: "SchedulerNotEnsured",
+  SuccessfullyTriggeredInitialBackup: "SuccessfullyTriggeredInitialBackup",
+  FailedToTriggerInitialBackup: "FailedToTriggerInitialBackup",
+} as const;
+
+export const SnapshotCondition = {
+  SnapshotMetadataUploaded: "SnapshotMetadataUploaded",
+  RecentSnapshotListUpdated: "RecentSnapshotListUpdated",
+  BackupIncomplete: "BackupIncomplete",
+} as const;
+
+export const SnapshotReason = {
+  SuccessfullyUploadedSnapshotMetadata: "SuccessfullyUploadedSnapshotMetadata",
+  FailedToUploadSnapshotMetadata: "FailedToUploadSnapshotMetadata",
+  SuccessfullyUpdatedRecentSnapshotList: "SuccessfullyUpdatedRecentSnapshotList",
+  FailedToUpdateRecentSnapshotList: "FailedToUpdateRecentSnapshotList",
+  BackupExecutorTerminatedBeforeCompletion: "BackupExecutorTerminatedBeforeCompletion",
+} as const;
+
+export const RepositoryCondition = { RepositoryInitialized: "RepositoryInitialized" } as const;
+export const RepositoryReason = {
+  RepositoryInitializationSucceeded: "RepositoryInitializationSucceeded",
+  RepositoryInitializationFailed: "RepositoryInitializationFailed",
+} as const;
+
+export const BackupStorageCondition = {
+  BackendInitialized: "BackendInitialized",
+  BackendSecretFound: "BackendSecretFound",
+} as const;
+
+type Conditions = ReadonlyArray<Condition> | undefined;
+
+/** A condition to set; its lastTransitionTime is worked out by {@link setCondition}. */
+export interface ConditionInput {
+  type: string;
+  status: Condition["status"];
+  reason?: string;
+  message?: string;
+  observedGeneration?: number;
+}
+
+export function findCondition(conditions: Conditions, type: string): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+/** A condition of that type exists with status True. */
+export function isConditionTrue(conditions: Conditions, type: string): boolean {
+  return findCondition(conditions, type)?.status === "True";
+}
+/** A condition of that type exists with status False (a missing condition is neither true nor false). */
+export function isConditionFalse(conditions: Conditions, type: string): boolean {
+  return findCondition(conditions, type)?.status === "False";
+}
+export function hasCondition(conditions: Conditions, type: string): boolean {
+  return findCondition(conditions, type) !== undefined;
+}
+
+/**
+ * Returns the list with `next` set: replaces the condition of the same type, keeping its
+ * lastTransitionTime when the status did not change (as kmodules' SetCondition does).
+ */
+export function setCondition(conditions: Conditions, next: ConditionInput, now: Date): Condition[] {
+  const previous = findCondition(conditions, next.type);
+  const lastTransitionTime =
+    previous && previous.status === next.status ? previous.lastTransitionTime : toKubeTime(now);
+  const updated: Condition = { ...next, lastTransitionTime };
+  const list = conditions ?? [];
+  return previous ? list.map((c) => (c.type === next.type ? updated : c)) : [...list, updated];
+}

@@ -1,0 +1,72 @@
+import type { z } from "zod";
+import { Addon, KubeStashFunction } from "./addon.ts";
+import { BackupConfiguration } from "./backup-configuration.ts";
+import { BackupSession } from "./backup-session.ts";
+import { BackupStorage } from "./backup-storage.ts";
+import { HookTemplate } from "./hook-template.ts";
+import { Job } from "./job.ts";
+import { Repository } from "./repository.ts";
+import { RetentionPolicy } from "./retention-policy.ts";
+import { Snapshot } from "./snapshot.ts";
+
+export * from "./addon.ts";
+export * from "./backup-configuration.ts";
+export * from "./backup-session.ts";
+export * from "./backup-storage.ts";
+export * from "./common.ts";
+export * from "./conditions.ts";
+export * from "./duration.ts";
+export * from "./errors.ts";
+export * from "./hook-template.ts";
+export * from "./job.ts";
+export * from "./labels.ts";
+export * from "./names.ts";
+export * from "./parse.ts";
+export * from "./repository.ts";
+export * from "./retention-period.ts";
+export * from "./retention-policy.ts";
+export * from "./snapshot.ts";
+export * from "./time.ts";
+
+/** A kind we model: its schema, API group/version, plural and scope, as in its CRD. */
+export interface ResourceKind {
+  kind: string;
+  apiVersion: string;
+  plural: string;
+  namespaced: boolean;
+  schema: z.ZodType;
+}
+
+function kind(schema: z.ZodType, apiVersion: string, kindName: string, plural: string, namespaced = true) {
+  return { kind: kindName, apiVersion, plural, namespaced, schema } satisfies ResourceKind;
+}
+
+export const RESOURCE_KINDS = {
+  BackupConfiguration: kind(
+    BackupConfiguration,
+    "core.kubestash.com/v1alpha1",
+    "BackupConfiguration",
+    "backupconfigurations",
+  ),
+  BackupSession: kind(BackupSession, "core.kubestash.com/v1alpha1", "BackupSession", "backupsessions"),
+  HookTemplate: kind(HookTemplate, "core.kubestash.com/v1alpha1", "HookTemplate", "hooktemplates"),
+  Snapshot: kind(Snapshot, "storage.kubestash.com/v1alpha1", "Snapshot", "snapshots"),
+  Repository: kind(Repository, "storage.kubestash.com/v1alpha1", "Repository", "repositories"),
+  RetentionPolicy: kind(
+    RetentionPolicy,
+    "storage.kubestash.com/v1alpha1",
+    "RetentionPolicy",
+    "retentionpolicies",
+  ),
+  BackupStorage: kind(BackupStorage, "storage.kubestash.com/v1alpha1", "BackupStorage", "backupstorages"),
+  Addon: kind(Addon, "addons.kubestash.com/v1alpha1", "Addon", "addons", false),
+  Function: kind(KubeStashFunction, "addons.kubestash.com/v1alpha1", "Function", "functions", false),
+  Job: kind(Job, "batch/v1", "Job", "jobs"),
+} as const;
+
+export type ModeledKind = keyof typeof RESOURCE_KINDS;
+
+/** Finds the modeled kind of an object by its apiVersion and kind, if we model it. */
+export function resourceKindOf(apiVersion: unknown, kindName: unknown): ResourceKind | undefined {
+  return Object.values(RESOURCE_KINDS).find((k) => k.apiVersion === apiVersion && k.kind === kindName);
+}

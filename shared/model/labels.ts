@@ -1,0 +1,61 @@
+/** Label, annotation and finalizer keys KubeStash puts on the objects it creates (kubestash-model.md §3.4, §4.2). */
+
+export const Label = {
+  ManagedBy: "app.kubernetes.io/managed-by",
+  InvokerKind: "kubestash.com/invoker-kind",
+  InvokerName: "kubestash.com/invoker-name",
+  InvokerNamespace: "kubestash.com/invoker-namespace",
+  SessionName: "kubestash.com/session-name",
+  App: "kubestash.com/app",
+  RepoName: "kubestash.com/repo-name",
+  AppRefKind: "kubestash.com/app-ref-kind",
+  AppRefNamespace: "kubestash.com/app-ref-namespace",
+  AppRefName: "kubestash.com/app-ref-name",
+} as const;
+
+/** The value of `app.kubernetes.io/managed-by` on everything KubeStash (and so we) create. */
+export const MANAGED_BY = "kubestash.com";
+
+/** Finalizer on BackupSessions: their Jobs are cleaned before the object goes. */
+export const CLEANUP_FINALIZER = "kubestash.com/cleanup";
+
+/** Our own annotations (prefix `serverless.kubestash.com/`), where KubeStash has no key of its own. */
+export const Annotation = {
+  /** The scheduled time a session was created for (RFC 3339), so lag and catch-up can be measured. */
+  ScheduledTime: "serverless.kubestash.com/scheduled-time",
+  /** Id of the external trigger request that created a session (idempotency key). */
+  TriggerRequestId: "serverless.kubestash.com/trigger-request-id",
+  /** The session a retry was created for. */
+  RetryOf: "serverless.kubestash.com/retry-of",
+  /** Opt-in staggering window for sessions that fall due in the same minute, e.g. "10m". */
+  StaggerWindow: "serverless.kubestash.com/stagger-window",
+} as const;
+
+/** Labels tying an object (Job, …) to the BackupSession it serves. */
+export function sessionOffshootLabels(session: {
+  name: string;
+  namespace: string;
+  sessionName: string;
+}): Record<string, string> {
+  return {
+    [Label.ManagedBy]: MANAGED_BY,
+    [Label.InvokerKind]: "BackupSession",
+    [Label.InvokerName]: session.name,
+    [Label.InvokerNamespace]: session.namespace,
+    [Label.SessionName]: session.sessionName,
+  };
+}
+
+/** Labels on a BackupSession: which configuration and session invoked it, so they can be listed by selector. */
+export function backupSessionLabels(invoker: {
+  kind: string;
+  name: string;
+  sessionName: string;
+}): Record<string, string> {
+  return {
+    [Label.ManagedBy]: MANAGED_BY,
+    [Label.InvokerKind]: invoker.kind,
+    [Label.InvokerName]: invoker.name,
+    [Label.SessionName]: invoker.sessionName,
+  };
+}

@@ -1,0 +1,84 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Deterministic names (kubestash-model.md §3.4, §4.2; decisions.md "long names").
+ *
+ * A name is `<prefix>-<name>-<suffix>` (empty parts dropped). When that is longer than the limit (63 where a
+ * label value must hold it, 253 otherwise), the front part is cut and the first 8 hex characters of the
+ * SHA-256 of the full name are put before the suffix: `<cut front>-<hash8>-<suffix>`. The same input always
+ * gives the same name, two different long inputs almost surely differ, and the numeric suffix (the session's
+ * time) stays last, so `<name>-<digits>` parsing still works.
+ */
+
+export const LABEL_NAME_MAX = 63;
+export const OBJECT_NAME_MAX = 253;
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function isDns1123Label(name: string): boolean {
+  return name.length <= LABEL_NAME_MAX && DNS1123_LABEL.test(name);
+}
+
+export function isDns1123Subdomain(name: string): boolean {
+  return name.length <= OBJECT_NAME_MAX && DNS1123_SUBDOMAIN.test(name);
+}
+
+function shortHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 8);
+}
+
+/** Joins prefix, name and suffix with "-" and keeps the result within `max` characters as described above. */
+export function validNameWithPrefixAndSuffix(
+  prefix: string,
+  name: string,
+  suffix: string,
+  max: number = LABEL_NAME_MAX,
+): string {
+  const head = [prefix, name].filter((p) => p !== "").join("-");
+  const full = [head, suffix].filter((p) => p !== "").join("-");
+  if (full.length <= max) return full;
+  const tail = [shortHash(full), suffix].filter((p) => p !== "").join("-");
+  const room = max - tail.length - 1;
+  const cut = head.slice(0, Math.max(room, 0)).replace(/[-.]+$/, "");
+  return cut === "" ? tail.slice(0, max) : `${cut}-${tail}`;
+}
+
+/** BackupSession: `<configuration>-<session>-<unix seconds of the scheduled or requested time>`. */
+export function backupSessionName(configurationName: string, sessionName: string, at: Date): string {
+  return validNameWithPrefixAndSuffix(
+    configurationName,
+    sessionName,
+    String(Math.floor(at.getTime() / 1000)),
+  );
+}
+
+const RETRY_SUFFIX = /^(.*)-retry-(\d+)$/;
+
+/**
+ * The retry of a failed BackupSession: `<original session name>-retry-<n>`, n counting from 1 along the
+ * chain. Derived only from the failed session's name, so two attempts to retry the same failure collide.
+ */
+export function retrySessionName(failedSessionName: string): string {
+  const match = RETRY_SUFFIX.exec(failedSessionName);
+  const base = match?.[1] ?? failedSessionName;
+  const attempt = match ? Number(match[2]) + 1 : 1;
+  return validNameWithPrefixAndSuffix("", base, `retry-${attempt}`);
+}
+
+const NUMERIC_SUFFIX = /^(.*)-([0-9]+)$/;
+
+/**
+ * Snapshot: the Repository name, then the BackupSession name split at its last `-<digits>` (KubeStash's
+ * rule), so `gcs-repo` + `app-daily-1702543201` → `gcs-repo-app-daily-1702543201`.
+ */
+export function snapshotName(repositoryName: string, backupSessionName: string): string {
+  const match = NUMERIC_SUFFIX.exec(backupSessionName);
+  if (!match) return validNameWithPrefixAndSuffix(repositoryName, backupSessionName, "");
+  return validNameWithPrefixAndSuffix(repositoryName, match[1] ?? "", match[2] ?? "");
+}
+
+/** A Job KubeStash-style: `<purpose>-<owner name>` (purposes: trigger, upload, cleanup, retentionpolicy, …). */
+export function jobName(purpose: string, ownerName: string, part = ""): string {
+  return validNameWithPrefixAndSuffix(purpose, ownerName, part);
+}
