@@ -1,11 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import Ajv from "ajv";
-import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { z } from "zod";
 import { RESOURCE_KINDS } from "../../../shared/model/index.ts";
+import { openApiValidator } from "../../support/ajv.ts";
 import { type JsonSchema, loadCrdSchemas, strictCrdSchema } from "../../support/crds.ts";
 import { SAMPLES } from "../../support/model-samples.ts";
 
@@ -72,8 +71,7 @@ describe("model ↔ CRD field names", () => {
 });
 
 describe("samples with every model field set validate against the CRD", () => {
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
+  const ajv = openApiValidator();
 
   it.each(kinds)("%s", (kind, sample) => {
     const crd = crds.get(kind);
