@@ -5,6 +5,7 @@ import { BackupSession } from "./backup-session.ts";
 import { BackupStorage } from "./backup-storage.ts";
 import { HookTemplate } from "./hook-template.ts";
 import { Job } from "./job.ts";
+import { KubeEvent, Namespace } from "./kube-event.ts";
 import { Repository } from "./repository.ts";
 import { RetentionPolicy } from "./retention-policy.ts";
 import { Snapshot } from "./snapshot.ts";
@@ -19,6 +20,7 @@ export * from "./duration.ts";
 export * from "./errors.ts";
 export * from "./hook-template.ts";
 export * from "./job.ts";
+export * from "./kube-event.ts";
 export * from "./labels.ts";
 export * from "./names.ts";
 export * from "./parse.ts";
@@ -37,7 +39,7 @@ export interface ResourceKind {
   schema: z.ZodType;
 }
 
-function kind(schema: z.ZodType, apiVersion: string, kindName: string, plural: string, namespaced = true) {
+function kind<S extends z.ZodType>(schema: S, apiVersion: string, kindName: string, plural: string, namespaced = true) {
   return { kind: kindName, apiVersion, plural, namespaced, schema } satisfies ResourceKind;
 }
 
@@ -62,9 +64,14 @@ export const RESOURCE_KINDS = {
   Addon: kind(Addon, "addons.kubestash.com/v1alpha1", "Addon", "addons", false),
   Function: kind(KubeStashFunction, "addons.kubestash.com/v1alpha1", "Function", "functions", false),
   Job: kind(Job, "batch/v1", "Job", "jobs"),
+  Event: kind(KubeEvent, "v1", "Event", "events"),
+  Namespace: kind(Namespace, "v1", "Namespace", "namespaces", false),
 } as const;
 
 export type ModeledKind = keyof typeof RESOURCE_KINDS;
+
+/** The parsed type of a modeled kind, e.g. `ResourceOf<"BackupSession">` is `BackupSession`. */
+export type ResourceOf<K extends ModeledKind> = z.output<(typeof RESOURCE_KINDS)[K]["schema"]>;
 
 /** Finds the modeled kind of an object by its apiVersion and kind, if we model it. */
 export function resourceKindOf(apiVersion: unknown, kindName: unknown): ResourceKind | undefined {

@@ -30,5 +30,5 @@ export const BackupTriggerRequested = defineEvent(
   "Backup Trigger Requested",
   BackupTriggerRequestedDetail,
   "Asks for a BackupSession of a configuration's session now. Sent by other systems; any allowed source.",
-  undefined,
+  null,
 );

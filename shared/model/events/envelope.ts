@@ -47,7 +47,14 @@ export function defineEvent<T extends string, D extends z.ZodType>(
   detailType: T,
   detail: D,
   description: string,
-  source: string | undefined = EVENT_SOURCE,
+  /** Our source unless given; `null` where other systems send the event (an explicit `undefined` would default). */
+  source: string | null = EVENT_SOURCE,
 ): EventDefinition<T, D> {
-  return { detailType, source, detail, envelope: eventBridgeEnvelope(detailType, detail), description };
+  return {
+    detailType,
+    source: source ?? undefined,
+    detail,
+    envelope: eventBridgeEnvelope(detailType, detail),
+    description,
+  };
 }

@@ -1,0 +1,93 @@
+import type { z } from "zod";
+import { EVENTS } from "../../shared/model/events/index.ts";
+
+/** One well-formed event of each type, as EventBridge delivers it to a Lambda target. */
+
+type EventName = keyof typeof EVENTS;
+type SampleEvents = { [K in EventName]: z.input<(typeof EVENTS)[K]["envelope"]> };
+
+function envelope<K extends EventName>(name: K, source: string) {
+  return {
+    version: "0",
+    id: `6a7e8feb-b491-4cf7-a9f1-${name.length.toString().padStart(12, "0")}`,
+    "detail-type": EVENTS[name].detailType,
+    source,
+    account: "111122223333",
+    time: "2026-11-26T12:00:00Z",
+    region: "eu-west-1",
+    resources: [],
+  };
+}
+
+const base = { version: "1", clusterId: "prod-eu" } as const;
+
+export const SAMPLE_EVENTS: SampleEvents = {
+  "schedule-tick": {
+    ...envelope("schedule-tick", "kubestash-serverless"),
+    "detail-type": "Schedule Tick",
+    detail: { ...base, tickTime: "2026-11-26T12:00:00Z" },
+  },
+  "backup-trigger-requested": {
+    ...envelope("backup-trigger-requested", "ci.pipeline"),
+    "detail-type": "Backup Trigger Requested",
+    detail: {
+      ...base,
+      requestId: "pipeline-42-run-7",
+      namespace: "demo",
+      configuration: "sample-backup-dep",
+      session: "frequent-backup",
+      requestedBy: "release pipeline",
+    },
+  },
+  "backup-session-created": {
+    ...envelope("backup-session-created", "kubestash-serverless"),
+    "detail-type": "BackupSession Created",
+    detail: {
+      ...base,
+      namespace: "demo",
+      name: "sample-backup-dep-frequent-backup-1764158400",
+      configuration: "sample-backup-dep",
+      session: "frequent-backup",
+      origin: "schedule",
+      scheduledTime: "2026-11-26T12:00:00Z",
+      createdAt: "2026-11-26T12:00:03Z",
+    },
+  },
+  "backup-session-phase-changed": {
+    ...envelope("backup-session-phase-changed", "kubestash-serverless"),
+    "detail-type": "BackupSession Phase Changed",
+    detail: {
+      ...base,
+      namespace: "demo",
+      name: "sample-backup-dep-frequent-backup-1764158400",
+      configuration: "sample-backup-dep",
+      session: "frequent-backup",
+      oldPhase: "Running",
+      newPhase: "Failed",
+      reasons: ["FailedToCompleteWithinDeadline"],
+      retryLeft: 1,
+      resourceVersion: "48213",
+      changedAt: "2026-11-26T12:30:00Z",
+    },
+  },
+  "retry-due": {
+    ...envelope("retry-due", "kubestash-serverless"),
+    "detail-type": "BackupSession Retry Due",
+    detail: {
+      ...base,
+      namespace: "demo",
+      failedSession: "sample-backup-dep-frequent-backup-1764158400",
+      retryAt: "2026-11-26T12:31:00Z",
+    },
+  },
+  "retention-requested": {
+    ...envelope("retention-requested", "kubestash-serverless"),
+    "detail-type": "Retention Requested",
+    detail: {
+      ...base,
+      namespace: "demo",
+      backupSession: "sample-backup-dep-frequent-backup-1764158400",
+      reason: "session-succeeded",
+    },
+  },
+};

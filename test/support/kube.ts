@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
+import {
+  AlreadyExistsError,
+  KubeClient,
+  KubeTransport,
+  type TransportOptions,
+} from "../../shared/kube/index.ts";
+import type { ClusterInfo } from "../controlplane/index.ts";
+
+/** Clients for the test control plane's clusters, as admin or as the functions' identity. */
+
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
+
+export function kubeConfigFrom(file: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(file);
+  return kc;
+}
+
+export async function clientFor(
+  cluster: ClusterInfo,
+  identity: "admin" | "functions",
+  options: Partial<TransportOptions> = {},
+): Promise<KubeClient> {
+  const file = identity === "admin" ? cluster.kubeconfigPath : cluster.functionsKubeconfigPath;
+  return new KubeClient(
+    await KubeTransport.create(kubeConfigFrom(file), { clusterId: cluster.id, ...options }),
+  );
+}
+
+/** Minimal raw access for objects outside the model (RBAC, namespaces): POST, AlreadyExists = fine. */
+export async function createRaw(client: KubeClient, collection: string, body: unknown): Promise<void> {
+  try {
+    await client.transport.request({ method: "POST", path: collection, body });
+  } catch (error) {
+    if (!(error instanceof AlreadyExistsError)) throw error;
+  }
+}
+
+export async function ensureNamespace(admin: KubeClient, name: string, labels: Record<string, string> = {}) {
+  await createRaw(admin, "/api/v1/namespaces", {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name, labels },
+  });
+}
+
+/** Installs infra/rbac (the ClusterRole and its binding) into a cluster. */
+export async function installRbac(admin: KubeClient): Promise<void> {
+  for (const file of ["clusterrole.yaml", "clusterrolebinding.yaml"]) {
+    const text = readFileSync(path.join(PROJECT_ROOT, "infra/rbac", file), "utf8");
+    for (const doc of parseAllDocuments(text)) {
+      const object = doc.toJS() as { kind: string };
+      const plural = object.kind === "ClusterRole" ? "clusterroles" : "clusterrolebindings";
+      await createRaw(admin, `/apis/rbac.authorization.k8s.io/v1/${plural}`, object);
+    }
+  }
+}
+
+let counter = 0;
+/** A namespace name unique to this test run, so tests never see each other's objects. */
+export function uniqueNamespace(prefix: string): string {
+  counter++;
+  return `${prefix}-${process.pid}-${counter}-${Date.now().toString(36)}`.slice(0, 63);
+}
