@@ -1,0 +1,5 @@
+import type { CliCommand } from "../command.ts";
+import { validateCommand } from "./validate.ts";
+
+/** Every `kss` command, in the order `kss --help` lists them. A new command is one file and one line here. */
+export const COMMANDS: readonly CliCommand[] = [validateCommand];

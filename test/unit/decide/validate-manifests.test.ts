@@ -1,0 +1,199 @@
+import { describe, expect, it } from "vitest";
+import { validateManifests } from "../../../shared/decide/validate-manifests.ts";
+import {
+  backupConfiguration,
+  type Json,
+  jobTemplate,
+  session,
+  storageObject,
+} from "../../support/manifest-builders.ts";
+
+/** The errors of the report at `at`. */
+function errorsOf(objects: unknown[], at = 0) {
+  return validateManifests(objects)[at]?.errors;
+}
+
+describe("validateManifests: a valid file", () => {
+  it("reports each object valid with its apiVersion, kind, namespace and name", () => {
+    const objects = [storageObject("BackupStorage", "s3-storage"), backupConfiguration()];
+
+    expect(validateManifests(objects)).toEqual([
+      {
+        index: 0,
+        apiVersion: "storage.kubestash.com/v1alpha1",
+        kind: "BackupStorage",
+        namespace: "demo",
+        name: "s3-storage",
+        valid: true,
+        errors: [],
+      },
+      {
+        index: 1,
+        apiVersion: "core.kubestash.com/v1alpha1",
+        kind: "BackupConfiguration",
+        namespace: "demo",
+        name: "sample",
+        valid: true,
+        errors: [],
+      },
+    ]);
+  });
+});
+
+describe("validateManifests: each kind of error at its path", () => {
+  it.each<[string, Json, { path: string; message: string | RegExp }]>([
+    [
+      "cron with four fields",
+      backupConfiguration({
+        sessions: [session("hourly", { scheduler: { schedule: "0 * * *", jobTemplate } })],
+      }),
+      {
+        path: "spec.sessions[0].scheduler.schedule",
+        message: "expected 5 fields (minute hour day-of-month month day-of-week), found 4",
+      },
+    ],
+    [
+      "cron with a Quartz-only character",
+      backupConfiguration({
+        sessions: [session("hourly", { scheduler: { schedule: "0 0 L * *", jobTemplate } })],
+      }),
+      { path: "spec.sessions[0].scheduler.schedule", message: 'unsupported characters in field "L"' },
+    ],
+    [
+      "backupTimeout not a Go duration",
+      backupConfiguration({ sessions: [session("hourly", { backupTimeout: "1 hour" })] }),
+      { path: "spec.sessions[0].backupTimeout", message: /must be a duration/ },
+    ],
+    [
+      "retry delay not a Go duration",
+      backupConfiguration({ sessions: [session("hourly", { retryConfig: { maxRetry: 2, delay: "soon" } })] }),
+      { path: "spec.sessions[0].retryConfig.delay", message: /must be a duration/ },
+    ],
+    [
+      "hook timeout not a Go duration",
+      backupConfiguration({
+        sessions: [
+          session("hourly", {
+            hooks: { postBackup: [{ name: "notify", hookTemplate: { name: "slack" }, timeout: "30" }] },
+          }),
+        ],
+      }),
+      { path: "spec.sessions[0].hooks.postBackup[0].timeout", message: /must be a duration/ },
+    ],
+    [
+      "retention period with an unknown unit",
+      { ...storageObject("RetentionPolicy", "keep"), spec: { maxRetentionPeriod: "2months" } },
+      { path: "spec.maxRetentionPeriod", message: /must be a retention period/ },
+    ],
+    [
+      "unknown field",
+      backupConfiguration({ sessions: [session("hourly", { backupTimout: "1h" })] }),
+      { path: "spec.sessions[0].backupTimout", message: 'unknown field "backupTimout"' },
+    ],
+    [
+      "duplicate session name",
+      backupConfiguration({ sessions: [session("hourly"), session("daily"), session("hourly")] }),
+      { path: "spec.sessions[2].name", message: 'duplicate session name "hourly" (see spec.sessions[0])' },
+    ],
+    [
+      "repository backend not among spec.backends",
+      backupConfiguration({
+        sessions: [session("hourly", { repositories: [{ name: "r", backend: "s3", directory: "/r" }] })],
+      }),
+      {
+        path: "spec.sessions[0].repositories[0].backend",
+        message: 'backend "s3" is not in spec.backends (s3-backend)',
+      },
+    ],
+    [
+      "addon without tasks",
+      backupConfiguration({
+        sessions: [session("hourly", { addon: { name: "workload-addon", tasks: [] } })],
+      }),
+      { path: "spec.sessions[0].addon.tasks", message: "at least one task is required" },
+    ],
+    [
+      "scheduler without the jobTemplate the CRD requires",
+      backupConfiguration({ sessions: [session("hourly", { scheduler: { schedule: "0 * * * *" } })] }),
+      { path: "spec.sessions[0].scheduler.jobTemplate", message: /expected record/ },
+    ],
+    [
+      "BackupSession without invoker",
+      {
+        apiVersion: "core.kubestash.com/v1alpha1",
+        kind: "BackupSession",
+        metadata: { name: "sample-hourly-1764158400", namespace: "demo" },
+        spec: { session: "hourly" },
+      },
+      { path: "spec.invoker", message: "invoker is required: the BackupConfiguration this session backs up" },
+    ],
+    [
+      "an older apiVersion of a kind we know",
+      { ...backupConfiguration(), apiVersion: "core.kubestash.com/v1beta1" },
+      {
+        path: "kind",
+        message:
+          'no kind "BackupConfiguration" in apiVersion "core.kubestash.com/v1beta1" (use apiVersion core.kubestash.com/v1alpha1)',
+      },
+    ],
+    [
+      "a kind we do not model",
+      { apiVersion: "v1", kind: "Secret", metadata: { name: "s3-secret" } },
+      { path: "kind", message: /^no kind "Secret" in apiVersion "v1"; kss validates BackupConfiguration, / },
+    ],
+    [
+      "no kind",
+      { apiVersion: "core.kubestash.com/v1alpha1", metadata: { name: "x" } },
+      { path: "kind", message: "kind is required" },
+    ],
+    [
+      "no metadata.name",
+      { ...storageObject("RetentionPolicy", "x"), metadata: { namespace: "demo" } },
+      { path: "metadata.name", message: /expected string/ },
+    ],
+  ])("%s", (_scenario, object, expected) => {
+    const [report] = validateManifests([object]);
+
+    expect(report?.valid).toBe(false);
+    const message =
+      typeof expected.message === "string" ? expected.message : expect.stringMatching(expected.message);
+    expect(report?.errors).toEqual([{ path: expected.path, message }]);
+  });
+
+  it("a document that is not a mapping is an error at the root", () => {
+    expect(validateManifests(["just text"])).toEqual([
+      {
+        index: 0,
+        valid: false,
+        errors: [
+          {
+            path: "",
+            message: "expected a Kubernetes object (a mapping with apiVersion, kind and metadata)",
+          },
+        ],
+      },
+    ]);
+  });
+
+  it("reports every problem of an object at once: schema, unknown field and rules", () => {
+    const object = backupConfiguration({
+      sessions: [
+        session("hourly", { scheduler: { schedule: "61 * * * *", jobTemplate }, backupTimeout: "x", foo: 1 }),
+      ],
+    });
+
+    const paths = errorsOf([object])?.map((e) => e.path);
+
+    expect(paths).toEqual([
+      "spec.sessions[0].backupTimeout",
+      "spec.sessions[0].foo",
+      "spec.sessions[0].scheduler.schedule",
+    ]);
+  });
+
+  it("a configuration without spec.backends may name any backend (the default one is used)", () => {
+    const object = backupConfiguration({ backends: undefined });
+
+    expect(errorsOf([object])).toEqual([]);
+  });
+});
