@@ -1,0 +1,196 @@
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { DeadLetterEntry, DeadLetterQueue } from "../shared/bus/dead-letter.ts";
+import { type Clock, ManualClock, systemClock } from "../shared/clock.ts";
+import type { ClusterRegistry } from "../shared/clusters/registry.ts";
+import type {
+  AnyEventDefinition,
+  BaseDeps,
+  FunctionDefinition,
+} from "../shared/handler/function-definition.ts";
+import { handleEvent } from "../shared/handler/handle-event.ts";
+import { type MetricsSink, observability } from "../shared/handler/observability.ts";
+import { ClusterClients } from "../shared/kube/cluster-clients.ts";
+import { type EventEnvelope, LocalBus } from "./local-bus.ts";
+import { type FunctionWiring, readWiring } from "./wiring.ts";
+
+/**
+ * The whole function set in one process: each function of serverless.yml loaded from
+ * functions/<name>/function.ts, scheduled functions fired on the minute (on the real clock, or on a
+ * fast-forwarded one), and events routed between them by serverless.yml's patterns. Like an asynchronous
+ * Lambda invocation, a failed delivery is tried up to 3 times, then dead-lettered.
+ */
+
+export interface LocalRuntimeOptions {
+  registry: ClusterRegistry;
+  /** Fast-forward: each minute of schedule time passes in this many real milliseconds. */
+  msPerMinute?: number;
+  /** Where the fast-forwarded clock starts (default: now, floored to the minute). */
+  startAt?: Date;
+  /** Each event as it is published, with the functions it goes to. */
+  onEvent?: (envelope: EventEnvelope, targets: string[]) => void;
+  /** Outcome of each delivery (errors included). */
+  onDelivery?: (
+    fn: string,
+    envelope: EventEnvelope,
+    outcome: "done" | "rejected" | "failed",
+    error?: unknown,
+  ) => void;
+  logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR" | "SILENT";
+  /** Extra dependencies handed to every function (e.g. a different publisher in tests). */
+  extraDeps?: Record<string, unknown>;
+}
+
+const MAX_DELIVERY_ATTEMPTS = 3;
+
+// biome-ignore lint/suspicious/noExplicitAny: functions of every dependency shape run here
+type AnyFunction = FunctionDefinition<ReadonlyArray<AnyEventDefinition>, any>;
+
+class LocalDeadLetters implements DeadLetterQueue {
+  readonly entries: DeadLetterEntry[] = [];
+  async send(entry: DeadLetterEntry): Promise<void> {
+    this.entries.push(entry);
+  }
+}
+
+/** EMF documents the functions produced, and Powertools' own metric warnings (kept, not printed). */
+class MetricsCollector implements MetricsSink {
+  readonly lines: unknown[] = [];
+  info(...content: unknown[]) {
+    this.lines.push(...content);
+  }
+  warn(...content: unknown[]) {
+    this.lines.push(...content);
+  }
+  error(...content: unknown[]) {
+    this.lines.push(...content);
+  }
+  debug() {}
+}
+
+export async function loadFunction(name: string): Promise<AnyFunction> {
+  const file = path.resolve(import.meta.dirname, "../functions", name, "function.ts");
+  const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  const definition = Object.values(module).find(
+    (v): v is AnyFunction => typeof v === "object" && v !== null && "accepts" in v && "run" in v,
+  );
+  if (!definition) throw new Error(`${file} exports no function definition`);
+  return definition;
+}
+
+export class LocalRuntime {
+  readonly deadLetters = new LocalDeadLetters();
+  readonly metrics = new MetricsCollector();
+  readonly bus: LocalBus;
+  readonly clusters: ClusterClients;
+  readonly clock: Clock;
+  private timer: NodeJS.Timeout | undefined;
+  private lastMinute = -1;
+
+  private constructor(
+    private readonly options: LocalRuntimeOptions,
+    private readonly wiring: FunctionWiring[],
+    private readonly functions: Map<string, AnyFunction>,
+  ) {
+    const start = new Date(Math.floor((options.startAt ?? new Date()).getTime() / 60_000) * 60_000);
+    this.clock = options.msPerMinute ? new ManualClock(start) : systemClock;
+    this.clusters = new ClusterClients(options.registry, { transport: { timeoutMs: 5_000, maxAttempts: 2 } });
+    this.bus = new LocalBus(
+      wiring,
+      (fn, envelope) => this.deliver(fn, envelope),
+      () => this.clock.now(),
+      options.onEvent,
+    );
+  }
+
+  static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    const wiring = readWiring();
+    const functions = new Map<string, AnyFunction>();
+    for (const w of wiring) functions.set(w.name, await loadFunction(w.name));
+    const runtime = new LocalRuntime(options, wiring, functions);
+    runtime.startSchedules();
+    return runtime;
+  }
+
+  /** Dependencies of every function: each takes the parts it declares. */
+  depsFor(name: string): BaseDeps & Record<string, unknown> {
+    return {
+      ...observability(name, { logLevel: this.options.logLevel ?? "WARN", metricsSink: this.metrics }),
+      clock: this.clock,
+      deadLetters: this.deadLetters,
+      publisher: this.bus,
+      loadRegistry: async () => this.options.registry,
+      clusters: this.clusters,
+      ...this.options.extraDeps,
+    };
+  }
+
+  private async deliver(name: string, envelope: EventEnvelope): Promise<void> {
+    const fn = this.functions.get(name);
+    if (!fn) return;
+    const deps = this.depsFor(name);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const outcome = await handleEvent(fn, envelope, deps);
+        this.collectMetrics(deps.metrics);
+        this.options.onDelivery?.(name, envelope, outcome.status);
+        return;
+      } catch (error) {
+        if (attempt < MAX_DELIVERY_ATTEMPTS) continue;
+        this.options.onDelivery?.(name, envelope, "failed", error);
+        await this.deadLetters.send({
+          reason: `failed ${attempt} times: ${String(error)}`,
+          event: envelope,
+          functionName: name,
+        });
+        return;
+      }
+    }
+  }
+
+  /** Keeps what a Lambda would flush as EMF (so the local run prints no EMF lines). */
+  private collectMetrics(metrics: BaseDeps["metrics"]): void {
+    if (!metrics.hasStoredMetrics()) return;
+    this.metrics.lines.push(metrics.serializeMetrics());
+    metrics.clearMetrics();
+  }
+
+  /** Fires the scheduled functions for one minute (what EventBridge's `rate(...)` rules do). */
+  fireSchedules(minute: Date): void {
+    const minutes = Math.floor(minute.getTime() / 60_000);
+    for (const w of this.wiring) {
+      if (!w.everyMinutes.some((every) => minutes % every === 0)) continue;
+      this.bus.dispatchTo(w.name, {
+        version: "0",
+        id: `scheduled-${w.name}-${minutes}`,
+        "detail-type": "Scheduled Event",
+        source: "aws.events",
+        account: "000000000000",
+        time: new Date(minutes * 60_000).toISOString().replace(/\.\d{3}Z$/, "Z"),
+        region: "local",
+        resources: [`rule/${w.name}`],
+        detail: {},
+      });
+    }
+  }
+
+  private startSchedules(): void {
+    const step = () => {
+      const clock = this.clock;
+      if (clock instanceof ManualClock && this.lastMinute >= 0) clock.advance(60_000);
+      const minute = Math.floor(clock.now().getTime() / 60_000);
+      if (minute !== this.lastMinute) {
+        this.lastMinute = minute;
+        this.fireSchedules(new Date(minute * 60_000));
+      }
+    };
+    step();
+    this.timer = setInterval(step, this.options.msPerMinute ?? 1_000);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.bus.idle();
+    await this.clusters.close();
+  }
+}

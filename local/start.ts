@@ -1,0 +1,93 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { loadRegistryFile } from "../shared/clusters/registry.ts";
+import { type ControlPlane, startControlPlane } from "../test/controlplane/index.ts";
+import { clientFor, installRbac } from "../test/support/kube.ts";
+import { applyManifests, readManifests, writeLocalRegistry } from "./demo.ts";
+import { ObjectPrinter } from "./object-printer.ts";
+import { LocalRuntime } from "./runtime.ts";
+
+/**
+ * `npm start`: the whole function set in one process.
+ *   npm start                               local control plane (2 clusters) + demo objects + demo executor
+ *   npm start -- --clusters my-registry.yaml   real clusters from a registry (no demo, no executor)
+ *   npm start -- --minute-ms 5000           fast-forward: a minute of schedule time every 5 s
+ */
+
+const { values } = parseArgs({
+  options: {
+    clusters: { type: "string" },
+    "minute-ms": { type: "string" },
+    "log-level": { type: "string", default: "WARN" },
+  },
+});
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+const time = () => new Date().toISOString().slice(11, 19);
+const root = path.resolve(import.meta.dirname, "..");
+
+async function main(): Promise<void> {
+  let plane: ControlPlane | undefined;
+  let registryFile = values.clusters;
+  if (!registryFile) {
+    const stateDir = path.join(root, ".cache/local-controlplane");
+    await mkdir(stateDir, { recursive: true });
+    print(
+      "starting the local control plane (etcd + 2 kube-apiservers; the first run builds them from source)…",
+    );
+    plane = await startControlPlane({ clusters: 2, stateDir, onProgress: (l) => print(`  ${l}`) });
+    const manifests = await readManifests();
+    for (const cluster of plane.clusters) {
+      const admin = await clientFor(cluster, "admin");
+      await installRbac(admin);
+      await applyManifests(admin, manifests);
+      await admin.transport.close();
+    }
+    registryFile = path.join(stateDir, "clusters.yaml");
+    await writeLocalRegistry(plane.clusters, registryFile);
+    print(`demo objects applied to ${plane.clusters.map((c) => c.id).join(", ")} (namespace demo)`);
+    for (const c of plane.clusters)
+      print(`  kubectl --kubeconfig ${c.kubeconfigPath} get backupsessions -n demo`);
+  }
+  const registry = await loadRegistryFile(registryFile);
+  const runtime = await LocalRuntime.start({
+    registry,
+    msPerMinute: values["minute-ms"] ? Number(values["minute-ms"]) : undefined,
+    logLevel: values["log-level"] as "WARN",
+    onEvent: (e, targets) =>
+      print(
+        `${time()} ${e["detail-type"]} ${JSON.stringify(e.detail)} → ${targets.join(", ") || "(no subscriber)"}`,
+      ),
+    onDelivery: (fn, e, outcome, error) => {
+      if (outcome !== "done")
+        print(`${time()}   ${fn} ${outcome} "${e["detail-type"]}": ${String(error ?? "")}`);
+    },
+  });
+  const clients = await Promise.all(
+    registry.clusters
+      .filter((c) => c.enabled)
+      .map(async (c) => ({ id: c.id, client: await runtime.clusters.client(c.id) })),
+  );
+  const printer = new ObjectPrinter(clients, print);
+  printer.start();
+  print("running; Ctrl-C to stop.");
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    print("stopping…");
+    printer.stop();
+    await runtime.stop();
+    await plane?.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown());
+  process.on("SIGTERM", () => void shutdown());
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`npm start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import type { AnyEventDefinition, BaseDeps, FunctionDefinition } from "./function-definition.ts";
+import { handleEvent } from "./handle-event.ts";
+
+/**
+ * The Lambda adapter of the handler convention: dependencies are built once per container (on the first
+ * call, reused by every later one), then each invocation goes through middy with Powertools' logger (Lambda
+ * context and correlation ids in every JSON line) and metrics (flushed as CloudWatch EMF at the end).
+ */
+export function lambdaHandler<E extends ReadonlyArray<AnyEventDefinition>, D extends BaseDeps, R>(
+  fn: FunctionDefinition<E, D, R>,
+  buildDeps: () => Promise<D>,
+  observability: Pick<BaseDeps, "logger" | "metrics">,
+) {
+  let deps: Promise<D> | undefined;
+  const depsOnce = () => {
+    deps ??= buildDeps().catch((error: unknown) => {
+      deps = undefined; // a failed start-up is retried on the next call, not cached
+      throw error;
+    });
+    return deps;
+  };
+  return middy(async (event: unknown) => handleEvent(fn, event, await depsOnce()))
+    .use(injectLambdaContext(observability.logger, { resetKeys: true }))
+    .use(logMetrics(observability.metrics, { captureColdStartMetric: true }));
+}
