@@ -27,6 +27,10 @@ export const Annotation = {
   TriggerRequestId: "serverless.kubestash.com/trigger-request-id",
   /** The session a retry was created for. */
   RetryOf: "serverless.kubestash.com/retry-of",
+  /** Why the session exists: `schedule`, `trigger` or `retry`. */
+  Origin: "serverless.kubestash.com/origin",
+  /** On a running session that concurrencyPolicy Replace displaced: the session that replaces it. */
+  ReplacedBy: "serverless.kubestash.com/replaced-by",
   /** Opt-in staggering window for sessions that fall due in the same minute, e.g. "10m". */
   StaggerWindow: "serverless.kubestash.com/stagger-window",
 } as const;

@@ -82,3 +82,12 @@ export function snapshotName(repositoryName: string, backupSessionName: string):
 export function jobName(purpose: string, ownerName: string, part = ""): string {
   return validNameWithPrefixAndSuffix(purpose, ownerName, part);
 }
+
+/**
+ * A session asked for by an external trigger request: `<configuration>-<session>-manual-<hash8(requestId)>`.
+ * Derived from the request id alone, so a duplicate delivery of the same request collides (AlreadyExists)
+ * instead of creating a second session, even when two deliveries race.
+ */
+export function triggeredSessionName(configurationName: string, sessionName: string, requestId: string): string {
+  return validNameWithPrefixAndSuffix(configurationName, sessionName, `manual-${shortHash(requestId)}`);
+}
