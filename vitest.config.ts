@@ -17,7 +17,7 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts"],
           environment: "node",
           // One real control plane (etcd + kube-apiservers) for the whole run; see test/controlplane.
-          globalSetup: ["./test/integration/global-setup.ts"],
+          globalSetup: ["./test/integration/global-setup.ts", "./test/integration/global-setup-moto.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           fileParallelism: false,

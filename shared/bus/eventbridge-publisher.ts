@@ -42,8 +42,8 @@ interface BatchOutcome {
   published: Map<number, string>;
   failures: FailedEvent[];
   retried: number;
-  /** The error of a PutEvents call that failed as a whole (after the SDK's own retries). */
-  callError?: unknown;
+  /** A PutEvents call that failed as a whole (after the SDK's own retries), with its error. */
+  failedCall?: { error: unknown };
 }
 
 /**
@@ -77,9 +77,9 @@ export class EventBridgePublisher implements EventPublisher {
     const published = new Map<number, string>();
     const failures: FailedEvent[] = [];
     let retriedEntries = 0;
-    let callError: unknown;
+    let failedCall: { error: unknown } | undefined;
     for (const batch of batches) {
-      if (callError !== undefined) {
+      if (failedCall !== undefined) {
         const why = "not sent: an earlier PutEvents call of this publish failed";
         failures.push(...batch.indexes.map((index) => failureOf(entries, index, "NotSent", why)));
         continue;
@@ -88,10 +88,11 @@ export class EventBridgePublisher implements EventPublisher {
       for (const [index, eventId] of outcome.published) published.set(index, eventId);
       failures.push(...outcome.failures);
       retriedEntries += outcome.retried;
-      callError = outcome.callError;
+      failedCall = outcome.failedCall;
     }
     if (failures.length > 0) {
-      throw new PublishError(this.eventBusName, failures, published.size, { cause: callError });
+      const options = failedCall === undefined ? undefined : { cause: failedCall.error };
+      throw new PublishError(this.eventBusName, failures, published.size, options);
     }
     const eventIds = events.map((_, index) => published.get(index) ?? "");
     return { eventIds, retriedEntries };
@@ -109,7 +110,7 @@ export class EventBridgePublisher implements EventPublisher {
       } catch (error) {
         const { name, message } = describeError(error);
         outcome.failures.push(...pending.map((index) => failureOf(entries, index, name, message)));
-        outcome.callError = error;
+        outcome.failedCall = { error };
         return outcome;
       }
       const retry: number[] = [];

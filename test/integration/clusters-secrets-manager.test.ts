@@ -12,9 +12,10 @@ import { kubeConfigFor } from "../../shared/clusters/credentials.ts";
 import { ClusterCredentialsError } from "../../shared/clusters/errors.ts";
 import { KubeConfigCache } from "../../shared/clusters/kubeconfig-cache.ts";
 import { loadRegistry, type RegisteredCluster } from "../../shared/clusters/registry.ts";
+import { motoEndpoint as motoEndpointOfRun } from "../support/moto-routes.ts";
 
-// Runs against moto (`moto_server`, e.g. MOTO_ENDPOINT=http://127.0.0.1:5000); skipped without it.
-const motoEndpoint = process.env.MOTO_ENDPOINT;
+// Runs against the moto server the integration setup starts (test/integration/global-setup-moto.ts).
+const motoEndpoint = motoEndpointOfRun();
 const region = "us-east-1";
 const createdSecrets: string[] = [];
 
@@ -48,7 +49,6 @@ function controlPlaneCluster() {
 const deps = () => ({ secretsManagerFor: () => motoSecretsManager(), cache: new KubeConfigCache() });
 
 afterAll(async () => {
-  if (motoEndpoint === undefined) return;
   const client = motoSecretsManager();
   for (const name of createdSecrets) {
     await client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }));
@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 describe("cluster credentials kept in Secrets Manager (moto)", () => {
-  it.skipIf(!motoEndpoint)("loads a kubeconfig secret that reaches the real API server", async () => {
+  it("loads a kubeconfig secret that reaches the real API server", async () => {
     // Prepare
     const target = controlPlaneCluster();
     const secretId = await createSecret(await readFile(target.kubeconfigPath, "utf8"));
@@ -72,7 +72,7 @@ describe("cluster credentials kept in Secrets Manager (moto)", () => {
     expect(namespaces.items.map((ns) => ns.metadata?.name)).toContain("default");
   });
 
-  it.skipIf(!motoEndpoint)("builds a KubeConfig from a token secret and the entry's endpoint", async () => {
+  it("builds a KubeConfig from a token secret and the entry's endpoint", async () => {
     // Prepare
     const target = controlPlaneCluster();
     const caData = (await readFile(target.caFile)).toString("base64");
@@ -92,7 +92,7 @@ describe("cluster credentials kept in Secrets Manager (moto)", () => {
     expect(options.headers).toMatchObject({ Authorization: "Bearer service-account-token" });
   });
 
-  it.skipIf(!motoEndpoint)("names the cluster and the secret when the secret does not exist", async () => {
+  it("names the cluster and the secret when the secret does not exist", async () => {
     const cluster = registered({
       id: "ghost",
       credentials: { source: "secretsManager", secretId: "kss-test/absent", format: "kubeconfig", region },
