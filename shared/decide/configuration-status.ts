@@ -8,7 +8,9 @@ import {
 } from "../model/conditions.ts";
 import type { FieldIssue } from "../model/errors.ts";
 import type { RetentionPolicy } from "../model/retention-policy.ts";
+import { toKubeTime } from "../model/time.ts";
 import { backupConfigurationPhase } from "./phase.ts";
+import { scheduleActiveConditions } from "./schedule-state.ts";
 import { isUsageAllowed, resolveDefault } from "./usage-policy.ts";
 
 /**
@@ -134,10 +136,14 @@ export function decideConfigurationStatus(
     backends: (config.spec.backends ?? []).map((b) => backendStatus(config, b, facts)),
     sessions: facts.sessions.map((s) => {
       const before = previous?.sessions?.find((p) => p.name === s.name);
+      const spec = config.spec.sessions?.find((p) => p.name === s.name);
+      const withActive = spec
+        ? scheduleActiveConditions(before?.conditions, config, spec, now)
+        : before?.conditions;
       return {
         name: s.name,
-        ...(s.nextSchedule ? { nextSchedule: s.nextSchedule.toISOString().replace(/\.\d{3}Z$/, "Z") } : {}),
-        conditions: sessionConditions(before?.conditions, s.schedulerError, now),
+        ...(s.nextSchedule ? { nextSchedule: toKubeTime(s.nextSchedule) } : {}),
+        conditions: sessionConditions(withActive, s.schedulerError, now),
       };
     }),
     conditions: setCondition(previous?.conditions, validation, now),

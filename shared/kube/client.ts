@@ -192,6 +192,24 @@ export class KubeClient {
     return this.parse(kind, raw);
   }
 
+  /**
+   * A merge patch whose answer is not parsed: for objects the model cannot read (to mark them Invalid).
+   */
+  async patchUnparsed(
+    kind: ModeledKind,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    subresource?: "status",
+  ): Promise<void> {
+    await this.transport.request({
+      method: "PATCH",
+      path: objectPath(kind, namespace, name, subresource),
+      body: patch,
+      contentType: PATCH_CONTENT_TYPE.merge,
+    });
+  }
+
   /** Writes `object.status` with its resourceVersion as precondition: ConflictError if it changed meanwhile. */
   async replaceStatus<K extends ModeledKind>(kind: K, object: ResourceOf<K>): Promise<ResourceOf<K>> {
     const meta = (object as { metadata: Meta }).metadata;

@@ -45,6 +45,19 @@ export const BackupConfigurationCondition = {
   InitialBackupTriggered: "InitialBackupTriggered",
 } as const;
 
+/**
+ * Ours, on `status.sessions[].conditions` next to KubeStash's SchedulerEnsured: whether the schedule is
+ * running (not paused or suspended). Its lastTransitionTime with reason Resumed is when scheduling resumed,
+ * so times missed while paused are not caught up (decisions.md "resume after pause").
+ */
+export const ScheduleActiveCondition = {
+  type: "ScheduleActive",
+  Scheduled: "Scheduled",
+  Resumed: "Resumed",
+  Paused: "ConfigurationPaused",
+  Suspended: "SchedulerSuspended",
+} as const;
+
 export const BackupConfigurationReason = {
   ResourceValidationPassed: "ResourceValidationPassed",
   ResourceValidationFailed: "ResourceValidationFailed",

@@ -39,7 +39,13 @@ export interface ResourceKind {
   schema: z.ZodType;
 }
 
-function kind<S extends z.ZodType>(schema: S, apiVersion: string, kindName: string, plural: string, namespaced = true) {
+function kind<S extends z.ZodType>(
+  schema: S,
+  apiVersion: string,
+  kindName: string,
+  plural: string,
+  namespaced = true,
+) {
   return { kind: kindName, apiVersion, plural, namespaced, schema } satisfies ResourceKind;
 }
 

@@ -88,6 +88,10 @@ export function jobName(purpose: string, ownerName: string, part = ""): string {
  * Derived from the request id alone, so a duplicate delivery of the same request collides (AlreadyExists)
  * instead of creating a second session, even when two deliveries race.
  */
-export function triggeredSessionName(configurationName: string, sessionName: string, requestId: string): string {
+export function triggeredSessionName(
+  configurationName: string,
+  sessionName: string,
+  requestId: string,
+): string {
   return validNameWithPrefixAndSuffix(configurationName, sessionName, `manual-${shortHash(requestId)}`);
 }

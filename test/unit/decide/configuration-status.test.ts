@@ -5,8 +5,10 @@ import {
 } from "../../../shared/decide/configuration-status.ts";
 import { newBackupSession, skippedStatus } from "../../../shared/decide/new-session.ts";
 import { backupSessionPhase } from "../../../shared/decide/phase.ts";
+import { resumedAt } from "../../../shared/decide/schedule-state.ts";
 import {
   BackupConfiguration,
+  type BackupConfigurationStatus,
   BackupStorage,
   parseWith,
   RetentionPolicy,
@@ -29,6 +31,9 @@ function facts(over: Partial<ConfigurationFacts> = {}): ConfigurationFacts {
   };
 }
 
+const sessionCondition = (status: BackupConfigurationStatus, type: string) =>
+  status.sessions?.[0]?.conditions?.find((c) => c.type === type);
+
 describe("decideConfigurationStatus", () => {
   it("is Ready when storage, policy and scheduler are fine, with nextSchedule in RFC 3339", () => {
     const status = decideConfigurationStatus(config, facts(), now);
@@ -39,7 +44,8 @@ describe("decideConfigurationStatus", () => {
       retentionPolicy: { found: true },
     });
     expect(status.sessions?.[0]).toMatchObject({ name: "daily", nextSchedule: "2026-11-27T01:00:00Z" });
-    expect(status.sessions?.[0]?.conditions?.[0]).toMatchObject({ type: "SchedulerEnsured", status: "True" });
+    expect(sessionCondition(status, "SchedulerEnsured")).toMatchObject({ status: "True" });
+    expect(sessionCondition(status, "ScheduleActive")).toMatchObject({ status: "True", reason: "Scheduled" });
     expect(status.conditions?.[0]).toMatchObject({
       type: "ValidationPassed",
       status: "True",
@@ -78,7 +84,7 @@ describe("decideConfigurationStatus", () => {
       reason: "ResourceValidationFailed",
       message: "spec.sessions[0].scheduler.schedule: expected 5 fields",
     });
-    expect(status.sessions?.[0]?.conditions?.[0]).toMatchObject({
+    expect(sessionCondition(status, "SchedulerEnsured")).toMatchObject({
       status: "False",
       reason: "SchedulerNotEnsured",
     });
@@ -93,6 +99,33 @@ describe("decideConfigurationStatus", () => {
       new Date("2026-11-26T12:05:00Z"),
     );
     expect(again).toEqual(first);
+  });
+});
+
+describe("ScheduleActive: when scheduling resumed after a pause", () => {
+  it("goes False while paused, then True with reason Resumed at the time of the resume", () => {
+    const t1 = new Date("2026-11-26T12:00:00Z");
+    const t2 = new Date("2026-11-26T13:00:00Z");
+    const t3 = new Date("2026-11-26T14:00:00Z");
+    const active = decideConfigurationStatus(config, facts(), t1);
+    const paused = decideConfigurationStatus(
+      { ...config, spec: { ...config.spec, paused: true }, status: active },
+      facts(),
+      t2,
+    );
+    expect(sessionCondition(paused, "ScheduleActive")).toMatchObject({
+      status: "False",
+      reason: "ConfigurationPaused",
+    });
+    const resumed = decideConfigurationStatus({ ...config, status: paused }, facts(), t3);
+    const condition = sessionCondition(resumed, "ScheduleActive");
+    expect(condition).toMatchObject({
+      status: "True",
+      reason: "Resumed",
+      lastTransitionTime: "2026-11-26T14:00:00Z",
+    });
+    expect(resumedAt(resumed.sessions?.[0]?.conditions)).toEqual(t3);
+    expect(resumedAt(active.sessions?.[0]?.conditions)).toBeUndefined();
   });
 });
 

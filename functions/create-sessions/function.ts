@@ -1,0 +1,35 @@
+import type { EventPublisher } from "../../shared/bus/publisher.ts";
+import { defineFunction } from "../../shared/handler/function-definition.ts";
+import type { KubeDeps } from "../../shared/handler/kube-deps.ts";
+import { parseGoDuration } from "../../shared/model/duration.ts";
+import { ScheduleTick } from "../../shared/model/events/schedule-tick.ts";
+import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
+
+export type CreateSessionsFunctionDeps = KubeDeps & { publisher: EventPublisher };
+
+/** Per cluster and minute: create the BackupSessions that are due, as KubeStash's CronJobs would. */
+export const createSessions = defineFunction({
+  name: "create-sessions",
+  accepts: [ScheduleTick] as const,
+  async run(event, deps: CreateSessionsFunctionDeps) {
+    const { clusterId } = event.detail;
+    const client = await deps.clusters.client(clusterId);
+    const entry = deps.clusters.cluster(clusterId).entry;
+    const staggerWindowMs = entry?.staggerWindow ? parseGoDuration(entry.staggerWindow) : undefined;
+    const report = await createDueSessions(
+      { client, publisher: deps.publisher, staggerWindowMs },
+      deps.clock.now(),
+    );
+    for (const o of report.outcomes) {
+      if (o.created) deps.metrics.addMetric("SessionsCreated", "Count", 1);
+      if (o.decision === "skip-create" && o.created) deps.metrics.addMetric("SessionsSkipped", "Count", 1);
+      if (o.decision === "missed-deadline") deps.metrics.addMetric("MissedSchedules", "Count", 1);
+      if (o.created && o.lagSeconds !== undefined)
+        deps.metrics.addMetric("ScheduleLagSeconds", "Seconds", o.lagSeconds);
+      if (o.error) deps.logger.error("configuration not scheduled", { ...o });
+    }
+    for (const bad of report.invalidConfigurations)
+      deps.logger.warn("configuration unreadable: marked Invalid", { ...bad });
+    return report;
+  },
+});

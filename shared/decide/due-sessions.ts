@@ -1,0 +1,147 @@
+import type { ConcurrencyPolicy, SchedulerSpec } from "../model/backup-configuration.ts";
+import { backupSessionName } from "../model/names.ts";
+import { type CronSchedule, parseCronSchedule } from "./cron.ts";
+import { type MissedSchedules, mostRecentScheduleTime, nextScheduleTime } from "./schedule-times.ts";
+import { staggerKey, staggerOffsetMs } from "./stagger.ts";
+
+/**
+ * Whether a session of a BackupConfiguration is due on this tick, decided as the Kubernetes CronJob
+ * controller decides whether to create a Job (KubeStash runs one CronJob per session; we tick instead):
+ *
+ * - paused configuration or suspended scheduler: nothing is created (decisions.md "paused configuration").
+ * - the newest schedule time in (earliest, now] is the candidate; older missed times are never started
+ *   (no burst after an outage). earliest = the last scheduled time, else the configuration's creation, and
+ *   never before `resumedAt`: times missed while paused or suspended are not caught up (decisions.md
+ *   "resume after pause").
+ * - startingDeadlineSeconds: started only if now − scheduled time ≤ the deadline, else reported as missed.
+ *   (The controller's tooLate rule. Its schedule search already drops times older than now − deadline with
+ *   a strict bound, so exactly at the deadline it quietly finds nothing; we start it, as tooLate allows.)
+ * - the candidate's session name is deterministic (`<config>-<session>-<unix seconds>`); if a running
+ *   session has it already, this is a repeated tick for the same time: wait. A create that still collides
+ *   (AlreadyExists) is the same case for the caller.
+ * - concurrencyPolicy, unset = Forbid (decisions.md "concurrency", unlike CronJob's Allow), applied against
+ *   the running (not Succeeded/Failed/Skipped) sessions of the same configuration and session: Forbid →
+ *   create it Skipped; Allow → create; Replace → fail the running ones and create.
+ * - stagger: started `staggerOffsetMs` after its scheduled time (see stagger.ts); the deadline counts from
+ *   that start, and the name keeps the scheduled time.
+ */
+
+export interface SessionScheduleInput {
+  namespace: string;
+  configurationName: string;
+  session: { name: string; scheduler?: SchedulerSpec | undefined };
+  /** `spec.paused` of the configuration. */
+  paused?: boolean;
+  /** The configuration's creationTimestamp: the earliest time considered before any session exists. */
+  createdAt: Date;
+  /** The newest scheduled time among this configuration+session's sessions (or from status). */
+  lastScheduledTime?: Date;
+  /** Sessions of this configuration+session that are neither Succeeded, Failed nor Skipped. */
+  activeSessions: ReadonlyArray<{ name: string }>;
+  /** When the configuration was last un-paused or its scheduler un-suspended, if known. */
+  resumedAt?: Date;
+  /** Stagger window in milliseconds (0 or unset: none). */
+  staggerWindowMs?: number;
+}
+
+interface Due {
+  scheduledTime: Date;
+  /** none/few/many as the controller reports it. */
+  missed: MissedSchedules;
+  /** Schedule times passed that will never get a session (older than the one created). */
+  missedCount: number;
+}
+
+export type SessionScheduleDecision =
+  | ({ action: "create"; name: string } & Due)
+  | ({ action: "skip-create"; name: string; reason: string } & Due)
+  | ({ action: "replace"; name: string; replaces: string[] } & Due)
+  | { action: "wait"; next: Date; staggerOffsetMs?: number }
+  | { action: "missed-deadline"; scheduledTime: Date; next: Date; missedCount: number; reason: string }
+  | { action: "invalid"; error: string }
+  | { action: "paused" | "suspended"; next: Date }
+  | { action: "unscheduled" };
+
+export const DEFAULT_CONCURRENCY_POLICY: ConcurrencyPolicy = "Forbid";
+
+/** True when a start at `startAt` is later than `startingDeadlineSeconds` allows at `now`. */
+export function isPastStartingDeadline(startAt: Date, now: Date, startingDeadlineSeconds?: number): boolean {
+  if (startingDeadlineSeconds === undefined) return false;
+  return now.getTime() - startAt.getTime() > startingDeadlineSeconds * 1000;
+}
+
+/** The time scheduling resumes from: the last scheduled time or creation, but never before `resumedAt`. */
+export function earliestScheduleTime(createdAt: Date, lastScheduledTime?: Date, resumedAt?: Date): Date {
+  const base = lastScheduledTime ?? createdAt;
+  return resumedAt !== undefined && resumedAt > base ? resumedAt : base;
+}
+
+function laterOf(a: Date, b: Date): Date {
+  return a > b ? a : b;
+}
+
+function concurrencyDecision(input: SessionScheduleInput, due: Due, name: string): SessionScheduleDecision {
+  const running = input.activeSessions.map((s) => s.name);
+  const policy = input.session.scheduler?.concurrencyPolicy ?? DEFAULT_CONCURRENCY_POLICY;
+  if (running.length === 0 || policy === "Allow") return { action: "create", name, ...due };
+  if (policy === "Replace") return { action: "replace", name, replaces: running, ...due };
+  const reason = `another backup of session "${input.session.name}" is running (${running.join(", ")}) and concurrencyPolicy is Forbid`;
+  return { action: "skip-create", name, reason, ...due };
+}
+
+function decideDue(
+  input: SessionScheduleInput,
+  schedule: CronSchedule,
+  now: Date,
+  upcoming: Date,
+): SessionScheduleDecision {
+  const scheduler = input.session.scheduler;
+  const earliest = earliestScheduleTime(input.createdAt, input.lastScheduledTime, input.resumedAt);
+  const recent = mostRecentScheduleTime(schedule, earliest, now);
+  const scheduledTime = recent.mostRecent;
+  if (scheduledTime === undefined) {
+    const next = earliest > now ? nextScheduleTime(schedule, earliest) : upcoming;
+    return { action: "wait", next: next ?? upcoming };
+  }
+  const name = backupSessionName(input.configurationName, input.session.name, scheduledTime);
+  if (input.activeSessions.some((s) => s.name === name)) {
+    return { action: "wait", next: upcoming };
+  }
+  const key = staggerKey(input.namespace, input.configurationName, input.session.name);
+  const following = nextScheduleTime(schedule, scheduledTime);
+  const offset = staggerOffsetMs(key, input.staggerWindowMs, scheduledTime, following);
+  const startAt = new Date(scheduledTime.getTime() + offset);
+  if (startAt > now) {
+    return { action: "wait", next: startAt, staggerOffsetMs: offset };
+  }
+  const deadline = scheduler?.startingDeadlineSeconds;
+  if (isPastStartingDeadline(startAt, now, deadline)) {
+    const lateSeconds = Math.floor((now.getTime() - startAt.getTime()) / 1000);
+    return {
+      action: "missed-deadline",
+      scheduledTime,
+      next: upcoming,
+      missedCount: recent.count,
+      reason: `not started: ${lateSeconds}s past its start time, more than startingDeadlineSeconds (${deadline})`,
+    };
+  }
+  const due: Due = { scheduledTime, missed: recent.missed, missedCount: recent.count - 1 };
+  return concurrencyDecision(input, due, name);
+}
+
+/** What the scheduler does for one session of a configuration at `now` (a pure function of its inputs). */
+export function decideSessionSchedule(input: SessionScheduleInput, now: Date): SessionScheduleDecision {
+  const scheduler = input.session.scheduler;
+  if (scheduler === undefined) return { action: "unscheduled" };
+  const parsed = parseCronSchedule(scheduler.schedule);
+  if (!parsed.ok)
+    return { action: "invalid", error: `invalid schedule "${scheduler.schedule}": ${parsed.error}` };
+  const schedule = parsed.schedule;
+  const upcoming = nextScheduleTime(schedule, laterOf(now, input.createdAt));
+  if (upcoming === undefined) {
+    return { action: "invalid", error: `schedule "${scheduler.schedule}" never fires` };
+  }
+  if (input.paused === true) return { action: "paused", next: upcoming };
+  if (scheduler.suspend === true) return { action: "suspended", next: upcoming };
+  return decideDue(input, schedule, now, upcoming);
+}

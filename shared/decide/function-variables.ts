@@ -1,0 +1,56 @@
+import type { ParameterDefinition } from "../model/addon.ts";
+
+/**
+ * The variables of a Function's args (KubeStash's Function docs): `${name:=default}` or `${name:=}` (envsubst
+ * style). A variable resolves from the first layer that has it; otherwise to its own default; otherwise to "".
+ */
+
+const PLACEHOLDER = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::=([^}]*))?\}/g;
+
+export type Variables = Readonly<Record<string, string>>;
+
+/** Replaces every `${name:=default}` in `text`. */
+export function substituteVariables(text: string, values: Variables): string {
+  return text.replace(PLACEHOLDER, (_match, name: string, fallback: string | undefined) =>
+    Object.hasOwn(values, name) ? (values[name] ?? "") : (fallback ?? ""),
+  );
+}
+
+/** A parameter value as the container sees it: strings as they are, anything else as JSON. */
+export function parameterText(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value) ?? "";
+}
+
+/** Parameter defaults declared by an Addon task or a HookTemplate, for those that have one. */
+export function parameterDefaults(definitions: ReadonlyArray<ParameterDefinition> | undefined): Variables {
+  const out: Record<string, string> = {};
+  for (const definition of definitions ?? []) {
+    if (definition.default !== undefined) out[definition.name] = definition.default;
+  }
+  return out;
+}
+
+/** Merges layers of variables; the first layer that has a name wins. */
+export function layerVariables(
+  ...layers: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>
+): Variables {
+  const out: Record<string, string> = {};
+  for (const layer of [...layers].reverse()) {
+    for (const [name, value] of Object.entries(layer ?? {})) {
+      if (value !== undefined && value !== null) out[name] = parameterText(value);
+    }
+  }
+  return out;
+}
+
+/** Required parameters that no layer gives a value (and that have no default). */
+export function missingRequiredParameters(
+  definitions: ReadonlyArray<ParameterDefinition> | undefined,
+  values: Variables,
+): string[] {
+  return (definitions ?? [])
+    .filter((d) => d.required === true && !Object.hasOwn(values, d.name))
+    .map((d) => d.name);
+}

@@ -1,0 +1,103 @@
+import type { Addon, KubeStashFunction } from "../model/addon.ts";
+import type { BackupConfiguration } from "../model/backup-configuration.ts";
+import type { BackupSession, BackupSessionStatus } from "../model/backup-session.ts";
+import { type ConditionInput, setCondition } from "../model/conditions.ts";
+import type { HookTemplate } from "../model/hook-template.ts";
+import type { Job } from "../model/job.ts";
+import type { Repository } from "../model/repository.ts";
+import type { Snapshot, SnapshotStatus } from "../model/snapshot.ts";
+import { snapshotPhase } from "./phase.ts";
+import { failedSnapshotStatus } from "./session-snapshots.ts";
+import type { SessionSummary } from "./session-summary.ts";
+
+/** The types of the session decision, and the draft status its steps write into. */
+
+/** Everything the session decision reads; the use case lists it. */
+export interface SessionReconcileInput {
+  /** The BackupSession to reconcile. */
+  session: BackupSession;
+  /** Its invoker; undefined when it does not exist. */
+  configuration: BackupConfiguration | undefined;
+  /** The Repositories the configuration's session names (same namespace); others are ignored. */
+  repositories: ReadonlyArray<Repository>;
+  /** The Snapshots of this session (`spec.backupSession` = its name). */
+  snapshots: ReadonlyArray<Snapshot>;
+  /** Jobs of this session and of its siblings (label `kubestash.com/invoker-name`); others are ignored. */
+  jobs: ReadonlyArray<Job>;
+  /** The Addon the configuration's session names, if it exists. */
+  addon: Addon | undefined;
+  /** The Functions the addon tasks and Function-type HookTemplates name. */
+  functions: ReadonlyArray<KubeStashFunction>;
+  /** The HookTemplates the session's hooks name. */
+  hookTemplates: ReadonlyArray<HookTemplate>;
+  /** The other BackupSessions of the same configuration and session name (this one, if listed, is ignored). */
+  siblings: ReadonlyArray<BackupSession>;
+  /** Image that runs Pod- and Operator-type hooks; without it such hooks fail with a clear message. */
+  hookRunnerImage?: string;
+}
+
+/**
+ * What the use case does, in the order given, before it writes the new status (with the resourceVersion it
+ * read); an action that finds its work done (AlreadyExists, NotFound) counts as done.
+ */
+export type SessionAction =
+  | { type: "create-snapshot"; snapshot: Snapshot }
+  | { type: "create-job"; job: Job }
+  /** Write `status` to the Snapshot's status subresource: `BackupIncomplete=True`, so its phase is Failed. */
+  | { type: "fail-snapshot"; name: string; message: string; status: SnapshotStatus }
+  | { type: "delete-session"; name: string; uid: string | undefined }
+  | { type: "delete-job"; name: string; uid: string | undefined }
+  | { type: "remove-finalizer"; finalizer: string }
+  | { type: "record-event"; eventType: "Normal" | "Warning"; reason: string; message: string }
+  | { type: "push-metrics"; summary: SessionSummary };
+
+/** The decision's working state: the new status, the actions so far, and whether metrics are due. */
+export interface Draft {
+  readonly input: SessionReconcileInput;
+  readonly now: Date;
+  status: BackupSessionStatus;
+  actions: SessionAction[];
+  pushMetrics: boolean;
+}
+
+export function newDraft(input: SessionReconcileInput, now: Date): Draft {
+  return { input, now, status: { ...input.session.status }, actions: [], pushMetrics: false };
+}
+
+export function setStatusCondition(draft: Draft, condition: ConditionInput): void {
+  draft.status.conditions = setCondition(draft.status.conditions, condition, draft.now);
+}
+
+const TERMINAL = new Set(["Succeeded", "Failed"]);
+
+/** `status.snapshots` with each phase read again from the Snapshot (a missing one keeps its last phase). */
+export function refreshSnapshotPhases(draft: Draft): void {
+  const refs = draft.status.snapshots;
+  if (!refs) return;
+  draft.status.snapshots = refs.map((ref) => {
+    const snapshot = draft.input.snapshots.find((s) => s.metadata.name === ref.name);
+    return snapshot ? { ...ref, phase: snapshotPhase(snapshot) } : ref;
+  });
+}
+
+export function outstandingSnapshots(draft: Draft): string[] {
+  return (draft.status.snapshots ?? []).filter((s) => !TERMINAL.has(s.phase ?? "Pending")).map((s) => s.name);
+}
+
+/** Fails every Snapshot still Pending or Running: a fail-snapshot action each, and Failed in the session status. */
+export function failOutstandingSnapshots(draft: Draft, message: string): void {
+  const names = new Set(outstandingSnapshots(draft));
+  if (names.size === 0) return;
+  for (const name of names) {
+    const snapshot = draft.input.snapshots.find((s) => s.metadata.name === name);
+    draft.actions.push({
+      type: "fail-snapshot",
+      name,
+      message,
+      status: failedSnapshotStatus(snapshot, message, draft.now),
+    });
+  }
+  draft.status.snapshots = (draft.status.snapshots ?? []).map((s) =>
+    names.has(s.name) ? { ...s, phase: "Failed" } : s,
+  );
+}

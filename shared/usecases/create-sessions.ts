@@ -1,0 +1,267 @@
+import { type EventPublisher, eventFor } from "../bus/publisher.ts";
+import { decideConfigurationStatus } from "../decide/configuration-status.ts";
+import { parseCronSchedule } from "../decide/cron.ts";
+import { decideSessionSchedule, type SessionScheduleDecision } from "../decide/due-sessions.ts";
+import { indexObjectsInFile } from "../decide/manifest-references.ts";
+import { semanticIssues } from "../decide/manifest-rules.ts";
+import { newBackupSession, skippedStatus } from "../decide/new-session.ts";
+import { activeSessions, lastScheduledTime, resumedAt, sessionsOf } from "../decide/schedule-state.ts";
+import { nextScheduleTime } from "../decide/schedule-times.ts";
+import type { KubeClient } from "../kube/client.ts";
+import type { BackupConfiguration, Session } from "../model/backup-configuration.ts";
+import type { BackupSession } from "../model/backup-session.ts";
+import {
+  BackupConfigurationCondition,
+  BackupConfigurationReason,
+  setCondition,
+} from "../model/conditions.ts";
+import { BackupSessionCreated } from "../model/events/backup-session-created.ts";
+import { DETAIL_VERSION } from "../model/events/envelope.ts";
+import { Annotation } from "../model/labels.ts";
+import { toKubeTime } from "../model/time.ts";
+import { mapWithConcurrency } from "./concurrency.ts";
+
+/**
+ * Per cluster and tick: list the BackupConfigurations and BackupSessions (one LIST each, all namespaces),
+ * decide for every session of every configuration what the CronJob controller would do, create the sessions
+ * that are due (deterministic names: a duplicate tick collides and creates nothing), publish
+ * "BackupSession Created", record a Kubernetes Event on the configuration, and keep the configuration's
+ * status (validation, backends, nextSchedule, phase) current. A configuration that cannot be read or scheduled
+ * is marked, and the others go on.
+ */
+
+export interface CreateSessionsDeps {
+  client: KubeClient;
+  publisher: EventPublisher;
+  /** Stagger window for this cluster (registry), unless a configuration's annotation says otherwise. */
+  staggerWindowMs?: number;
+  /** Parallel writes towards the API server. */
+  concurrency?: number;
+}
+
+export interface SessionOutcome {
+  namespace: string;
+  configuration: string;
+  session: string;
+  decision: SessionScheduleDecision["action"];
+  name?: string;
+  created?: boolean;
+  /** Seconds from the scheduled time to the creation. */
+  lagSeconds?: number;
+  error?: string;
+}
+
+export interface CreateSessionsReport {
+  clusterId: string;
+  outcomes: SessionOutcome[];
+  invalidConfigurations: Array<{ namespace?: string; name: string; error: string }>;
+}
+
+export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Promise<CreateSessionsReport> {
+  const { client } = deps;
+  const [configs, sessions, storages, policies] = await Promise.all([
+    client.list("BackupConfiguration"),
+    client.list("BackupSession"),
+    client.list("BackupStorage"),
+    client.list("RetentionPolicy"),
+  ]);
+  const namespaces = await namespaceLabels(client, configs.items);
+  const invalidConfigurations = await Promise.all(
+    configs.invalid.map(async (bad) => {
+      await markUnreadable(client, bad.namespace, bad.name, bad.error.message, now);
+      return { namespace: bad.namespace, name: bad.name, error: bad.error.message };
+    }),
+  );
+  const objects = { storages: storages.items, policies: policies.items };
+  const perConfig = await mapWithConcurrency(configs.items, deps.concurrency ?? 16, async (config) => {
+    try {
+      return await scheduleConfiguration(deps, config, sessions.items, objects, namespaces, now);
+    } catch (error) {
+      // One configuration's failure (a denied write, a conflict that kept coming) does not stop the others.
+      const { namespace = "default", name } = config.metadata;
+      return [
+        { namespace, configuration: name, session: "*", decision: "wait" as const, error: String(error) },
+      ];
+    }
+  });
+  return { clusterId: client.clusterId, outcomes: perConfig.flat(), invalidConfigurations };
+}
+
+async function namespaceLabels(client: KubeClient, configs: ReadonlyArray<BackupConfiguration>) {
+  const labels = new Map<string, Record<string, string>>();
+  if (configs.length === 0) return labels;
+  const list = await client.list("Namespace");
+  for (const ns of list.items) labels.set(ns.metadata.name, ns.metadata.labels ?? {});
+  return labels;
+}
+
+async function scheduleConfiguration(
+  deps: CreateSessionsDeps,
+  config: BackupConfiguration,
+  allSessions: ReadonlyArray<BackupSession>,
+  objects: Pick<Parameters<typeof decideConfigurationStatus>[1], "storages" | "policies">,
+  namespaces: Map<string, Record<string, string>>,
+  now: Date,
+): Promise<SessionOutcome[]> {
+  const validationIssues = semanticIssues("BackupConfiguration", config, indexObjectsInFile([]));
+  const outcomes: SessionOutcome[] = [];
+  const sessionFacts: Array<{ name: string; nextSchedule?: Date; schedulerError?: string }> = [];
+  for (const session of config.spec.sessions ?? []) {
+    const mine = sessionsOf(allSessions, config, session.name);
+    const statusConditions = config.status?.sessions?.find((s) => s.name === session.name)?.conditions;
+    const decision = decideSessionSchedule(
+      {
+        namespace: config.metadata.namespace ?? "default",
+        configurationName: config.metadata.name,
+        session,
+        paused: config.spec.paused,
+        createdAt: new Date(config.metadata.creationTimestamp ?? now),
+        lastScheduledTime: lastScheduledTime(mine),
+        activeSessions: activeSessions(mine).map((s) => ({ name: s.metadata.name })),
+        resumedAt: resumedAt(statusConditions),
+        staggerWindowMs: staggerWindowOf(config, deps.staggerWindowMs),
+      },
+      now,
+    );
+    outcomes.push(await applyDecision(deps, config, session, decision, now));
+    sessionFacts.push(scheduleFacts(session, decision, now));
+  }
+  await deps.client.updateStatus(
+    "BackupConfiguration",
+    config.metadata.namespace,
+    config.metadata.name,
+    (current) =>
+      decideConfigurationStatus(
+        current,
+        {
+          ...objects,
+          namespaceLabels: namespaces.get(config.metadata.namespace ?? ""),
+          validationIssues,
+          sessions: sessionFacts,
+        },
+        now,
+      ),
+  );
+  return outcomes;
+}
+
+function staggerWindowOf(
+  config: BackupConfiguration,
+  clusterDefault: number | undefined,
+): number | undefined {
+  const annotated = config.metadata.annotations?.[Annotation.StaggerWindow];
+  if (annotated === undefined) return clusterDefault;
+  const match = /^(\d+)(s|m|h)$/.exec(annotated.trim());
+  if (!match) return clusterDefault;
+  return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "s" | "m" | "h"];
+}
+
+function scheduleFacts(session: Session, decision: SessionScheduleDecision, now: Date) {
+  if (decision.action === "invalid") return { name: session.name, schedulerError: decision.error };
+  const parsed = session.scheduler ? parseCronSchedule(session.scheduler.schedule) : undefined;
+  const next = parsed?.ok ? nextScheduleTime(parsed.schedule, now) : undefined;
+  const active = decision.action !== "paused" && decision.action !== "suspended";
+  return { name: session.name, ...(active && next ? { nextSchedule: next } : {}) };
+}
+
+async function applyDecision(
+  deps: CreateSessionsDeps,
+  config: BackupConfiguration,
+  session: Session,
+  decision: SessionScheduleDecision,
+  now: Date,
+): Promise<SessionOutcome> {
+  const base = {
+    namespace: config.metadata.namespace ?? "default",
+    configuration: config.metadata.name,
+    session: session.name,
+    decision: decision.action,
+  };
+  if (decision.action === "missed-deadline") {
+    await deps.client.recordEvent(
+      config,
+      { type: "Warning", reason: "MissedSchedule", message: `${session.name}: ${decision.reason}` },
+      now,
+    );
+    return base;
+  }
+  if (decision.action !== "create" && decision.action !== "skip-create" && decision.action !== "replace")
+    return base;
+
+  const desired = newBackupSession({
+    configuration: config,
+    session,
+    name: decision.name,
+    scheduledTime: decision.scheduledTime,
+    origin: "schedule",
+  });
+  const { object, created } = await deps.client.create("BackupSession", desired);
+  if (created && decision.action === "skip-create") {
+    await deps.client.updateStatus(
+      "BackupSession",
+      object.metadata.namespace,
+      object.metadata.name,
+      (current) => (current.status?.phase ? undefined : skippedStatus(current.status, decision.reason, now)),
+    );
+  }
+  if (decision.action === "replace") {
+    for (const running of decision.replaces) {
+      await deps.client.patch("BackupSession", object.metadata.namespace, running, {
+        metadata: { annotations: { [Annotation.ReplacedBy]: object.metadata.name } },
+      });
+    }
+  }
+  if (created) {
+    const message =
+      decision.action === "skip-create"
+        ? `Skipped BackupSession ${object.metadata.name}: ${decision.reason}`
+        : `Created BackupSession ${object.metadata.name} for ${toKubeTime(decision.scheduledTime)}`;
+    await deps.client.recordEvent(config, { type: "Normal", reason: "BackupSessionCreated", message }, now);
+    await deps.publisher.publish([
+      eventFor(BackupSessionCreated, {
+        version: DETAIL_VERSION,
+        clusterId: deps.client.clusterId,
+        namespace: base.namespace,
+        name: object.metadata.name,
+        configuration: config.metadata.name,
+        session: session.name,
+        origin: "schedule",
+        scheduledTime: toKubeTime(decision.scheduledTime),
+        createdAt: toKubeTime(now),
+      }),
+    ]);
+  }
+  return {
+    ...base,
+    name: object.metadata.name,
+    created,
+    lagSeconds: Math.max(0, (now.getTime() - decision.scheduledTime.getTime()) / 1000),
+  };
+}
+
+/** A configuration the model cannot read (the API server accepted it): Invalid, with the reason. */
+async function markUnreadable(
+  client: KubeClient,
+  namespace: string | undefined,
+  name: string,
+  message: string,
+  now: Date,
+) {
+  const conditions = setCondition(
+    [],
+    {
+      type: BackupConfigurationCondition.ValidationPassed,
+      status: "False",
+      reason: BackupConfigurationReason.ResourceValidationFailed,
+      message,
+    },
+    now,
+  );
+  await client.patchUnparsed(
+    "BackupConfiguration",
+    namespace,
+    name,
+    { status: { phase: "Invalid", conditions } },
+    "status",
+  );
+}
