@@ -327,6 +327,7 @@ export const kubeStashFunction: z.input<typeof KubeStashFunction> = {
   spec: {
     image: "ghcr.io/kubestash/pvc:v0.1.0",
     command: ["/pvc"],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: KubeStash's own placeholder syntax in Function args
     args: ["backup", "--paths=${paths:=/kubestash-data}"],
     workingDir: "/",
     ports: [{ containerPort: 8080 }],
