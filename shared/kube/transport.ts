@@ -29,6 +29,8 @@ export interface KubeRequest {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** Accept header; JSON by default (e.g. `application/json;as=Table;v=v1;g=meta.k8s.io` for kubectl's table). */
+  accept?: string;
 }
 
 /** Counts what went over the wire, for benchmarks and tests. */
@@ -103,7 +105,7 @@ export class KubeTransport {
   > {
     this.stats.requests++;
     this.stats.byMethod[req.method] = (this.stats.byMethod[req.method] ?? 0) + 1;
-    const headers: Record<string, string> = { accept: "application/json" };
+    const headers: Record<string, string> = { accept: req.accept ?? "application/json" };
     const auth: { headers?: Record<string, string> } = {};
     await this.kubeConfig.applyToHTTPSOptions(auth as Parameters<KubeConfig["applyToHTTPSOptions"]>[0]);
     Object.assign(headers, auth.headers);

@@ -1,0 +1,228 @@
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import type { EventPublisher, OutgoingEvent } from "../../shared/bus/publisher.ts";
+import { KubeClient, KubeTransport, UnavailableError } from "../../shared/kube/index.ts";
+import {
+  type BackupConfiguration,
+  BackupConfiguration as BackupConfigurationSchema,
+  parseWith,
+} from "../../shared/model/index.ts";
+import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
+import { triggerBackup } from "../../shared/usecases/trigger-backup.ts";
+import { clientFor, ensureNamespace, installRbac, kubeConfigFrom, uniqueNamespace } from "../support/kube.ts";
+
+const { clusters } = inject("controlPlane");
+const [one, two] = clusters;
+if (!one || !two) throw new Error("the integration setup provides at least two clusters");
+
+class RecordingPublisher implements EventPublisher {
+  readonly events: OutgoingEvent[] = [];
+  async publish(events: OutgoingEvent[]) {
+    this.events.push(...events);
+    return { eventIds: events.map((_, i) => `e${i}`), retriedEntries: 0 };
+  }
+}
+
+function configuration(
+  namespace: string,
+  name: string,
+  schedule: string,
+  extra: Partial<BackupConfiguration["spec"]> = {},
+) {
+  return parseWith(
+    BackupConfigurationSchema,
+    {
+      apiVersion: "core.kubestash.com/v1alpha1",
+      kind: "BackupConfiguration",
+      metadata: { name, namespace },
+      spec: {
+        target: { kind: "PersistentVolumeClaim", name: "data", namespace },
+        sessions: [{ name: "hourly", scheduler: { schedule, jobTemplate: { backoffLimit: 1 } } }],
+        ...extra,
+      },
+    },
+    name,
+  );
+}
+
+const admin: Record<string, KubeClient> = {};
+const functions: Record<string, KubeClient> = {};
+let ns: string;
+/** The configurations are created at about real now; scheduling starts from there. */
+const created = new Date();
+const nextHour = new Date(Math.ceil(created.getTime() / 3_600_000) * 3_600_000);
+
+beforeAll(async () => {
+  ns = uniqueNamespace("sched");
+  for (const cluster of [one, two]) {
+    admin[cluster.id] = await clientFor(cluster, "admin");
+    functions[cluster.id] = await clientFor(cluster, "functions");
+    await installRbac(admin[cluster.id] as KubeClient);
+    await ensureNamespace(admin[cluster.id] as KubeClient, ns);
+  }
+});
+
+describe("scheduled session creation on the real API server", () => {
+  it("creates each due session once, however many times the tick arrives, on both clusters", async () => {
+    // Prepare
+    for (const cluster of [one, two]) {
+      await admin[cluster.id]?.create("BackupConfiguration", configuration(ns, "app", "0 * * * *"));
+    }
+    const publisher = new RecordingPublisher();
+    const at = new Date(nextHour.getTime() + 30_000);
+    // Act: the same tick three times per cluster, two of them at once
+    for (const cluster of [one, two]) {
+      const deps = { client: functions[cluster.id] as KubeClient, publisher };
+      await Promise.all([createDueSessions(deps, at), createDueSessions(deps, at)]);
+      await createDueSessions(deps, at);
+    }
+    // Assess
+    const expectedName = `app-hourly-${nextHour.getTime() / 1000}`;
+    for (const cluster of [one, two]) {
+      const sessions = await admin[cluster.id]?.list("BackupSession", { namespace: ns });
+      expect(sessions?.items.map((s) => s.metadata.name)).toEqual([expectedName]);
+      const session = sessions?.items[0];
+      expect(session?.spec).toMatchObject({
+        invoker: { apiGroup: "core.kubestash.com", kind: "BackupConfiguration", name: "app" },
+        session: "hourly",
+        retryLeft: 0,
+      });
+      expect(session?.metadata.finalizers).toEqual(["kubestash.com/cleanup"]);
+      expect(session?.metadata.ownerReferences?.[0]).toMatchObject({
+        kind: "BackupConfiguration",
+        name: "app",
+        controller: true,
+      });
+    }
+    const created = publisher.events.filter((e) => e.detailType === "BackupSession Created");
+    expect(created.map((e) => (e.detail as { clusterId: string }).clusterId).sort()).toEqual([
+      one.id,
+      two.id,
+    ]);
+  });
+
+  it("shows the session as kubectl does for KubeStash (printer columns Invoker-Type, Invoker-Name, Phase)", async () => {
+    const client = admin[one.id] as KubeClient;
+    const table = (await client.transport.request({
+      method: "GET",
+      path: `/apis/core.kubestash.com/v1alpha1/namespaces/${ns}/backupsessions`,
+      accept: "application/json;as=Table;v=v1;g=meta.k8s.io",
+    })) as { columnDefinitions: Array<{ name: string }>; rows: Array<{ cells: unknown[] }> };
+    const columns = table.columnDefinitions.map((c) => c.name);
+    expect(columns).toEqual(["Name", "Invoker-Type", "Invoker-Name", "Phase", "Duration", "Age"]);
+    expect(table.rows[0]?.cells.slice(0, 3)).toEqual([
+      `app-hourly-${nextHour.getTime() / 1000}`,
+      "BackupConfiguration",
+      "app",
+    ]);
+  });
+
+  it("keeps the configuration's status: nextSchedule, SchedulerEnsured, phase", async () => {
+    const config = await admin[one.id]?.get("BackupConfiguration", ns, "app");
+    const session = config?.status?.sessions?.[0];
+    expect(session?.nextSchedule).toBe(
+      new Date(nextHour.getTime() + 3_600_000).toISOString().replace(".000Z", "Z"),
+    );
+    expect(session?.conditions?.find((c) => c.type === "SchedulerEnsured")?.status).toBe("True");
+    expect(config?.status?.conditions?.find((c) => c.type === "ValidationPassed")?.status).toBe("True");
+  });
+
+  it("marks a configuration with a bad cron Invalid and schedules the others", async () => {
+    const client = admin[one.id] as KubeClient;
+    await client.create("BackupConfiguration", configuration(ns, "broken", "every hour"));
+    await client.create("BackupConfiguration", configuration(ns, "fine", "30 * * * *"));
+    const report = await createDueSessions(
+      { client: functions[one.id] as KubeClient, publisher: new RecordingPublisher() },
+      new Date(nextHour.getTime() + 31 * 60_000),
+    );
+    const broken = await client.get("BackupConfiguration", ns, "broken");
+    expect(broken.status?.phase).toBe("Invalid");
+    expect(broken.status?.conditions?.find((c) => c.type === "ValidationPassed")?.message).toMatch(
+      /schedule/,
+    );
+    expect(report.outcomes.find((o) => o.configuration === "fine")).toMatchObject({
+      decision: "create",
+      created: true,
+    });
+  });
+
+  it("skips (KubeStash's BackupSkipped) a due session while the previous one still runs, with Forbid", async () => {
+    const report = await createDueSessions(
+      { client: functions[one.id] as KubeClient, publisher: new RecordingPublisher() },
+      new Date(nextHour.getTime() + 3_600_000 + 5_000),
+    );
+    const app = report.outcomes.find((o) => o.configuration === "app");
+    expect(app).toMatchObject({ decision: "skip-create", created: true });
+    const skipped = await admin[one.id]?.get("BackupSession", ns, app?.name ?? "");
+    expect(skipped?.status?.phase).toBe("Skipped");
+    expect(skipped?.status?.conditions?.[0]).toMatchObject({
+      type: "BackupSkipped",
+      status: "True",
+      reason: "PreRequisitesNotSatisfied",
+    });
+  });
+});
+
+describe("external triggers", () => {
+  it("creates one session per request id, even when the request is delivered twice at once", async () => {
+    const publisher = new RecordingPublisher();
+    const request = {
+      version: "1" as const,
+      clusterId: two.id,
+      requestId: "pipeline-7-run-42",
+      namespace: ns,
+      configuration: "app",
+    };
+    const deps = { client: functions[two.id] as KubeClient, publisher };
+    const outcomes = await Promise.all([
+      triggerBackup(deps, request, new Date(), new Date()),
+      triggerBackup(deps, request, new Date(), new Date()),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(["created", "duplicate"]);
+    const manual = (await admin[two.id]?.list("BackupSession", { namespace: ns }))?.items.filter((s) =>
+      s.metadata.name.includes("manual"),
+    );
+    expect(manual).toHaveLength(1);
+    expect(publisher.events).toHaveLength(1);
+  });
+
+  it("rejects a request for a configuration that does not exist, naming it", async () => {
+    const outcome = await triggerBackup(
+      { client: functions[two.id] as KubeClient, publisher: new RecordingPublisher() },
+      { version: "1", clusterId: two.id, requestId: "req-missing-1", namespace: ns, configuration: "nope" },
+      new Date(),
+      new Date(),
+    );
+    expect(outcome).toEqual({ status: "rejected", reason: `BackupConfiguration ${ns}/nope not found` });
+  });
+});
+
+describe("a cluster that is down fails alone", () => {
+  it("fails fast with Unavailable for the stopped cluster while the other is scheduled", async () => {
+    const [, , three] = clusters;
+    if (!three) throw new Error("needs the third cluster");
+    // The third cluster's API server is stopped for this test: a client towards a closed port.
+    const kc = kubeConfigFrom(three.functionsKubeconfigPath);
+    const closed = kc.clusters.map((c) => ({ ...c, server: "https://127.0.0.1:1" }));
+    kc.loadFromOptions({
+      clusters: closed,
+      users: kc.users,
+      contexts: kc.contexts,
+      currentContext: kc.currentContext,
+    });
+    const down = new KubeClient(
+      await KubeTransport.create(kc, { clusterId: three.id, sleep: async () => {} }),
+    );
+    const started = Date.now();
+    const results = await Promise.allSettled([
+      createDueSessions({ client: down, publisher: new RecordingPublisher() }, new Date()),
+      createDueSessions(
+        { client: functions[two.id] as KubeClient, publisher: new RecordingPublisher() },
+        new Date(),
+      ),
+    ]);
+    expect(results[0].status).toBe("rejected");
+    expect((results[0] as PromiseRejectedResult).reason).toBeInstanceOf(UnavailableError);
+    expect(results[1].status).toBe("fulfilled");
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
