@@ -12,6 +12,7 @@ import { handleEvent } from "../shared/handler/handle-event.ts";
 import { type MetricsSink, observability } from "../shared/handler/observability.ts";
 import { ClusterClients } from "../shared/kube/cluster-clients.ts";
 import { type EventEnvelope, LocalBus } from "./local-bus.ts";
+import { PutEventsServer } from "./put-events-server.ts";
 import { type FunctionWiring, readWiring } from "./wiring.ts";
 
 /**
@@ -39,6 +40,8 @@ export interface LocalRuntimeOptions {
   logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR" | "SILENT";
   /** Extra dependencies handed to every function (e.g. a different publisher in tests). */
   extraDeps?: Record<string, unknown>;
+  /** Port of the local PutEvents endpoint (0: any free port). */
+  putEventsPort?: number;
 }
 
 const MAX_DELIVERY_ATTEMPTS = 3;
@@ -86,6 +89,8 @@ export class LocalRuntime {
   readonly clock: Clock;
   private timer: NodeJS.Timeout | undefined;
   private lastMinute = -1;
+  /** PutEvents on loopback: where other systems and `kss trigger --endpoint` send events. */
+  putEvents: PutEventsServer | undefined;
 
   private constructor(
     private readonly options: LocalRuntimeOptions,
@@ -108,6 +113,7 @@ export class LocalRuntime {
     const functions = new Map<string, AnyFunction>();
     for (const w of wiring) functions.set(w.name, await loadFunction(w.name));
     const runtime = new LocalRuntime(options, wiring, functions);
+    runtime.putEvents = await PutEventsServer.start(runtime.bus, options.putEventsPort ?? 0);
     runtime.startSchedules();
     return runtime;
   }
@@ -190,6 +196,7 @@ export class LocalRuntime {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    await this.putEvents?.stop();
     await this.bus.idle();
     await this.clusters.close();
   }

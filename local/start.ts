@@ -20,6 +20,7 @@ const { values } = parseArgs({
     clusters: { type: "string" },
     "minute-ms": { type: "string" },
     "log-level": { type: "string", default: "WARN" },
+    "events-port": { type: "string", default: "4010" },
   },
 });
 
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     registry,
     msPerMinute: values["minute-ms"] ? Number(values["minute-ms"]) : undefined,
     logLevel: values["log-level"] as "WARN",
+    putEventsPort: Number(values["events-port"]),
     onEvent: (e, targets) =>
       print(
         `${time()} ${e["detail-type"]} ${JSON.stringify(e.detail)} → ${targets.join(", ") || "(no subscriber)"}`,
@@ -71,6 +73,10 @@ async function main(): Promise<void> {
   );
   const printer = new ObjectPrinter(clients, print);
   printer.start();
+  const endpoint = runtime.putEvents?.url ?? "";
+  const first = registry.clusters.find((c) => c.enabled)?.id ?? "cluster-1";
+  print(`events from other systems: PutEvents at ${endpoint}, e.g.`);
+  print(`  npx kss trigger --endpoint ${endpoint} --cluster ${first} -n demo --config demo-pvc-backup`);
   print("running; Ctrl-C to stop.");
 
   let stopping = false;

@@ -1,5 +1,13 @@
 import type { CliCommand } from "../command.ts";
+import { scheduleDueCommand } from "./schedule-due.ts";
+import { scheduleNextCommand } from "./schedule-next.ts";
+import { triggerCommand } from "./trigger.ts";
 import { validateCommand } from "./validate.ts";
 
 /** Every `kss` command, in the order `kss --help` lists them. A new command is one file and one line here. */
-export const COMMANDS: readonly CliCommand[] = [validateCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  validateCommand,
+  scheduleNextCommand,
+  scheduleDueCommand,
+  triggerCommand,
+];
