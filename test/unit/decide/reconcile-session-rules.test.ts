@@ -1,0 +1,286 @@
+import { describe, expect, it } from "vitest";
+import {
+  decideReconcile,
+  type SessionAction,
+  type SessionReconcileInput,
+} from "../../../shared/decide/reconcile-session.ts";
+import {
+  Annotation,
+  type BackupSession,
+  findCondition,
+  type Job,
+  toKubeTime,
+} from "../../../shared/model/index.ts";
+import {
+  at,
+  backupSession,
+  configuration,
+  finishJob,
+  hook,
+  reportSnapshot,
+  sessionConfig,
+  sibling,
+  step,
+  world,
+} from "../../support/session-world.ts";
+
+const SESSION = "app-backup-daily-1795694400";
+const S3_SNAPSHOT = `s3-repo-${SESSION}`;
+
+const ok = (type: string) => ({ type, status: "True" as const, lastTransitionTime: toKubeTime(at(0)) });
+const succeeded: BackupSession["status"] = {
+  phase: "Succeeded",
+  snapshots: [{ name: "x", phase: "Succeeded" }],
+  conditions: [ok("MetricsPushed")],
+};
+const failed: BackupSession["status"] = {
+  ...succeeded,
+  phase: "Failed",
+  snapshots: [{ name: "x", phase: "Failed" }],
+};
+const running: BackupSession["status"] = { phase: "Running", snapshots: [{ name: "x", phase: "Running" }] };
+
+const skipMessage = (input: SessionReconcileInput) => {
+  const { status } = decideReconcile(input, at(5));
+  const skipped = findCondition(status.conditions, "BackupSkipped");
+  return { phase: status.phase, reason: skipped?.reason, message: skipped?.message };
+};
+
+const executorOf = (session: BackupSession): Job => ({
+  apiVersion: "batch/v1",
+  kind: "Job",
+  metadata: {
+    name: `upload-${session.metadata.name}`,
+    namespace: "demo",
+    uid: `uid-job-${session.metadata.name}`,
+    labels: { "kubestash.com/invoker-name": session.metadata.name },
+  },
+  spec: { template: {} },
+});
+
+describe("decideReconcile: skip rules", () => {
+  it.each<[string, Partial<SessionReconcileInput>, RegExp]>([
+    ["paused configuration → Skipped", { configuration: configuration(sessionConfig(), true) }, /paused/],
+    ["missing configuration → Skipped", { configuration: undefined }, /app-backup not found/],
+    [
+      "configuration not Ready → Skipped naming why",
+      {
+        configuration: {
+          ...configuration(),
+          status: {
+            ...configuration().status,
+            backends: [{ name: "s3", ready: false, storage: { reason: "denied" } }],
+          },
+        },
+      },
+      /is NotReady: backend s3 not ready \(denied\)/,
+    ],
+    [
+      "Forbid: the newer of two running sessions is skipped",
+      { siblings: [sibling(at(-3600), running)] },
+      /BackupSession app-backup-daily-1795690800 .*Forbid/,
+    ],
+  ])("%s", (_name, over, message) => {
+    const result = skipMessage(world(over));
+    expect(result).toEqual({
+      phase: "Skipped",
+      reason: "PreRequisitesNotSatisfied",
+      message: expect.stringMatching(message),
+    });
+  });
+
+  it("a Skipped session creates nothing, records the skip and its duration", () => {
+    const { status, actions, phaseChange } = decideReconcile(
+      world({ configuration: configuration(sessionConfig(), true) }),
+      at(5),
+    );
+    expect(actions.map((a) => a.type)).toEqual(["record-event"]);
+    expect(status.duration).toBe("5s");
+    expect(phaseChange).toEqual({ to: "Skipped", reasons: ["PreRequisitesNotSatisfied"] });
+  });
+
+  it.each<[string, "Forbid" | "Allow", BackupSession[]]>([
+    ["Forbid: the older of two running sessions keeps running", "Forbid", [sibling(at(3600), running)]],
+    ["Forbid: a completed older session does not block", "Forbid", [sibling(at(-3600), failed)]],
+    ["Allow: both run", "Allow", [sibling(at(-3600), running)]],
+  ])("%s", (_name, concurrencyPolicy, siblings) => {
+    const config = configuration(
+      sessionConfig({ scheduler: { schedule: "0 * * * *", jobTemplate: {}, concurrencyPolicy } }),
+    );
+    const { status, actions } = decideReconcile(world({ configuration: config, siblings }), at(5));
+    expect(status.phase).toBe("Pending");
+    expect(actions.map((a) => a.type)).toEqual(["create-snapshot", "create-job"]);
+  });
+
+  it("Forbid does not skip a session that already started", () => {
+    const started = step(world(), at(5)).next;
+    const { status } = decideReconcile({ ...started, siblings: [sibling(at(-3600), running)] }, at(10));
+    expect(findCondition(status.conditions, "BackupSkipped")).toBeUndefined();
+  });
+
+  it("replaced: a running session annotated replaced-by → Failed naming the replacement", () => {
+    const started = step(world(), at(5)).next;
+    const annotations = {
+      ...started.session.metadata.annotations,
+      [Annotation.ReplacedBy]: "app-backup-daily-1795698000",
+    };
+    const input = {
+      ...started,
+      session: { ...started.session, metadata: { ...started.session.metadata, annotations } },
+    };
+    const { status, actions } = decideReconcile(input, at(60));
+    expect(actions[0]).toMatchObject({
+      type: "fail-snapshot",
+      name: S3_SNAPSHOT,
+      message: expect.stringMatching(/replaced by BackupSession app-backup-daily-1795698000/),
+    });
+    expect(actions).toContainEqual(
+      expect.objectContaining({
+        type: "record-event",
+        message: expect.stringMatching(/app-backup-daily-1795698000/),
+      }),
+    );
+    expect(status.phase).toBe("Failed");
+  });
+});
+
+describe("decideReconcile: history, completion and deletion", () => {
+  it("history limit 2 deletes the 3rd oldest completed and its jobs, keeps running ones", () => {
+    // Prepare: three older completed sessions, one running, the current one about to succeed
+    const oldest = sibling(at(-4 * 3600), succeeded);
+    const older = sibling(at(-3 * 3600), failed);
+    const old = sibling(at(-2 * 3600), succeeded);
+    const busy = sibling(at(-3600), running);
+    const config = configuration(
+      sessionConfig({
+        sessionHistoryLimit: 2,
+        scheduler: { schedule: "0 * * * *", jobTemplate: {}, concurrencyPolicy: "Allow" },
+      }),
+    );
+    const started = step(world({ configuration: config }), at(5)).next;
+    const input = reportSnapshot(
+      {
+        ...started,
+        siblings: [busy, old, older, oldest],
+        jobs: [...started.jobs, ...[oldest, older, old, busy].map(executorOf)],
+      },
+      S3_SNAPSHOT,
+      "Succeeded",
+      at(30),
+    );
+
+    // Act
+    const { status, actions } = decideReconcile(input, at(30));
+
+    // Assess
+    const deletions = actions.filter((a) => a.type === "delete-session" || a.type === "delete-job");
+    expect(deletions).toEqual([
+      { type: "delete-job", name: `upload-${oldest.metadata.name}`, uid: `uid-job-${oldest.metadata.name}` },
+      { type: "delete-job", name: `upload-${older.metadata.name}`, uid: `uid-job-${older.metadata.name}` },
+      { type: "delete-session", name: oldest.metadata.name, uid: oldest.metadata.uid },
+      { type: "delete-session", name: older.metadata.name, uid: older.metadata.uid },
+    ]);
+    expect(findCondition(status.conditions, "SessionHistoryCleaned")).toMatchObject({
+      status: "True",
+      reason: "SuccessfullyCleanedSessionHistory",
+    });
+    expect(status.phase).toBe("Succeeded");
+  });
+
+  it("a completed session only cleans history: no hooks, snapshots or metrics again", () => {
+    const cleaned = {
+      ...ok("SessionHistoryCleaned"),
+      reason: "SuccessfullyCleanedSessionHistory",
+      message: "Session history has been cleaned successfully.",
+    };
+    const done = { ...backupSession(), status: { ...succeeded, conditions: [ok("MetricsPushed"), cleaned] } };
+    const old = sibling(at(-3600), failed);
+    const { actions, status } = decideReconcile(world({ session: done, siblings: [old] }), at(600));
+    expect(actions).toEqual([{ type: "delete-session", name: old.metadata.name, uid: old.metadata.uid }]);
+    expect(status).toEqual(done.status);
+  });
+
+  it("deletion: jobs deleted, then finalizer removed", () => {
+    const config = configuration(sessionConfig({ hooks: { preBackup: [hook("freeze")] } }));
+    let input = step(world({ configuration: config }), at(5)).next;
+    input = step(finishJob(input, `prehook-${SESSION}-freeze`, "Complete"), at(10)).next;
+    expect(input.jobs.map((j) => j.metadata.name)).toEqual([
+      `prehook-${SESSION}-freeze`,
+      `upload-${SESSION}`,
+    ]);
+    input = {
+      ...input,
+      session: {
+        ...input.session,
+        metadata: { ...input.session.metadata, deletionTimestamp: toKubeTime(at(20)) },
+      },
+    };
+
+    const first = step(input, at(20));
+    const second = step(first.next, at(21));
+
+    expect(first.decision.actions.map((a) => [a.type, "name" in a ? a.name : ""])).toEqual([
+      ["delete-job", `prehook-${SESSION}-freeze`],
+      ["delete-job", `upload-${SESSION}`],
+    ]);
+    expect(second.decision.actions).toEqual([
+      { type: "remove-finalizer", finalizer: "kubestash.com/cleanup" },
+    ]);
+    expect(decideReconcile(second.next, at(22)).actions).toEqual([]);
+  });
+});
+
+describe("decideReconcile: re-deciding on the result is a fixed point (no actions)", () => {
+  const hooked = configuration(
+    sessionConfig({
+      hooks: { preBackup: [hook("freeze")], postBackup: [hook("notify")] },
+      backupTimeout: "1m",
+    }),
+  );
+  const scenarios: Array<[string, () => { input: SessionReconcileInput; now: Date }]> = [
+    ["a new session", () => ({ input: world(), now: at(5) })],
+    ["a pre-hook running", () => ({ input: world({ configuration: hooked }), now: at(5) })],
+    [
+      "a snapshot succeeded",
+      () => ({
+        input: reportSnapshot(step(world(), at(5)).next, S3_SNAPSHOT, "Succeeded", at(9)),
+        now: at(9),
+      }),
+    ],
+    [
+      "a snapshot failed",
+      () => ({ input: reportSnapshot(step(world(), at(5)).next, S3_SNAPSHOT, "Failed", at(9)), now: at(9) }),
+    ],
+    [
+      "the deadline passed",
+      () => {
+        const started = step(world({ session: backupSession(at(0), { backupTimeout: "1m" }) }), at(5)).next;
+        return { input: started, now: at(120) };
+      },
+    ],
+    [
+      "a paused configuration",
+      () => ({ input: world({ configuration: configuration(sessionConfig(), true) }), now: at(5) }),
+    ],
+    ["a missing Addon", () => ({ input: world({ addon: undefined }), now: at(5) })],
+    [
+      "a history to clean",
+      () => ({
+        input: world({
+          siblings: [sibling(at(-7200), succeeded), sibling(at(-3600), failed)],
+          configuration: configuration(sessionConfig({ repositories: [] })),
+        }),
+        now: at(5),
+      }),
+    ],
+  ];
+
+  it.each(scenarios)("%s", (_name, scenario) => {
+    const { input, now } = scenario();
+    const first = step(input, now);
+    const again = decideReconcile(first.next, now);
+    expect(again.actions).toEqual<SessionAction[]>([]);
+    expect(again.status).toEqual(first.decision.status);
+    expect(again.phaseChange).toBeUndefined();
+  });
+});

@@ -1,0 +1,291 @@
+import { describe, expect, it } from "vitest";
+import { snapshotPhase } from "../../../shared/decide/phase.ts";
+import { decideReconcile, type SessionAction } from "../../../shared/decide/reconcile-session.ts";
+import { findCondition, toKubeTime } from "../../../shared/model/index.ts";
+import {
+  at,
+  backupSession,
+  configuration,
+  finishJob,
+  hook,
+  NS,
+  reportSnapshot,
+  sessionConfig,
+  step,
+  world,
+} from "../../support/session-world.ts";
+
+const SESSION = "app-backup-daily-1795694400";
+const S3_SNAPSHOT = `s3-repo-${SESSION}`;
+const GCS_SNAPSHOT = `gcs-repo-${SESSION}`;
+const EXECUTOR = `upload-${SESSION}`;
+
+const types = (actions: SessionAction[]) => actions.map((a) => a.type);
+const jobsCreated = (actions: SessionAction[]) =>
+  actions.flatMap((a) => (a.type === "create-job" ? [a.job.metadata.name] : []));
+const condition = (status: { conditions?: Parameters<typeof findCondition>[0] }, type: string) =>
+  findCondition(status.conditions, type);
+
+describe("decideReconcile: a session's lifecycle", () => {
+  it("a new session creates its Snapshot and executor Job and sets the deadline", () => {
+    // Prepare
+    const input = world({
+      configuration: configuration(sessionConfig({ backupTimeout: "30m" })),
+      session: backupSession(at(0), { backupTimeout: "30m" }),
+    });
+
+    // Act
+    const { status, actions, phaseChange } = decideReconcile(input, at(5));
+
+    // Assess
+    expect(types(actions)).toEqual(["create-snapshot", "create-job"]);
+    const snapshot = actions[0]?.type === "create-snapshot" ? actions[0].snapshot : undefined;
+    expect(snapshot?.metadata).toMatchObject({
+      name: S3_SNAPSHOT,
+      namespace: NS,
+      labels: {
+        "kubestash.com/app-ref-kind": "StatefulSet",
+        "kubestash.com/app-ref-name": "db",
+        "kubestash.com/app-ref-namespace": NS,
+        "kubestash.com/repo-name": "s3-repo",
+        "kubestash.com/session-name": "daily",
+      },
+      ownerReferences: [{ kind: "Repository", name: "s3-repo", uid: "uid-s3-repo", controller: true }],
+    });
+    expect(snapshot?.spec).toMatchObject({
+      type: "FullBackup",
+      repository: "s3-repo",
+      session: "daily",
+      backupSession: SESSION,
+      version: "v1",
+      deletionPolicy: "WipeOut",
+      appRef: { apiGroup: "apps", kind: "StatefulSet", name: "db", namespace: NS },
+    });
+    expect(snapshot?.spec.snapshotID).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(jobsCreated(actions)).toEqual([EXECUTOR]);
+    expect(condition(status, "SnapshotsEnsured")).toMatchObject({
+      status: "True",
+      reason: "SuccessfullyEnsuredSnapshots",
+      message: "Snapshots have been ensured successfully.",
+    });
+    expect(condition(status, "BackupExecutorEnsured")).toMatchObject({
+      status: "True",
+      message: "Backup Executor has been ensured successfully.",
+    });
+    expect(status).toMatchObject({
+      phase: "Pending",
+      totalSnapshots: 1,
+      backupDeadline: toKubeTime(at(5 + 30 * 60)),
+      snapshots: [{ name: S3_SNAPSHOT, phase: "Pending", repository: "s3-repo" }],
+    });
+    expect(phaseChange).toEqual({ to: "Pending", reasons: expect.any(Array) });
+  });
+
+  it("all snapshots Succeeded → Succeeded after metrics", () => {
+    // Prepare: started, then the executor reports Running, then Succeeded
+    let input = step(world(), at(5)).next;
+    const running = step(reportSnapshot(input, S3_SNAPSHOT, "Running", at(30)), at(30));
+    expect(running.decision.status.phase).toBe("Running");
+    expect(running.decision.phaseChange).toMatchObject({ from: "Pending", to: "Running" });
+    expect(condition(running.decision.status, "MetricsPushed")).toBeUndefined();
+    input = reportSnapshot(running.next, S3_SNAPSHOT, "Succeeded", at(65));
+
+    // Act
+    const { status, actions, phaseChange } = decideReconcile(input, at(65));
+
+    // Assess
+    expect(status.phase).toBe("Succeeded");
+    expect(status.duration).toBe("1m5s");
+    expect(condition(status, "SessionHistoryCleaned")?.status).toBe("True");
+    expect(condition(status, "MetricsPushed")).toMatchObject({
+      status: "True",
+      reason: "SuccessfullyPushedMetrics",
+      message: "Metrics have been pushed successfully.",
+    });
+    expect(status.retentionPolicy).toEqual([
+      { ref: { name: "keep-5", namespace: NS }, repository: "s3-repo", phase: "Pending" },
+    ]);
+    expect(actions).toContainEqual({
+      type: "push-metrics",
+      summary: {
+        name: SESSION,
+        namespace: NS,
+        invoker: {
+          apiGroup: "core.kubestash.com",
+          kind: "BackupConfiguration",
+          name: "app-backup",
+          namespace: NS,
+        },
+        target: { apiGroup: "apps", kind: "StatefulSet", name: "db", namespace: NS },
+        status: { phase: "Succeeded", duration: "1m5s", error: "" },
+      },
+    });
+    expect(actions).toContainEqual(
+      expect.objectContaining({
+        type: "record-event",
+        eventType: "Normal",
+        reason: "BackupSessionSucceeded",
+      }),
+    );
+    expect(phaseChange).toEqual({ from: "Running", to: "Succeeded", reasons: expect.any(Array) });
+    expect(phaseChange?.reasons).toContain("SuccessfullyPushedMetrics");
+  });
+
+  it("one snapshot Failed → Failed, no retention, a Warning event", () => {
+    // Prepare: two repositories
+    const two = sessionConfig({
+      repositories: [
+        { name: "s3-repo", backend: "s3" },
+        { name: "gcs-repo", backend: "s3" },
+      ],
+    });
+    let input = step(world({ configuration: configuration(two) }), at(5)).next;
+    expect(input.snapshots.map((s) => s.metadata.name)).toEqual([S3_SNAPSHOT, GCS_SNAPSHOT]);
+    input = reportSnapshot(input, S3_SNAPSHOT, "Succeeded", at(40));
+    input = reportSnapshot(input, GCS_SNAPSHOT, "Failed", at(40));
+
+    // Act
+    const { status, actions, phaseChange } = decideReconcile(input, at(40));
+
+    // Assess
+    expect(status.phase).toBe("Failed");
+    expect(status.totalSnapshots).toBe(2);
+    expect(status.retentionPolicy).toBeUndefined();
+    expect(phaseChange?.reasons).toContain("SnapshotFailed");
+    const metrics = actions.find((a) => a.type === "push-metrics");
+    expect(metrics?.type === "push-metrics" && metrics.summary.status).toEqual({
+      phase: "Failed",
+      duration: "40s",
+      error: "one or more snapshots are failed",
+    });
+    expect(actions).toContainEqual(
+      expect.objectContaining({ type: "record-event", eventType: "Warning", reason: "BackupSessionFailed" }),
+    );
+  });
+
+  it("deadline passes while Running → DeadlineExceeded and Failed", () => {
+    // Prepare
+    const input0 = world({
+      configuration: configuration(sessionConfig({ backupTimeout: "10m" })),
+      session: backupSession(at(0), { backupTimeout: "10m" }),
+    });
+    const started = step(input0, at(5)).next;
+    const input = step(reportSnapshot(started, S3_SNAPSHOT, "Running", at(60)), at(60)).next;
+    expect(decideReconcile(input, at(605)).actions).toEqual([]);
+
+    // Act
+    const { status, actions, phaseChange } = decideReconcile(input, at(606));
+
+    // Assess
+    const failed = actions.find((a) => a.type === "fail-snapshot");
+    expect(failed).toMatchObject({ name: S3_SNAPSHOT, message: expect.stringMatching(/deadline/) });
+    const snapshot = input.snapshots[0];
+    if (failed?.type !== "fail-snapshot" || !snapshot) throw new Error("expected a fail-snapshot");
+    expect(snapshotPhase({ ...snapshot, status: failed.status })).toBe("Failed");
+    expect(condition(status, "DeadlineExceeded")).toMatchObject({
+      status: "True",
+      reason: "FailedToCompleteWithinDeadline",
+    });
+    expect(status.snapshots?.[0]?.phase).toBe("Failed");
+    expect(status.phase).toBe("Failed");
+    expect(phaseChange?.reasons).toContain("FailedToCompleteWithinDeadline");
+  });
+
+  it("pre-hook failed → no executor, Failed", () => {
+    // Prepare
+    const config = configuration(sessionConfig({ hooks: { preBackup: [hook("freeze", { maxRetry: 2 })] } }));
+    const first = step(world({ configuration: config }), at(5));
+    expect(jobsCreated(first.decision.actions)).toEqual([`prehook-${SESSION}-freeze`]);
+    expect(first.decision.status.hooks?.preHooks).toEqual([{ name: "freeze", phase: "Pending" }]);
+    expect(first.next.snapshots).toEqual([]);
+    const input = finishJob(first.next, `prehook-${SESSION}-freeze`, "Failed");
+
+    // Act
+    const { status, actions } = decideReconcile(input, at(30));
+
+    // Assess
+    expect(types(actions)).not.toContain("create-snapshot");
+    expect(jobsCreated(actions)).toEqual([]);
+    expect(status.hooks?.preHooks).toEqual([{ name: "freeze", phase: "Failed" }]);
+    expect(condition(status, "PreBackupHooksExecutionSucceeded")).toMatchObject({
+      status: "False",
+      reason: "FailedToExecutePreBackupHooks",
+    });
+    expect(status.phase).toBe("Failed");
+  });
+
+  it("post-hook OnSuccess not run after a failure; OnFailure and Always run, one at a time", () => {
+    // Prepare
+    const postBackup = [
+      hook("on-success", { executionPolicy: "OnSuccess" }),
+      hook("on-failure", { executionPolicy: "OnFailure" }),
+      hook("always"),
+    ];
+    let input = step(
+      world({ configuration: configuration(sessionConfig({ hooks: { postBackup } })) }),
+      at(5),
+    ).next;
+    input = reportSnapshot(input, S3_SNAPSHOT, "Failed", at(20));
+
+    // Act: each post hook's Job finishes in turn
+    const r1 = step(input, at(20));
+    const r2 = step(finishJob(r1.next, `posthook-${SESSION}-on-failure`, "Complete"), at(30));
+    const r3 = step(finishJob(r2.next, `posthook-${SESSION}-always`, "Complete"), at(40));
+
+    // Assess
+    expect(jobsCreated(r1.decision.actions)).toEqual([`posthook-${SESSION}-on-failure`]);
+    expect(r1.decision.status.phase).toBe("Running");
+    expect(jobsCreated(r2.decision.actions)).toEqual([`posthook-${SESSION}-always`]);
+    expect(jobsCreated(r3.decision.actions)).toEqual([]);
+    expect(r3.next.jobs.map((j) => j.metadata.name)).not.toContain(`posthook-${SESSION}-on-success`);
+    expect(r3.decision.status.hooks?.postHooks).toEqual([
+      { name: "on-failure", phase: "Succeeded" },
+      { name: "always", phase: "Succeeded" },
+    ]);
+    expect(condition(r3.decision.status, "PostBackupHooksExecutionSucceeded")?.status).toBe("True");
+    expect(r3.decision.status.phase).toBe("Failed");
+  });
+
+  it("a hook Job unfinished past maxRetry+1 timeouts counts as failed", () => {
+    const config = configuration(
+      sessionConfig({ hooks: { preBackup: [hook("slow", { timeout: "30s", maxRetry: 1 })] } }),
+    );
+    const started = step(world({ configuration: config }), at(0)).next;
+    expect(decideReconcile(started, at(59)).status.hooks?.preHooks).toEqual([
+      { name: "slow", phase: "Pending" },
+    ]);
+    const { status } = decideReconcile(started, at(60));
+    expect(status.hooks?.preHooks).toEqual([{ name: "slow", phase: "Failed" }]);
+    expect(condition(status, "PreBackupHooksExecutionSucceeded")?.message).toMatch(/within 60s/);
+  });
+
+  it("a missing Repository → SnapshotsEnsured False, Failed, nothing created", () => {
+    const { status, actions } = decideReconcile(world({ repositories: [] }), at(5));
+    expect(types(actions)).not.toContain("create-snapshot");
+    expect(jobsCreated(actions)).toEqual([]);
+    expect(condition(status, "SnapshotsEnsured")).toMatchObject({
+      status: "False",
+      reason: "FailedToEnsureSnapshots",
+      message: "Repository demo/s3-repo not found",
+    });
+    expect(status.phase).toBe("Failed");
+  });
+
+  it("a missing Function → BackupExecutorEnsured False and the new Snapshot failed", () => {
+    const { status, actions } = decideReconcile(world({ functions: [] }), at(5));
+    expect(types(actions).slice(0, 2)).toEqual(["create-snapshot", "fail-snapshot"]);
+    expect(condition(status, "BackupExecutorEnsured")).toMatchObject({
+      status: "False",
+      reason: "FailedToEnsureBackupExecutor",
+      message: "Function pvc-backup of backup task logical-backup not found",
+    });
+    expect(status.phase).toBe("Failed");
+  });
+
+  it("the executor Job failed before the Snapshot completed → the Snapshot fails", () => {
+    const started = step(world(), at(5)).next;
+    const { status, actions } = decideReconcile(finishJob(started, EXECUTOR, "Failed"), at(50));
+    expect(actions[0]).toMatchObject({ type: "fail-snapshot", name: S3_SNAPSHOT });
+    expect(status.phase).toBe("Failed");
+  });
+});
