@@ -5,6 +5,7 @@ import { loadRegistryFile } from "../shared/clusters/registry.ts";
 import { type ControlPlane, startControlPlane } from "../test/controlplane/index.ts";
 import { clientFor, installRbac } from "../test/support/kube.ts";
 import { applyManifests, readManifests, writeLocalRegistry } from "./demo.ts";
+import { DemoExecutor } from "./demo-executor.ts";
 import { ObjectPrinter } from "./object-printer.ts";
 import { LocalRuntime } from "./runtime.ts";
 
@@ -73,6 +74,14 @@ async function main(): Promise<void> {
   );
   const printer = new ObjectPrinter(clients, print);
   printer.start();
+  // On the embedded default only: play the executor (no kubelet runs, so no backup Job ever starts).
+  const executor = plane
+    ? new DemoExecutor(
+        clients.map((c) => c.client),
+        () => runtime.clock.now(),
+      )
+    : undefined;
+  executor?.start();
   const endpoint = runtime.putEvents?.url ?? "";
   const first = registry.clusters.find((c) => c.enabled)?.id ?? "cluster-1";
   print(`events from other systems: PutEvents at ${endpoint}, e.g.`);
@@ -85,6 +94,7 @@ async function main(): Promise<void> {
     stopping = true;
     print("stopping…");
     printer.stop();
+    executor?.stop();
     await runtime.stop();
     await plane?.stop();
     process.exit(0);

@@ -1,0 +1,37 @@
+import type { EventPublisher } from "../../shared/bus/publisher.ts";
+import type { SessionSummary } from "../../shared/decide/session-summary.ts";
+import { defineFunction } from "../../shared/handler/function-definition.ts";
+import type { KubeDeps } from "../../shared/handler/kube-deps.ts";
+import { parseGoDuration } from "../../shared/model/duration.ts";
+import { BackupSessionCreated } from "../../shared/model/events/backup-session-created.ts";
+import { ScheduleTick } from "../../shared/model/events/schedule-tick.ts";
+import { reconcileSession, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
+
+export type ReconcileSessionFunctionDeps = KubeDeps & { publisher: EventPublisher };
+
+/**
+ * Drives BackupSessions: the one a "BackupSession Created" names, and — on every Schedule Tick — every
+ * unfinished session of that cluster (the sweep), so a lost event delays a session by a minute at most.
+ */
+export const reconcileSessionFunction = defineFunction({
+  name: "reconcile-session",
+  accepts: [BackupSessionCreated, ScheduleTick] as const,
+  async run(event, deps: ReconcileSessionFunctionDeps) {
+    const client = await deps.clusters.client(event.detail.clusterId);
+    const pushMetrics = (summary: SessionSummary) => {
+      // The session's final step: CloudWatch EMF through Powertools (decisions.md "metrics").
+      deps.metrics.addMetric(`Sessions${summary.status.phase}`, "Count", 1);
+      const ms = parseGoDuration(summary.status.duration);
+      if (ms !== undefined) deps.metrics.addMetric("SessionDurationSeconds", "Seconds", ms / 1000);
+    };
+    const reconcileDeps = { client, publisher: deps.publisher, pushMetrics };
+    const now = () => deps.clock.now();
+    if (event["detail-type"] === "BackupSession Created") {
+      return [await reconcileSession(reconcileDeps, event.detail.namespace, event.detail.name, now)];
+    }
+    const outcomes = await sweepSessions(reconcileDeps, now);
+    for (const o of outcomes.filter((x) => x.error)) deps.logger.error("session not reconciled", { ...o });
+    deps.metrics.addMetric("SessionsSwept", "Count", outcomes.length);
+    return outcomes;
+  },
+});

@@ -1,0 +1,170 @@
+import { type EventPublisher, eventFor } from "../bus/publisher.ts";
+import { isSessionCompleted } from "../decide/phase.ts";
+import { decideReconcile, type SessionAction, type SessionDecision } from "../decide/reconcile-session.ts";
+import type { KubeClient } from "../kube/client.ts";
+import { ConflictError } from "../kube/errors.ts";
+import type { BackupSession } from "../model/backup-session.ts";
+import { BackupSessionPhaseChanged } from "../model/events/backup-session-phase-changed.ts";
+import { DETAIL_VERSION } from "../model/events/envelope.ts";
+import { toKubeTime } from "../model/time.ts";
+import { mapWithConcurrency } from "./concurrency.ts";
+import { loadSessionWorld, reconcileInputOf, type SessionWorld } from "./session-world.ts";
+
+/**
+ * Drives BackupSessions as KubeStash's operator would: decide (pure) on what was read, carry out the actions
+ * (creates are idempotent, deletes carry the uid), then write the status with the resourceVersion it was
+ * decided from. On Conflict everything is read and decided again, so two reconcilers racing on one session
+ * leave one consistent status and publish one "BackupSession Phase Changed".
+ */
+
+export interface ReconcileDeps {
+  client: KubeClient;
+  publisher: EventPublisher;
+  /** Called with the summary when a session's final step pushes metrics. */
+  pushMetrics?: (
+    summary: Extract<SessionAction, { type: "push-metrics" }>["summary"],
+  ) => Promise<void> | void;
+  hookRunnerImage?: string;
+}
+
+export interface ReconcileOutcome {
+  namespace: string;
+  name: string;
+  actions: number;
+  statusWritten: boolean;
+  phaseChange?: SessionDecision["phaseChange"];
+  error?: string;
+}
+
+const MAX_ATTEMPTS = 4;
+
+/** Reconciles one session (the "BackupSession Created" path). */
+export async function reconcileSession(
+  deps: ReconcileDeps,
+  namespace: string,
+  name: string,
+  now: () => Date,
+): Promise<ReconcileOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    const world = await loadSessionWorld(deps.client, namespace);
+    const session = world.sessions.find((s) => s.metadata.name === name);
+    if (!session) return { namespace, name, actions: 0, statusWritten: false };
+    try {
+      return await reconcileFrom(deps, world, session, now());
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** The sweep: every session of the cluster that is not finished (or is being deleted), from one load. */
+export async function sweepSessions(
+  deps: ReconcileDeps,
+  now: () => Date,
+  concurrency = 16,
+): Promise<ReconcileOutcome[]> {
+  const world = await loadSessionWorld(deps.client);
+  const open = world.sessions.filter(
+    (s) => !isSessionCompleted(s.status?.phase) || s.metadata.deletionTimestamp,
+  );
+  return mapWithConcurrency(open, concurrency, async (session) => {
+    const { namespace = "default", name } = session.metadata;
+    try {
+      return await reconcileFrom(deps, world, session, now());
+    } catch (error) {
+      if (error instanceof ConflictError) return reconcileSession(deps, namespace, name, now);
+      return { namespace, name, actions: 0, statusWritten: false, error: String(error) };
+    }
+  });
+}
+
+async function reconcileFrom(
+  deps: ReconcileDeps,
+  world: SessionWorld,
+  session: BackupSession,
+  now: Date,
+): Promise<ReconcileOutcome> {
+  const decision = decideReconcile(reconcileInputOf(world, session, deps.hookRunnerImage), now);
+  const { namespace = "default", name } = session.metadata;
+  for (const action of decision.actions) await execute(deps, session, action, now);
+  const finalizerRemoved = decision.actions.some((a) => a.type === "remove-finalizer");
+  let written = session;
+  const statusChanged = JSON.stringify(decision.status) !== JSON.stringify(session.status ?? {});
+  if (statusChanged && !finalizerRemoved) {
+    written = await deps.client.replaceStatus("BackupSession", { ...session, status: decision.status });
+  }
+  const change = decision.phaseChange;
+  if (change && statusChanged && change.to !== "Pending" && !finalizerRemoved) {
+    await deps.publisher.publish([
+      eventFor(BackupSessionPhaseChanged, {
+        version: DETAIL_VERSION,
+        clusterId: deps.client.clusterId,
+        namespace,
+        name,
+        configuration: session.spec.invoker?.name ?? "",
+        session: session.spec.session ?? "",
+        ...(change.from ? { oldPhase: change.from } : {}),
+        newPhase: change.to,
+        reasons: change.reasons,
+        retryLeft: session.spec.retryLeft ?? 0,
+        resourceVersion: written.metadata.resourceVersion ?? "",
+        changedAt: toKubeTime(now),
+      }),
+    ]);
+  }
+  return {
+    namespace,
+    name,
+    actions: decision.actions.length,
+    statusWritten: statusChanged,
+    ...(change ? { phaseChange: change } : {}),
+  };
+}
+
+async function execute(
+  deps: ReconcileDeps,
+  session: BackupSession,
+  action: SessionAction,
+  now: Date,
+): Promise<void> {
+  const { client } = deps;
+  const namespace = session.metadata.namespace;
+  switch (action.type) {
+    case "create-snapshot":
+      await client.create("Snapshot", action.snapshot);
+      return;
+    case "create-job":
+      await client.create("Job", action.job);
+      return;
+    case "fail-snapshot":
+      await client.updateStatus("Snapshot", namespace, action.name, () => action.status);
+      return;
+    case "delete-session":
+      await client.delete("BackupSession", namespace, action.name, { uid: action.uid });
+      return;
+    case "delete-job":
+      await client.delete("Job", namespace, action.name, {
+        uid: action.uid,
+        propagationPolicy: "Background",
+      });
+      return;
+    case "remove-finalizer": {
+      const finalizers = (session.metadata.finalizers ?? []).filter((f) => f !== action.finalizer);
+      // The resourceVersion makes it a precondition: a newer object is not touched.
+      await client.patch("BackupSession", namespace, session.metadata.name, {
+        metadata: { finalizers, resourceVersion: session.metadata.resourceVersion },
+      });
+      return;
+    }
+    case "record-event":
+      await client.recordEvent(
+        session,
+        { type: action.eventType, reason: action.reason, message: action.message },
+        now,
+      );
+      return;
+    case "push-metrics":
+      await deps.pushMetrics?.(action.summary);
+      return;
+  }
+}
