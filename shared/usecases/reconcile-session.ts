@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
 import { isSessionCompleted } from "../decide/phase.ts";
 import { decideReconcile, type SessionAction, type SessionDecision } from "../decide/reconcile-session.ts";
@@ -89,7 +90,10 @@ async function reconcileFrom(
   for (const action of decision.actions) await execute(deps, session, action, now);
   const finalizerRemoved = decision.actions.some((a) => a.type === "remove-finalizer");
   let written = session;
-  const statusChanged = JSON.stringify(decision.status) !== JSON.stringify(session.status ?? {});
+  const statusChanged = !isDeepStrictEqual(
+    withoutUndefined(decision.status),
+    withoutUndefined(session.status ?? {}),
+  );
   if (statusChanged && !finalizerRemoved) {
     written = await deps.client.replaceStatus("BackupSession", { ...session, status: decision.status });
   }
@@ -167,4 +171,9 @@ async function execute(
       await deps.pushMetrics?.(action.summary);
       return;
   }
+}
+
+/** The object as it will be on the wire: keys with undefined values dropped (JSON has no undefined). */
+function withoutUndefined(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value ?? null)) as unknown;
 }

@@ -1,0 +1,236 @@
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { executorStatus } from "../../local/demo-executor.ts";
+import type { KubeClient } from "../../shared/kube/client.ts";
+import {
+  formatGoDuration,
+  type Snapshot,
+  type SnapshotStatus,
+  toKubeTime,
+} from "../../shared/model/index.ts";
+import { reconcileSession, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
+import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
+import {
+  installBackend,
+  installCatalog,
+  installConfiguration,
+  nextHour,
+  RecordingPublisher,
+  scheduleSession,
+} from "../support/lifecycle.ts";
+
+const { clusters } = inject("controlPlane");
+const [cluster] = clusters;
+if (!cluster) throw new Error("needs a cluster");
+
+let admin: KubeClient;
+let functions: KubeClient;
+let ns: string;
+const hour = nextHour();
+const at = (seconds: number) => new Date(hour.getTime() + seconds * 1000);
+
+beforeAll(async () => {
+  admin = await clientFor(cluster, "admin");
+  functions = await clientFor(cluster, "functions");
+  await installRbac(admin);
+  await installCatalog(admin);
+  ns = uniqueNamespace("life");
+  await ensureNamespace(admin, ns);
+  await installBackend(admin, ns, ["repo-a", "repo-b"]);
+});
+
+const snapshotsOf = async (session: string) =>
+  (await admin.list("Snapshot", { namespace: ns })).items.filter((s) => s.spec.backupSession === session);
+
+/** Plays the executor: a component reported Running, as restic would while it uploads. */
+async function reportRunning(snapshot: Snapshot, now: Date) {
+  await admin.updateStatus(
+    "Snapshot",
+    ns,
+    snapshot.metadata.name,
+    (current): SnapshotStatus => ({
+      ...current.status,
+      totalComponents: 1,
+      components: { dump: { phase: "Running", driver: "Restic" } },
+      conditions: [
+        { type: "RecentSnapshotListUpdated", status: "True", lastTransitionTime: toKubeTime(now) },
+      ],
+    }),
+  );
+}
+
+describe("a BackupSession driven to its end on the real API server", () => {
+  it("goes Pending → Running → Succeeded as the executor reports, with snapshots, executor Job, duration, one event per change", async () => {
+    // Prepare
+    await installConfiguration(admin, ns, "ok", {}, ["repo-a", "repo-b"]);
+    const name = await scheduleSession(functions, "ok", at(5));
+    const publisher = new RecordingPublisher();
+    const deps = { client: functions, publisher };
+    // Act + Assess: first reconcile ensures snapshots and the executor
+    await reconcileSession(deps, ns, name, () => at(6));
+    const snaps = await snapshotsOf(name);
+    expect(snaps.map((s) => s.metadata.name).sort()).toEqual([`repo-a-${name}`, `repo-b-${name}`]);
+    expect(snaps[0]?.metadata.ownerReferences?.[0]).toMatchObject({ kind: "Repository" });
+    const jobs = await admin.list("Job", {
+      namespace: ns,
+      labelSelector: `kubestash.com/invoker-name=${name}`,
+    });
+    expect(jobs.items).toHaveLength(1);
+    let session = await admin.get("BackupSession", ns, name);
+    expect(session.status?.conditions?.find((c) => c.type === "SnapshotsEnsured")).toMatchObject({
+      status: "True",
+      reason: "SuccessfullyEnsuredSnapshots",
+    });
+    expect(session.status?.conditions?.find((c) => c.type === "BackupExecutorEnsured")).toMatchObject({
+      status: "True",
+    });
+    expect(session.status?.backupDeadline).toBeUndefined();
+
+    for (const s of snaps) await reportRunning(s, at(10));
+    await reconcileSession(deps, ns, name, () => at(11));
+    expect((await admin.get("BackupSession", ns, name)).status?.phase).toBe("Running");
+
+    for (const s of await snapshotsOf(name)) {
+      await completeSnapshotForce(s, "Succeeded", at(40));
+    }
+    await reconcileSession(deps, ns, name, () => at(42));
+    session = await admin.get("BackupSession", ns, name);
+    expect(session.status?.phase).toBe("Succeeded");
+    // Duration counts from the session's creation (the API server's clock) to completion (the fixed clock).
+    const createdAt = new Date(session.metadata.creationTimestamp ?? 0).getTime();
+    expect(session.status?.duration).toBe(formatGoDuration(at(42).getTime() - createdAt));
+    expect(session.status?.totalSnapshots).toBe(2);
+    expect(session.status?.conditions?.find((c) => c.type === "MetricsPushed")).toMatchObject({
+      status: "True",
+      reason: "SuccessfullyPushedMetrics",
+    });
+    const changes = publisher
+      .ofType("BackupSession Phase Changed")
+      .map((e) => (e.detail as { newPhase: string }).newPhase);
+    expect(changes).toEqual(["Running", "Succeeded"]);
+    // Re-running on the same state changes nothing and publishes nothing.
+    const again = await reconcileSession(deps, ns, name, () => at(43));
+    expect(again).toMatchObject({ actions: 0, statusWritten: false });
+    expect(publisher.ofType("BackupSession Phase Changed")).toHaveLength(2);
+  });
+
+  it("ends Failed when one snapshot fails", async () => {
+    await installConfiguration(admin, ns, "one-fails", {}, ["repo-a", "repo-b"]);
+    const name = await scheduleSession(functions, "one-fails", at(5));
+    const deps = { client: functions, publisher: new RecordingPublisher() };
+    await reconcileSession(deps, ns, name, () => at(6));
+    const [first, second] = await snapshotsOf(name);
+    if (!first || !second) throw new Error("two snapshots");
+    await completeSnapshotForce(first, "Succeeded", at(20));
+    await completeSnapshotForce(second, "Failed", at(21));
+    await reconcileSession(deps, ns, name, () => at(22));
+    const session = await admin.get("BackupSession", ns, name);
+    expect(session.status?.phase).toBe("Failed");
+    expect(deps.publisher.ofType("BackupSession Phase Changed").at(-1)?.detail).toMatchObject({
+      newPhase: "Failed",
+      oldPhase: "Pending",
+    });
+  });
+
+  it("ends Failed with DeadlineExceeded when backupTimeout passes (fixed clock)", async () => {
+    await installConfiguration(admin, ns, "slow", { backupTimeout: "2m" });
+    const name = await scheduleSession(functions, "slow", at(5));
+    const deps = { client: functions, publisher: new RecordingPublisher() };
+    await reconcileSession(deps, ns, name, () => at(6));
+    const [snap] = await snapshotsOf(name);
+    if (!snap) throw new Error("a snapshot");
+    await reportRunning(snap, at(10));
+    await reconcileSession(deps, ns, name, () => at(11));
+    const running = await admin.get("BackupSession", ns, name);
+    expect(running.status?.phase).toBe("Running");
+    expect(running.status?.backupDeadline).toBe(
+      at(6 + 120)
+        .toISOString()
+        .replace(".000Z", "Z"),
+    );
+    await reconcileSession(deps, ns, name, () => at(6 + 121));
+    const late = await admin.get("BackupSession", ns, name);
+    expect(late.status?.conditions?.find((c) => c.type === "DeadlineExceeded")).toMatchObject({
+      status: "True",
+      reason: "FailedToCompleteWithinDeadline",
+    });
+    expect(late.status?.phase).toBe("Failed");
+    expect((await admin.get("Snapshot", ns, snap.metadata.name)).status?.phase).toBe("Failed");
+  });
+
+  it("two reconcilers racing on one session leave one consistent status and one Phase Changed event", async () => {
+    await installConfiguration(admin, ns, "race");
+    const name = await scheduleSession(functions, "race", at(5));
+    const publisher = new RecordingPublisher();
+    const deps = { client: functions, publisher };
+    await reconcileSession(deps, ns, name, () => at(6));
+    const [snap] = await snapshotsOf(name);
+    if (!snap) throw new Error("a snapshot");
+    await completeSnapshotForce(snap, "Succeeded", at(20));
+    const other = { client: await clientFor(cluster, "functions"), publisher };
+    await Promise.all([
+      reconcileSession(deps, ns, name, () => at(21)),
+      reconcileSession(other, ns, name, () => at(21)),
+    ]);
+    expect((await admin.get("BackupSession", ns, name)).status?.phase).toBe("Succeeded");
+    expect(
+      publisher
+        .ofType("BackupSession Phase Changed")
+        .filter((e) => (e.detail as { name: string }).name === name),
+    ).toHaveLength(1);
+  });
+
+  it("the sweep catches a session whose Created event was lost", async () => {
+    await installConfiguration(admin, ns, "lost");
+    const name = await scheduleSession(functions, "lost", at(5));
+    const outcomes = await sweepSessions({ client: functions, publisher: new RecordingPublisher() }, () =>
+      at(6),
+    );
+    expect(outcomes.find((o) => o.name === name)?.actions).toBeGreaterThan(0);
+    expect(await snapshotsOf(name)).toHaveLength(1);
+  });
+
+  it("history cleanup leaves exactly sessionHistoryLimit completed sessions", async () => {
+    await installConfiguration(admin, ns, "history", { sessionHistoryLimit: 2 });
+    const deps = { client: functions, publisher: new RecordingPublisher() };
+    const names: string[] = [];
+    for (let h = 0; h < 4; h++) {
+      const t = (s: number) => at(h * 3600 + s);
+      const name = await scheduleSession(functions, "history", t(5));
+      names.push(name);
+      await reconcileSession(deps, ns, name, () => t(6));
+      for (const s of await snapshotsOf(name)) await completeSnapshotForce(s, "Succeeded", t(20));
+      await reconcileSession(deps, ns, name, () => t(21));
+    }
+    const left = (await admin.list("BackupSession", { namespace: ns })).items
+      .filter((s) => s.spec.invoker?.name === "history" && !s.metadata.deletionTimestamp)
+      .map((s) => s.metadata.name);
+    expect(left.sort()).toEqual(names.slice(-2).sort());
+    // Snapshots are never deleted by history cleanup (only by retention).
+    expect(
+      (await admin.list("Snapshot", { namespace: ns })).items.filter((s) =>
+        names.includes(s.spec.backupSession ?? ""),
+      ),
+    ).toHaveLength(4);
+  });
+
+  it("deleting a session cleans its Jobs and releases the kubestash.com/cleanup finalizer", async () => {
+    await installConfiguration(admin, ns, "gone");
+    const name = await scheduleSession(functions, "gone", at(5));
+    const deps = { client: functions, publisher: new RecordingPublisher() };
+    await reconcileSession(deps, ns, name, () => at(6));
+    expect(
+      (await admin.list("Job", { namespace: ns, labelSelector: `kubestash.com/invoker-name=${name}` })).items,
+    ).toHaveLength(1);
+    await admin.delete("BackupSession", ns, name);
+    expect((await admin.get("BackupSession", ns, name)).metadata.deletionTimestamp).toBeDefined();
+    for (let i = 0; i < 3; i++) await reconcileSession(deps, ns, name, () => at(30 + i));
+    expect(await admin.find("BackupSession", ns, name)).toBeUndefined();
+  });
+});
+
+/** The executor's final report on a snapshot (replacing a Running report). */
+async function completeSnapshotForce(snapshot: Snapshot, outcome: "Succeeded" | "Failed", now: Date) {
+  await admin.updateStatus("Snapshot", ns, snapshot.metadata.name, (current) =>
+    executorStatus({ ...current, status: { ...current.status, components: undefined } }, outcome, now),
+  );
+}
