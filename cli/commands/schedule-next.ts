@@ -24,7 +24,8 @@ export const TimeOption = z.iso
   .transform((text) => new Date(text));
 
 export function optionError(error: z.ZodError): CliError {
-  const issues = error.issues.map((issue) => `--${issue.path.join(".")} ${issue.message}`);
+  const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const issues = error.issues.map((issue) => `--${kebab(issue.path.join("."))} ${issue.message}`);
   return new CliError(`invalid options: ${issues.join("; ")}`);
 }
 

@@ -16,6 +16,8 @@ import { staggerKey, staggerOffsetMs } from "./stagger.ts";
  * - startingDeadlineSeconds: started only if now − scheduled time ≤ the deadline, else reported as missed.
  *   (The controller's tooLate rule. Its schedule search already drops times older than now − deadline with
  *   a strict bound, so exactly at the deadline it quietly finds nothing; we start it, as tooLate allows.)
+ *   Like the controller, a miss does not move the last scheduled time, so later ticks report the same
+ *   missed time again until the next one is due: count a miss once per scheduledTime.
  * - the candidate's session name is deterministic (`<config>-<session>-<unix seconds>`); if a running
  *   session has it already, this is a repeated tick for the same time: wait. A create that still collides
  *   (AlreadyExists) is the same case for the caller.
@@ -44,7 +46,8 @@ export interface SessionScheduleInput {
   staggerWindowMs?: number;
 }
 
-interface Due {
+/** The facts every decision to create a session carries. */
+export interface DueTime {
   scheduledTime: Date;
   /** none/few/many as the controller reports it. */
   missed: MissedSchedules;
@@ -52,10 +55,17 @@ interface Due {
   missedCount: number;
 }
 
+/**
+ * create / skip-create (create it Skipped) / replace (fail `replaces`, then create): a session is due.
+ * wait: nothing to do before `next`, the next scheduled time or, with `staggerOffsetMs`, the staggered start
+ * of the current one. missed-deadline: the newest time is too late to start. invalid: put a condition on the
+ * configuration. paused/suspended: nothing is created; `next` is what the schedule would run next.
+ * unscheduled: the session has no scheduler (manual triggers only).
+ */
 export type SessionScheduleDecision =
-  | ({ action: "create"; name: string } & Due)
-  | ({ action: "skip-create"; name: string; reason: string } & Due)
-  | ({ action: "replace"; name: string; replaces: string[] } & Due)
+  | ({ action: "create"; name: string } & DueTime)
+  | ({ action: "skip-create"; name: string; reason: string } & DueTime)
+  | ({ action: "replace"; name: string; replaces: string[] } & DueTime)
   | { action: "wait"; next: Date; staggerOffsetMs?: number }
   | { action: "missed-deadline"; scheduledTime: Date; next: Date; missedCount: number; reason: string }
   | { action: "invalid"; error: string }
@@ -80,7 +90,11 @@ function laterOf(a: Date, b: Date): Date {
   return a > b ? a : b;
 }
 
-function concurrencyDecision(input: SessionScheduleInput, due: Due, name: string): SessionScheduleDecision {
+function concurrencyDecision(
+  input: SessionScheduleInput,
+  due: DueTime,
+  name: string,
+): SessionScheduleDecision {
   const running = input.activeSessions.map((s) => s.name);
   const policy = input.session.scheduler?.concurrencyPolicy ?? DEFAULT_CONCURRENCY_POLICY;
   if (running.length === 0 || policy === "Allow") return { action: "create", name, ...due };
@@ -125,7 +139,7 @@ function decideDue(
       reason: `not started: ${lateSeconds}s past its start time, more than startingDeadlineSeconds (${deadline})`,
     };
   }
-  const due: Due = { scheduledTime, missed: recent.missed, missedCount: recent.count - 1 };
+  const due: DueTime = { scheduledTime, missed: recent.missed, missedCount: recent.count - 1 };
   return concurrencyDecision(input, due, name);
 }
 

@@ -2,13 +2,15 @@ import type { BackupSession } from "../model/backup-session.ts";
 import type { Job } from "../model/job.ts";
 import { Annotation } from "../model/labels.ts";
 import { backupSessionPhase, isSessionCompleted } from "./phase.ts";
+import { awaitsRetry } from "./retry-status.ts";
 import { jobsOfSession } from "./session-job-meta.ts";
 
 /**
  * Session history (decisions.md "history cleanup"): per BackupConfiguration and session name, keep the newest
  * `sessionHistoryLimit` completed sessions (Succeeded, Failed or Skipped; the session being finished counts as
- * one) besides any running ones; delete the older ones and their Jobs. Never Snapshots. Also the order of
- * sessions that the concurrency rule uses.
+ * one) besides any running ones; delete the older ones and their Jobs. Never Snapshots. A failed session that
+ * still owes its retry is kept like a running one (its nextRetry lives on it). Also the order of sessions that
+ * the concurrency rule uses.
  */
 
 const NUMERIC_SUFFIX = /-(\d+)$/;
@@ -70,6 +72,7 @@ export function selectHistoryToDelete(input: HistoryInput): HistorySelection {
     (s) =>
       s.metadata.name !== current.metadata.name &&
       !isBeingDeleted(s) &&
+      !awaitsRetry(s) &&
       isSessionCompleted(backupSessionPhase(s)),
   );
   const newestFirst = [current, ...completedSiblings].sort((a, b) => compareSessionsOldestFirst(b, a));

@@ -41,10 +41,15 @@ export function scheduledTimeOf(session: BackupSession): Date | undefined {
   return Number.isNaN(time.getTime()) ? undefined : time;
 }
 
-/** The newest scheduled time among `sessions`. */
+/**
+ * The newest scheduled time among the sessions the schedule created. Triggered and retry sessions carry a
+ * scheduled time too, but they do not move the schedule (a manual backup does not cancel a missed run).
+ */
 export function lastScheduledTime(sessions: readonly BackupSession[]): Date | undefined {
   let newest: Date | undefined;
   for (const session of sessions) {
+    const origin = session.metadata.annotations?.[Annotation.Origin];
+    if (origin !== undefined && origin !== "schedule") continue;
     const time = scheduledTimeOf(session);
     if (time !== undefined && (newest === undefined || time > newest)) newest = time;
   }
@@ -66,6 +71,8 @@ export interface ScheduleContext {
   now: Date;
   /** When the configuration was last resumed, if the caller knows. */
   resumedAt?: Date;
+  /** The cluster's default stagger window (registry), used when the configuration has no annotation. */
+  defaultStaggerWindowMs?: number;
 }
 
 /** The input for one session of `configuration`, or undefined when it has no session of that name. */
@@ -87,6 +94,6 @@ export function sessionScheduleInput(
     lastScheduledTime: lastScheduledTime(own),
     activeSessions: own.filter(isActiveSession).map((s) => ({ name: s.metadata.name })),
     resumedAt: context.resumedAt,
-    staggerWindowMs: staggerWindowMs(configuration),
+    staggerWindowMs: staggerWindowMs(configuration) ?? context.defaultStaggerWindowMs,
   };
 }

@@ -9,7 +9,7 @@ import {
   toKubeTime,
   tryParseWith,
 } from "../model/index.ts";
-import { AlreadyExistsError, ConflictError, NotFoundError } from "./errors.ts";
+import { AlreadyExistsError, ConflictError, KubeError, NotFoundError } from "./errors.ts";
 import { collectionPath, objectPath } from "./paths.ts";
 import type { KubeTransport } from "./transport.ts";
 
@@ -246,6 +246,17 @@ export class KubeClient {
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= maxAttempts) throw error;
       }
+    }
+  }
+
+  /** The API server's readiness check (`GET /readyz`, retried like any request): ok, or why not. */
+  async health(): Promise<{ ok: true } | { ok: false; message: string }> {
+    try {
+      await this.transport.request({ method: "GET", path: "/readyz", accept: "text/plain" });
+      return { ok: true };
+    } catch (error) {
+      if (error instanceof KubeError) return { ok: false, message: error.message };
+      throw error;
     }
   }
 

@@ -39,6 +39,30 @@ export const BackupSessionReason = {
   FailedToCompleteWithinDeadline: "FailedToCompleteWithinDeadline",
 } as const;
 
+/**
+ * Ours, on a failed BackupSession (decisions.md "retry bookkeeping"): `RetryDeferred=True` while its retry is
+ * held back (it is retried later, never dropped; False with reason RetryCreated once created), and
+ * `RetrySkipped=True` when the retry it was owed will never be created (the sweep stops looking at it).
+ */
+export const RetryCondition = {
+  Deferred: "RetryDeferred",
+  Skipped: "RetrySkipped",
+} as const;
+
+export const RetryReason = {
+  TooManyConcurrentRetries: "TooManyConcurrentRetries",
+  APIServerUnhealthy: "APIServerUnhealthy",
+  InvalidRetryDelay: "InvalidRetryDelay",
+  ConfigurationPaused: "ConfigurationPaused",
+  ConfigurationUnreadable: "ConfigurationUnreadable",
+  RetryCreated: "RetryCreated",
+  ConfigurationDeleted: "ConfigurationDeleted",
+  SessionNotInConfiguration: "SessionNotInConfiguration",
+  NoRetryConfig: "NoRetryConfig",
+  DueWhilePaused: "DueWhilePaused",
+  SessionDeleted: "SessionDeleted",
+} as const;
+
 export const BackupConfigurationCondition = {
   ValidationPassed: "ValidationPassed",
   SchedulerEnsured: "SchedulerEnsured",

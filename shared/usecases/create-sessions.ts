@@ -5,8 +5,9 @@ import { decideSessionSchedule, type SessionScheduleDecision } from "../decide/d
 import { indexObjectsInFile } from "../decide/manifest-references.ts";
 import { semanticIssues } from "../decide/manifest-rules.ts";
 import { newBackupSession, skippedStatus } from "../decide/new-session.ts";
-import { activeSessions, lastScheduledTime, resumedAt, sessionsOf } from "../decide/schedule-state.ts";
+import { resumedAt } from "../decide/schedule-state.ts";
 import { nextScheduleTime } from "../decide/schedule-times.ts";
+import { sessionScheduleInput } from "../decide/session-schedule-input.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { BackupConfiguration, Session } from "../model/backup-configuration.ts";
 import type { BackupSession } from "../model/backup-session.ts";
@@ -107,22 +108,15 @@ async function scheduleConfiguration(
   const outcomes: SessionOutcome[] = [];
   const sessionFacts: Array<{ name: string; nextSchedule?: Date; schedulerError?: string }> = [];
   for (const session of config.spec.sessions ?? []) {
-    const mine = sessionsOf(allSessions, config, session.name);
     const statusConditions = config.status?.sessions?.find((s) => s.name === session.name)?.conditions;
-    const decision = decideSessionSchedule(
-      {
-        namespace: config.metadata.namespace ?? "default",
-        configurationName: config.metadata.name,
-        session,
-        paused: config.spec.paused,
-        createdAt: new Date(config.metadata.creationTimestamp ?? now),
-        lastScheduledTime: lastScheduledTime(mine),
-        activeSessions: activeSessions(mine).map((s) => ({ name: s.metadata.name })),
-        resumedAt: resumedAt(statusConditions),
-        staggerWindowMs: staggerWindowOf(config, deps.staggerWindowMs),
-      },
+    const input = sessionScheduleInput(config, session.name, {
+      sessions: allSessions,
       now,
-    );
+      resumedAt: resumedAt(statusConditions),
+      defaultStaggerWindowMs: deps.staggerWindowMs,
+    });
+    if (!input) continue;
+    const decision = decideSessionSchedule(input, now);
     outcomes.push(await applyDecision(deps, config, session, decision, now));
     sessionFacts.push(scheduleFacts(session, decision, now));
   }
@@ -143,17 +137,6 @@ async function scheduleConfiguration(
       ),
   );
   return outcomes;
-}
-
-function staggerWindowOf(
-  config: BackupConfiguration,
-  clusterDefault: number | undefined,
-): number | undefined {
-  const annotated = config.metadata.annotations?.[Annotation.StaggerWindow];
-  if (annotated === undefined) return clusterDefault;
-  const match = /^(\d+)(s|m|h)$/.exec(annotated.trim());
-  if (!match) return clusterDefault;
-  return Number(match[1]) * { s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "s" | "m" | "h"];
 }
 
 function scheduleFacts(session: Session, decision: SessionScheduleDecision, now: Date) {

@@ -93,7 +93,10 @@ describe("scheduled session creation on the real API server", () => {
         controller: true,
       });
     }
-    const created = publisher.events.filter((e) => e.detailType === "BackupSession Created");
+    // Other test files' configurations (other namespaces) may be due on the same clusters: look at ours.
+    const created = publisher.events.filter(
+      (e) => e.detailType === "BackupSession Created" && (e.detail as { namespace: string }).namespace === ns,
+    );
     expect(created.map((e) => (e.detail as { clusterId: string }).clusterId).sort()).toEqual([
       one.id,
       two.id,

@@ -1,79 +1,20 @@
 import { describe, expect, it } from "vitest";
 import {
-  decideSessionSchedule,
-  type SessionScheduleDecision,
-  type SessionScheduleInput,
-} from "../../../shared/decide/due-sessions.ts";
-import type { SchedulerSpec } from "../../../shared/model/backup-configuration.ts";
-import { backupSessionName } from "../../../shared/model/names.ts";
-import { toKubeTime } from "../../../shared/model/time.ts";
+  at,
+  create,
+  expectRow,
+  HOUR,
+  input,
+  last,
+  MINUTE,
+  nameAt,
+  type Row,
+  running,
+  utc,
+  wait,
+} from "../../support/session-schedule-rows.ts";
 
-/**
- * decideSessionSchedule as the CronJob controller's syncCronJob, one scenario per row, anchored like the
- * controller's tests on a fixed top of the hour (Thursday 2026-11-26 10:00 UTC).
- */
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
-function topOfTheHour(): Date {
-  return new Date("2026-11-26T10:00:00Z");
-}
-const T = topOfTheHour().getTime();
-const at = (offsetMs: number) => new Date(T + offsetMs);
-const utc = (iso: string) => new Date(iso);
-const nameAt = (time: Date) => backupSessionName("app", "hourly", time);
-
-interface Setup extends Partial<Omit<SessionScheduleInput, "session">> {
-  scheduler?: Partial<SchedulerSpec>;
-}
-
-/** Session "hourly" of demo/app, created a day before its last time (or the anchor), nothing running. */
-function input(schedule: string | undefined, setup: Setup = {}): SessionScheduleInput {
-  const { scheduler, ...rest } = setup;
-  return {
-    namespace: "demo",
-    configurationName: "app",
-    session: {
-      name: "hourly",
-      scheduler: schedule === undefined ? undefined : { schedule, jobTemplate: {}, ...scheduler },
-    },
-    createdAt: new Date((rest.lastScheduledTime ?? at(0)).getTime() - DAY),
-    activeSessions: [],
-    ...rest,
-  };
-}
-
-/** The decision with times written as Kubernetes writes them, so rows read as text. */
-function shown(decision: SessionScheduleDecision): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(decision).map(([key, value]) => [key, value instanceof Date ? toKubeTime(value) : value]),
-  );
-}
-
-const create = (time: Date, extra: Record<string, unknown> = {}) => ({
-  action: "create",
-  scheduledTime: toKubeTime(time),
-  name: nameAt(time),
-  missed: "none",
-  missedCount: 0,
-  ...extra,
-});
-const wait = (next: Date, extra: Record<string, unknown> = {}) => ({
-  action: "wait",
-  next: toKubeTime(next),
-  ...extra,
-});
-
-interface Row {
-  scenario: string;
-  given: SessionScheduleInput;
-  now: Date;
-  expected: Record<string, unknown>;
-}
-
-const running = (...names: string[]) => names.map((name) => ({ name }));
+/** Rows: given a schedule, the last scheduled time and now, which time is due (or when to come back). */
 
 const macros: Row[] = [
   {
@@ -209,180 +150,6 @@ const daylightSaving: Row[] = [
   },
 ];
 
-const last = { lastScheduledTime: at(-HOUR) };
-const concurrency: Row[] = [
-  {
-    scenario: "Forbid by default: another session running, the new one is created Skipped",
-    given: input("@hourly", { ...last, activeSessions: running("app-hourly-old") }),
-    now: at(0),
-    expected: {
-      action: "skip-create",
-      name: nameAt(at(0)),
-      reason: expect.stringContaining("app-hourly-old"),
-    },
-  },
-  {
-    scenario: "Forbid set explicitly: skipped the same way",
-    given: input("@hourly", {
-      ...last,
-      scheduler: { concurrencyPolicy: "Forbid" },
-      activeSessions: running("app-hourly-old"),
-    }),
-    now: at(0),
-    expected: { action: "skip-create", scheduledTime: toKubeTime(at(0)) },
-  },
-  {
-    scenario: "Forbid with nothing running: create",
-    given: input("@hourly", { ...last, scheduler: { concurrencyPolicy: "Forbid" } }),
-    now: at(0),
-    expected: create(at(0)),
-  },
-  {
-    scenario: "Allow: runs alongside the running one",
-    given: input("@hourly", {
-      ...last,
-      scheduler: { concurrencyPolicy: "Allow" },
-      activeSessions: running("app-hourly-old"),
-    }),
-    now: at(0),
-    expected: create(at(0)),
-  },
-  {
-    scenario: "Replace: the two running ones are replaced",
-    given: input("@hourly", {
-      ...last,
-      scheduler: { concurrencyPolicy: "Replace" },
-      activeSessions: running("a", "b"),
-    }),
-    now: at(0),
-    expected: { action: "replace", name: nameAt(at(0)), replaces: ["a", "b"] },
-  },
-  {
-    scenario: "Replace with nothing running: create",
-    given: input("@hourly", { ...last, scheduler: { concurrencyPolicy: "Replace" } }),
-    now: at(0),
-    expected: create(at(0)),
-  },
-];
-
-const deadline = (seconds: number, extra: Setup = {}) =>
-  input("@hourly", { ...last, scheduler: { startingDeadlineSeconds: seconds }, ...extra });
-const startingDeadline: Row[] = [
-  {
-    scenario: "deadline 300s, exactly at the deadline: still started",
-    given: deadline(300),
-    now: at(300_000),
-    expected: create(at(0)),
-  },
-  {
-    scenario: "deadline 300s, one second past it: missed, not started",
-    given: deadline(300),
-    now: at(301_000),
-    expected: {
-      action: "missed-deadline",
-      scheduledTime: toKubeTime(at(0)),
-      next: toKubeTime(at(HOUR)),
-      missedCount: 1,
-    },
-  },
-  {
-    scenario: "deadline 0 and a tick exactly on time: started",
-    given: deadline(0),
-    now: at(0),
-    expected: create(at(0)),
-  },
-  {
-    scenario: "deadline 0 and a tick a second late: missed",
-    given: deadline(0),
-    now: at(1000),
-    expected: { action: "missed-deadline" },
-  },
-  {
-    scenario: "outage with a 1h deadline: the newest time is within it and starts",
-    given: deadline(3600, { lastScheduledTime: at(-5 * HOUR) }),
-    now: at(10 * MINUTE),
-    expected: create(at(0), { missed: "few", missedCount: 4 }),
-  },
-];
-
-const outages: Row[] = [
-  {
-    scenario: "missed 5 schedules during an outage: start only the newest",
-    given: input("@hourly", { lastScheduledTime: at(-6 * HOUR) }),
-    now: at(5 * MINUTE),
-    expected: create(at(0), { missed: "few", missedCount: 5 }),
-  },
-  {
-    scenario: "100 days of */1 down: start only the newest, 'many' missed",
-    given: input("* * * * *", { lastScheduledTime: at(-100 * DAY) }),
-    now: at(0),
-    expected: create(at(0), { missed: "many", missedCount: 143_999 }),
-  },
-  {
-    scenario: "100 times passed during an outage: still 'few' (the controller's limit)",
-    given: input("* * * * *", { lastScheduledTime: at(-100 * MINUTE) }),
-    now: at(0),
-    expected: create(at(0), { missed: "few", missedCount: 99 }),
-  },
-  {
-    scenario: "101 times passed: 'many'",
-    given: input("* * * * *", { lastScheduledTime: at(-101 * MINUTE) }),
-    now: at(0),
-    expected: create(at(0), { missed: "many", missedCount: 100 }),
-  },
-  {
-    scenario: "never scheduled yet: counted from the configuration's creation",
-    given: input("*/20 * * * *", { createdAt: at(-25 * MINUTE) }),
-    now: at(0),
-    expected: create(at(0), { missed: "few", missedCount: 1 }),
-  },
-];
-
-const pausing: Row[] = [
-  {
-    scenario: "paused configuration: nothing created, next time reported",
-    given: input("@hourly", { ...last, paused: true }),
-    now: at(0),
-    expected: { action: "paused", next: toKubeTime(at(HOUR)) },
-  },
-  {
-    scenario: "suspended scheduler: nothing created",
-    given: input("@hourly", { ...last, scheduler: { suspend: true } }),
-    now: at(0),
-    expected: { action: "suspended", next: toKubeTime(at(HOUR)) },
-  },
-  {
-    scenario: "paused and suspended: reported as paused",
-    given: input("@hourly", { ...last, paused: true, scheduler: { suspend: true } }),
-    now: at(0),
-    expected: { action: "paused" },
-  },
-  {
-    scenario: "resumed at 10:20 after a pause: 10:15 missed while paused is not caught up",
-    given: input("*/15 * * * *", { lastScheduledTime: at(-HOUR), resumedAt: at(20 * MINUTE) }),
-    now: at(20 * MINUTE),
-    expected: wait(at(30 * MINUTE)),
-  },
-  {
-    scenario: "resumed at 10:20: the first time after resuming (10:30) runs, nothing counted as missed",
-    given: input("*/15 * * * *", { lastScheduledTime: at(-HOUR), resumedAt: at(20 * MINUTE) }),
-    now: at(30 * MINUTE),
-    expected: create(at(30 * MINUTE)),
-  },
-  {
-    scenario: "without resumedAt the newest missed time runs (the CronJob's own behaviour)",
-    given: input("*/15 * * * *", { lastScheduledTime: at(-HOUR) }),
-    now: at(20 * MINUTE),
-    expected: create(at(15 * MINUTE), { missed: "few", missedCount: 4 }),
-  },
-  {
-    scenario: "resumedAt older than the last scheduled time changes nothing",
-    given: input("@hourly", { ...last, resumedAt: at(-2 * HOUR) }),
-    now: at(0),
-    expected: create(at(0)),
-  },
-];
-
 const repeats: Row[] = [
   {
     scenario: "a second tick in the same minute after the session was created: wait",
@@ -443,68 +210,14 @@ const invalid: Row[] = [
   },
 ];
 
-// demo/app/hourly hashes to 61% of a window: 366s of 10 minutes, 146s of the 240s room a */5 schedule leaves.
-const stagger: Row[] = [
-  {
-    scenario: "stagger 10m: before its offset the session waits until scheduled time + 6m6s",
-    given: input("@hourly", { ...last, staggerWindowMs: 10 * MINUTE }),
-    now: at(0),
-    expected: wait(at(366_000), { staggerOffsetMs: 366_000 }),
-  },
-  {
-    scenario: "stagger 10m: at the offset it is created, named after the unstaggered time",
-    given: input("@hourly", { ...last, staggerWindowMs: 10 * MINUTE }),
-    now: at(7 * MINUTE),
-    expected: create(at(0)),
-  },
-  {
-    scenario: "stagger 1h on */5: capped so it starts a tick before 10:05",
-    given: input("*/5 * * * *", { lastScheduledTime: at(-5 * MINUTE), staggerWindowMs: HOUR }),
-    now: at(MINUTE),
-    expected: wait(at(146_000), { staggerOffsetMs: 146_000 }),
-  },
-  {
-    scenario: "stagger with a deadline: the deadline counts from the staggered start",
-    given: input("@hourly", {
-      ...last,
-      staggerWindowMs: 10 * MINUTE,
-      scheduler: { startingDeadlineSeconds: 60 },
-    }),
-    now: at(7 * MINUTE),
-    expected: create(at(0)),
-  },
-  {
-    scenario: "stagger window 0: no offset",
-    given: input("@hourly", { ...last, staggerWindowMs: 0 }),
-    now: at(0),
-    expected: create(at(0)),
-  },
-];
-
-describe("decideSessionSchedule: what the CronJob controller would do on this tick", () => {
+describe("decideSessionSchedule: which time is due, as the CronJob controller reads a schedule", () => {
   describe.each([
     ["macros", macros],
     ["ranges, steps and lists", fields],
     ["daylight saving in Europe/Berlin and America/New_York", daylightSaving],
-    ["concurrencyPolicy", concurrency],
-    ["startingDeadlineSeconds", startingDeadline],
-    ["outages", outages],
-    ["paused, suspended, resumed", pausing],
     ["repeated ticks", repeats],
     ["invalid schedules", invalid],
-    ["stagger", stagger],
   ] as const)("%s", (_group, rows) => {
-    it.each(rows)("$scenario", ({ given, now, expected }) => {
-      expect(shown(decideSessionSchedule(given, now))).toMatchObject(expected);
-    });
-  });
-
-  it("a 100-day outage of an every-minute schedule is decided in well under a second", () => {
-    const started = performance.now();
-
-    const decision = decideSessionSchedule(input("* * * * *", { lastScheduledTime: at(-100 * DAY) }), at(0));
-
-    expect(decision.action).toBe("create");
-    expect(performance.now() - started).toBeLessThan(500);
+    it.each(rows)("$scenario", expectRow);
   });
 });

@@ -14,7 +14,12 @@ describe("staggerOffsetMs", () => {
     ["no window", undefined, inAnHour, 0],
     ["a zero window", 0, inAnHour, 0],
     ["10m window on an hourly schedule: 61% of it", 10 * MINUTE, inAnHour, 366_000],
-    ["1h window on a */5 schedule: 61% of the 4 minutes before the next tick", HOUR, new Date(scheduled.getTime() + 5 * MINUTE), 146_000],
+    [
+      "1h window on a */5 schedule: 61% of the 4 minutes before the next tick",
+      HOUR,
+      new Date(scheduled.getTime() + 5 * MINUTE),
+      146_000,
+    ],
     ["an every-minute schedule leaves no room", HOUR, new Date(scheduled.getTime() + MINUTE), 0],
     ["no following time (the schedule ends): the whole window", 10 * MINUTE, undefined, 366_000],
   ])("%s", (_scenario, window, following, expected) => {
@@ -29,7 +34,13 @@ describe("staggerOffsetMs", () => {
   });
 
   it("never reaches the tick before the next schedule time, whatever the key, window and schedule", () => {
-    const schedules = ["*/5 * * * *", "*/7 * * * *", "0 * * * *", "0 9,10 * * *", "CRON_TZ=Europe/Berlin 30 2 * * *"];
+    const schedules = [
+      "*/5 * * * *",
+      "*/7 * * * *",
+      "0 * * * *",
+      "0 9,10 * * *",
+      "CRON_TZ=Europe/Berlin 30 2 * * *",
+    ];
     fc.assert(
       fc.property(
         fc.string(),

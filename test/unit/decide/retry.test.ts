@@ -1,0 +1,251 @@
+import { describe, expect, it } from "vitest";
+import { decideRetry, type RetryDecision, type RetryInput, retryGate } from "../../../shared/decide/retry.ts";
+import type { BackupConfiguration, BackupSession, Session } from "../../../shared/model/index.ts";
+import { toKubeTime } from "../../../shared/model/index.ts";
+import { at, backupSession, configuration, sessionConfig, T0 } from "../../support/session-world.ts";
+
+/** A session of `app-backup`/`daily` scheduled at T0 that failed at T0 + 40 s (MetricsPushed), 2 retries left. */
+const FAILED_AT = at(40);
+const NAME = backupSession().metadata.name;
+const withRetry = (retryConfig: Session["retryConfig"]) => configuration(sessionConfig({ retryConfig }));
+const fiveMinutes = withRetry({ maxRetry: 2, delay: "5m" });
+
+function failed(over: { status?: BackupSession["status"]; retryLeft?: number; name?: string } = {}) {
+  const base = backupSession(T0, { retryLeft: over.retryLeft ?? 2 });
+  const name = over.name ?? base.metadata.name;
+  return {
+    ...base,
+    metadata: { ...base.metadata, name },
+    status: {
+      phase: "Failed" as const,
+      duration: "40s",
+      conditions: [
+        { type: "MetricsPushed", status: "True" as const, lastTransitionTime: toKubeTime(FAILED_AT) },
+      ],
+      ...over.status,
+    },
+  };
+}
+
+function input(over: Partial<RetryInput> = {}): RetryInput {
+  return { failed: failed(), configuration: fiveMinutes, retryExists: false, ...over };
+}
+
+const retryNow = (name: string, retryLeft: number, dueAt: Date): RetryDecision => ({
+  action: "retry-now",
+  name,
+  retryLeft,
+  dueAt,
+});
+const noRetry = (reason: string, final = true) => ({ action: "no-retry" as const, reason, final });
+const paused = (config: BackupConfiguration): BackupConfiguration => ({
+  ...config,
+  spec: { ...config.spec, paused: true },
+});
+/** The configuration's ScheduleActive condition says scheduling resumed at `when`. */
+function resumed(config: BackupConfiguration, when: Date): BackupConfiguration {
+  const condition = {
+    type: "ScheduleActive",
+    status: "True" as const,
+    reason: "Resumed",
+    lastTransitionTime: toKubeTime(when),
+  };
+  return { ...config, status: { ...config.status, sessions: [{ name: "daily", conditions: [condition] }] } };
+}
+
+describe("decideRetry", () => {
+  it.each<[string, RetryInput, Date, Record<string, unknown>]>([
+    ["failed 40 s in, delay 5m: retry at failure + 5m", input(), at(41), { action: "retry-at", at: at(340) }],
+    [
+      "at nextRetry exactly: retry now, retryLeft − 1",
+      input(),
+      at(340),
+      retryNow(`${NAME}-retry-1`, 1, at(340)),
+    ],
+    [
+      "an hour late (the platform was down): still one retry now",
+      input(),
+      at(3600),
+      retryNow(`${NAME}-retry-1`, 1, at(340)),
+    ],
+    [
+      "delay unset: retry immediately",
+      input({ configuration: withRetry({ maxRetry: 1 }) }),
+      at(41),
+      retryNow(`${NAME}-retry-1`, 1, FAILED_AT),
+    ],
+    [
+      'delay "0s": retry immediately',
+      input({ configuration: withRetry({ maxRetry: 1, delay: "0s" }) }),
+      at(41),
+      retryNow(`${NAME}-retry-1`, 1, FAILED_AT),
+    ],
+    [
+      "nextRetry already set: kept, even if the delay changed since",
+      input({ failed: failed({ status: { nextRetry: toKubeTime(at(100)) } }) }),
+      at(100),
+      retryNow(`${NAME}-retry-1`, 1, at(100)),
+    ],
+    [
+      "no MetricsPushed: failure time is creationTimestamp + duration",
+      input({ failed: failed({ status: { conditions: [] } }) }),
+      at(41),
+      { action: "retry-at", at: at(340) },
+    ],
+    [
+      "no MetricsPushed, no duration: failure time is now",
+      input({ failed: failed({ status: { conditions: [], duration: undefined } }) }),
+      at(50),
+      { action: "retry-at", at: at(350) },
+    ],
+    [
+      "a failed retry with retries left: the next in the chain",
+      input({ failed: failed({ name: `${NAME}-retry-1`, retryLeft: 1 }) }),
+      at(340),
+      retryNow(`${NAME}-retry-2`, 0, at(340)),
+    ],
+    [
+      "retryLeft 0: final failure",
+      input({ failed: failed({ retryLeft: 0 }) }),
+      at(400),
+      noRetry("retries-exhausted"),
+    ],
+    [
+      "Skipped: never retried",
+      input({ failed: failed({ status: { phase: "Skipped" } }) }),
+      at(400),
+      noRetry("skipped"),
+    ],
+    [
+      "Succeeded: never retried",
+      input({ failed: failed({ status: { phase: "Succeeded" } }) }),
+      at(400),
+      noRetry("succeeded"),
+    ],
+    [
+      "still Running (Phase Changed read before the status): not yet",
+      input({ failed: failed({ status: { phase: "Running" } }) }),
+      at(400),
+      noRetry("not-failed", false),
+    ],
+    [
+      "no phase yet (Created not reconciled): not yet",
+      input({ failed: failed({ status: { phase: undefined } }) }),
+      at(400),
+      noRetry("not-failed", false),
+    ],
+    [
+      "status.retried true: done already",
+      input({ failed: failed({ status: { retried: true } }) }),
+      at(400),
+      noRetry("already-retried"),
+    ],
+    [
+      "the retry session exists (retried not yet written): done already",
+      input({ retryExists: true }),
+      at(400),
+      noRetry("already-retried"),
+    ],
+    [
+      "paused configuration: not now, evaluated again later",
+      input({ configuration: paused(fiveMinutes) }),
+      at(400),
+      noRetry("paused", false),
+    ],
+    ["configuration deleted", input({ configuration: undefined }), at(400), noRetry("configuration-deleted")],
+    [
+      "session no longer in the configuration",
+      input({ configuration: configuration(sessionConfig({ name: "weekly" })) }),
+      at(400),
+      noRetry("session-removed"),
+    ],
+    [
+      "no retryConfig (removed since the session started)",
+      input({ configuration: withRetry(undefined) }),
+      at(400),
+      noRetry("no-retry-config"),
+    ],
+    [
+      "the session is being deleted",
+      input({
+        failed: { ...failed(), metadata: { ...failed().metadata, deletionTimestamp: toKubeTime(at(90)) } },
+      }),
+      at(400),
+      noRetry("session-deleted"),
+    ],
+    [
+      "due while paused, scheduling resumed after: not caught up",
+      input({ configuration: resumed(fiveMinutes, at(900)) }),
+      at(901),
+      noRetry("due-while-paused"),
+    ],
+    [
+      "resumed before the retry was due: retried as usual",
+      input({ configuration: resumed(fiveMinutes, at(200)) }),
+      at(340),
+      retryNow(`${NAME}-retry-1`, 1, at(340)),
+    ],
+    [
+      'bad delay "soon": says so, names the field',
+      input({ configuration: withRetry({ maxRetry: 1, delay: "soon" }) }),
+      at(41),
+      { action: "invalid-delay", delay: "soon", path: "spec.sessions[0].retryConfig.delay" },
+    ],
+    [
+      'negative delay "-5m": invalid too',
+      input({ configuration: withRetry({ maxRetry: 1, delay: "-5m" }) }),
+      at(41),
+      { action: "invalid-delay", delay: "-5m" },
+    ],
+    [
+      "bad delay but nextRetry already set: the set time holds",
+      input({
+        configuration: withRetry({ maxRetry: 2, delay: "soon" }),
+        failed: failed({ status: { nextRetry: toKubeTime(at(100)) } }),
+      }),
+      at(100),
+      retryNow(`${NAME}-retry-1`, 1, at(100)),
+    ],
+  ])("%s", (_scenario, given, now, expected) => {
+    expect(decideRetry(given, now)).toMatchObject(expected);
+  });
+
+  it("explains every no-retry in words for the Event", () => {
+    const decision = decideRetry(input({ configuration: undefined }), at(400));
+    expect(decision).toMatchObject({ message: "BackupConfiguration demo/app-backup no longer exists" });
+    const bad = decideRetry(input({ configuration: withRetry({ maxRetry: 1, delay: "soon" }) }), at(41));
+    expect(bad).toMatchObject({ message: expect.stringMatching(/"soon" is not a duration/) });
+  });
+
+  it("decides the same on the same objects, whatever the evaluation (duplicates agree)", () => {
+    const first = decideRetry(input(), at(60));
+    expect(decideRetry(input(), at(200))).toEqual(first);
+  });
+});
+
+describe("retryGate (storm guard)", () => {
+  it.each([
+    [
+      "healthy, below the cap: admitted",
+      { healthy: true, runningRetries: 4, maxConcurrentRetries: 5 },
+      { admit: true },
+    ],
+    [
+      "at the cap: deferred",
+      { healthy: true, runningRetries: 5, maxConcurrentRetries: 5 },
+      { admit: false, reason: "TooManyConcurrentRetries" },
+    ],
+    [
+      "cap 0: every retry deferred",
+      { healthy: true, runningRetries: 0, maxConcurrentRetries: 0 },
+      { admit: false, reason: "TooManyConcurrentRetries" },
+    ],
+    [
+      "API server failing readiness: deferred",
+      { healthy: false, healthMessage: "HTTP 503", runningRetries: 0, maxConcurrentRetries: 5 },
+      { admit: false, reason: "APIServerUnhealthy" },
+    ],
+  ])("%s", (_scenario, given, expected) => {
+    expect(retryGate(given)).toMatchObject(expected);
+  });
+});
