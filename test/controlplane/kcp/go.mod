@@ -1,0 +1,3 @@
+module kss.local/controlplane/kcp
+
+go 1.24
