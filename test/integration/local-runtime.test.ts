@@ -110,7 +110,10 @@ describe("npm start's runtime: the whole function set in one process", () => {
       }),
     });
     await runtime.bus.idle();
-    expect(runtime.deadLetters.entries.at(-1)).toMatchObject({ functionName: "create-sessions" });
-    expect(runtime.deadLetters.entries.at(-1)?.issues?.map((i) => i.path)).toContain("detail.clusterId");
+    // Every function subscribed to Schedule Tick rejects it into the dead-letter queue, none fails.
+    const entries = runtime.deadLetters.entries.filter((e) => e.functionName === "create-sessions");
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.issues?.map((i) => i.path)).toContain("detail.clusterId");
+    expect(failures).toEqual([]);
   });
 });
