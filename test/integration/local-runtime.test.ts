@@ -114,6 +114,6 @@ describe("npm start's runtime: the whole function set in one process", () => {
     const entries = runtime.deadLetters.entries.filter((e) => e.functionName === "create-sessions");
     expect(entries).toHaveLength(1);
     expect(entries[0]?.issues?.map((i) => i.path)).toContain("detail.clusterId");
-    expect(failures).toEqual([]);
+    expect(failures.filter((f) => f.includes(": failed"))).toEqual([]);
   });
 });
