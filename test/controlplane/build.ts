@@ -68,7 +68,7 @@ export async function ensureControlPlaneBinaries(options: EnsureOptions = {}): P
   ];
   if (options.controllerManager) {
     const pkg = "k8s.io/kubernetes/cmd/kube-controller-manager";
-    targets.push({ name: "kube-controller-manager", ...kubernetes, pkg, ldflags, minutes: 5 });
+    targets.push({ name: "kube-controller-manager", ...kubernetes, pkg, ldflags, minutes: 6 });
   }
   for (const t of targets) {
     const out = path.join(binDir, t.name);
