@@ -1,5 +1,6 @@
 import type { BackupConfiguration, Session } from "../model/backup-configuration.ts";
 import type { BackupSessionPhase, BackupSessionStatus } from "../model/backup-session.ts";
+import type { Condition } from "../model/common.ts";
 import {
   BackupSessionCondition as C,
   findCondition,
@@ -252,6 +253,32 @@ function runLifecycle(draft: Draft): void {
   });
 }
 
+/** Conditions whose status is True when that is bad news (the rest are bad news when False). */
+const TRUE_IS_BAD: ReadonlySet<string> = new Set([
+  C.BackupSkipped,
+  C.DeadlineExceeded,
+  C.SnapshotCleanupIncomplete,
+]);
+
+/**
+ * One Kubernetes Event per condition that appeared or changed status in this decision (what a person reads
+ * in `kubectl describe`): its reason and message, Warning when the news is bad.
+ */
+function conditionEvents(
+  before: ReadonlyArray<Condition> | undefined,
+  after: ReadonlyArray<Condition> | undefined,
+): SessionAction[] {
+  return (after ?? [])
+    .filter((c) => findCondition(before, c.type)?.status !== c.status)
+    .map((c) => ({
+      type: "record-event" as const,
+      eventType:
+        (c.status === "True") === TRUE_IS_BAD.has(c.type) ? ("Warning" as const) : ("Normal" as const),
+      reason: c.reason ?? c.type,
+      message: c.message ?? `${c.type} is ${c.status}`,
+    }));
+}
+
 /** Phase (§3.2), duration once completed, the metrics payload, and the phase change with its event. */
 function conclude(draft: Draft): SessionDecision {
   const { session, configuration } = draft.input;
@@ -264,6 +291,7 @@ function conclude(draft: Draft): SessionDecision {
     status.duration = formatGoDuration(Math.max(draft.now.getTime() - start, 0));
   }
   const actions = draft.actions;
+  actions.push(...conditionEvents(session.status?.conditions, status.conditions));
   if (draft.pushMetrics) {
     actions.push({ type: "push-metrics", summary: sessionSummary(session, status, configuration) });
   }

@@ -38,7 +38,14 @@ describe("decideReconcile: a session's lifecycle", () => {
     const { status, actions, phaseChange } = decideReconcile(input, at(5));
 
     // Assess
-    expect(types(actions)).toEqual(["create-snapshot", "create-job"]);
+    expect(types(actions)).toEqual(["create-snapshot", "create-job", "record-event", "record-event"]);
+    // One Event per step a person reads in `kubectl describe`.
+    expect(
+      actions.flatMap((a) => (a.type === "record-event" ? [[a.eventType, a.reason, a.message]] : [])),
+    ).toEqual([
+      ["Normal", "SuccessfullyEnsuredSnapshots", "Snapshots have been ensured successfully."],
+      ["Normal", "SuccessfullyEnsuredBackupExecutor", "Backup Executor has been ensured successfully."],
+    ]);
     const snapshot = actions[0]?.type === "create-snapshot" ? actions[0].snapshot : undefined;
     expect(snapshot?.metadata).toMatchObject({
       name: S3_SNAPSHOT,
