@@ -157,6 +157,77 @@ describe("a BackupSession driven to its end on the real API server", () => {
     expect((await admin.get("Snapshot", ns, snap.metadata.name)).status?.phase).toBe("Failed");
   });
 
+  it("a failed pre-backup hook stops the executor: no Snapshot, no executor Job, session Failed", async () => {
+    // Prepare: a Function-type HookTemplate, and a session with a pre-backup hook that uses it
+    await admin.create(
+      "HookTemplate",
+      {
+        apiVersion: "core.kubestash.com/v1alpha1",
+        kind: "HookTemplate",
+        metadata: { name: "freeze", namespace: ns },
+        spec: {
+          executor: { type: "Function", function: { name: "pvc-backup" } },
+          action: { exec: { command: ["sync"] } },
+        },
+      },
+      () => true,
+    );
+    await installConfiguration(admin, ns, "hooked", {
+      hooks: {
+        preBackup: [
+          { name: "freeze", hookTemplate: { name: "freeze" }, maxRetry: 0, executionPolicy: "Always" },
+        ],
+      },
+    });
+    const name = await scheduleSession(functions, "hooked", at(5));
+    const deps = { client: functions, publisher: new RecordingPublisher() };
+    await reconcileSession(deps, ns, name, () => at(6));
+    const hookJobs = (
+      await admin.list("Job", { namespace: ns, labelSelector: `kubestash.com/invoker-name=${name}` })
+    ).items;
+    expect(hookJobs.map((j) => j.metadata.name)).toEqual([expect.stringMatching(/^prehook-/)]);
+    const hookJob = hookJobs[0];
+    if (!hookJob) throw new Error("a hook Job");
+    // Act: play the Job controller — the hook's Pod failed
+    await admin.updateStatus("Job", ns, hookJob.metadata.name, (job) => ({
+      ...job.status,
+      startTime: toKubeTime(at(7)),
+      failed: 1,
+      conditions: [
+        {
+          type: "FailureTarget",
+          status: "True" as const,
+          reason: "BackoffLimitExceeded",
+          message: "Job has reached the specified backoff limit",
+          lastTransitionTime: toKubeTime(at(9)),
+        },
+        {
+          type: "Failed",
+          status: "True" as const,
+          reason: "BackoffLimitExceeded",
+          message: "Job has reached the specified backoff limit",
+          lastTransitionTime: toKubeTime(at(9)),
+        },
+      ],
+    }));
+    await reconcileSession(deps, ns, name, () => at(10));
+    // Assess
+    const session = await admin.get("BackupSession", ns, name);
+    expect(session.status?.hooks?.preHooks).toEqual([{ name: "freeze", phase: "Failed" }]);
+    expect(
+      session.status?.conditions?.find((c) => c.type === "PreBackupHooksExecutionSucceeded"),
+    ).toMatchObject({
+      status: "False",
+      reason: "FailedToExecutePreBackupHooks",
+    });
+    expect(session.status?.phase).toBe("Failed");
+    expect(await snapshotsOf(name)).toEqual([]);
+    const jobs = (
+      await admin.list("Job", { namespace: ns, labelSelector: `kubestash.com/invoker-name=${name}` })
+    ).items;
+    expect(jobs.map((j) => j.metadata.name)).toEqual([hookJob.metadata.name]);
+  });
+
   it("two reconcilers racing on one session leave one consistent status and one Phase Changed event", async () => {
     await installConfiguration(admin, ns, "race");
     const name = await scheduleSession(functions, "race", at(5));
