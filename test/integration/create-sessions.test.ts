@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import type { EventPublisher, OutgoingEvent } from "../../shared/bus/publisher.ts";
 import { KubeClient, KubeTransport, UnavailableError } from "../../shared/kube/index.ts";
 import {
   type BackupConfiguration,
@@ -9,18 +8,11 @@ import {
 import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { triggerBackup } from "../../shared/usecases/trigger-backup.ts";
 import { clientFor, ensureNamespace, installRbac, kubeConfigFrom, uniqueNamespace } from "../support/kube.ts";
+import { RecordingPublisher } from "../support/lifecycle.ts";
 
 const { clusters } = inject("controlPlane");
 const [one, two] = clusters;
 if (!one || !two) throw new Error("the integration setup provides at least two clusters");
-
-class RecordingPublisher implements EventPublisher {
-  readonly events: OutgoingEvent[] = [];
-  async publish(events: OutgoingEvent[]) {
-    this.events.push(...events);
-    return { eventIds: events.map((_, i) => `e${i}`), retriedEntries: 0 };
-  }
-}
 
 function configuration(
   namespace: string,
