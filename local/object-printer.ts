@@ -54,11 +54,23 @@ function describeSession(s: {
   status?: {
     phase?: string;
     duration?: string;
+    retried?: boolean;
+    nextRetry?: string;
     conditions?: Array<{ type: string; reason?: string; status: string }>;
   };
 }): string {
   const phase = s.status?.phase ?? "(new)";
   const skipped = s.status?.conditions?.find((c) => c.type === "BackupSkipped" && c.status === "True");
   const extra = skipped ? ` (${skipped.reason})` : s.status?.duration ? ` in ${s.status.duration}` : "";
-  return `${phase}${extra}`;
+  return `${phase}${extra}${describeRetry(s.status)}`;
+}
+
+/** A failed session's retry, as the demo shows it: when it is due, held back, skipped, or made. */
+function describeRetry(status: Parameters<typeof describeSession>[0]["status"]): string {
+  if (status?.retried) return ", retried";
+  const held = status?.conditions?.find(
+    (c) => (c.type === "RetryDeferred" || c.type === "RetrySkipped") && c.status === "True",
+  );
+  if (held) return `, ${held.type} (${held.reason ?? ""})`;
+  return status?.nextRetry ? `, retry at ${status.nextRetry.slice(11, 19)}` : "";
 }

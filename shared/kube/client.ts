@@ -55,6 +55,16 @@ const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
   apply: "application/apply-patch+yaml",
 };
 
+export interface PatchOptions {
+  type?: PatchType;
+  subresource?: "status";
+  fieldManager?: string;
+  /** Server-side apply only: take fields other managers own (else 409 ConflictError naming them). */
+  force?: boolean;
+  /** The server's dry run (`dryRun=All`): validated, defaulted and answered, but nothing is stored. */
+  dryRun?: boolean;
+}
+
 export interface EventInput {
   type: "Normal" | "Warning";
   reason: string;
@@ -176,7 +186,7 @@ export class KubeClient {
     namespace: string | undefined,
     name: string,
     patch: unknown,
-    options: { type?: PatchType; subresource?: "status"; fieldManager?: string; force?: boolean } = {},
+    options: PatchOptions = {},
   ): Promise<ResourceOf<K>> {
     const type = options.type ?? "merge";
     const raw = await this.transport.request({
@@ -187,6 +197,7 @@ export class KubeClient {
       query: {
         fieldManager: options.fieldManager ?? (type === "apply" ? this.component : undefined),
         force: options.force,
+        dryRun: options.dryRun ? "All" : undefined,
       },
     });
     return this.parse(kind, raw);

@@ -51,18 +51,14 @@ export class RetryAdmission {
 
   async gate(): Promise<RetryGate> {
     this.health ??= await this.deps.client.health();
-    if (!this.health.ok) {
-      return retryGate({
-        healthy: false,
-        healthMessage: this.health.message,
-        runningRetries: 0,
-        maxConcurrentRetries: 0,
-      });
+    // Only a healthy API server is asked how many retries run (an unhealthy one is not asked for more).
+    if (this.health.ok) {
+      this.running ??= (await this.deps.client.list("BackupSession")).items.filter(isRunningRetry).length;
     }
-    this.running ??= (await this.deps.client.list("BackupSession")).items.filter(isRunningRetry).length;
     return retryGate({
-      healthy: true,
-      runningRetries: this.running,
+      healthy: this.health.ok,
+      ...(this.health.ok ? {} : { healthMessage: this.health.message }),
+      runningRetries: this.running ?? 0,
       maxConcurrentRetries: this.deps.maxConcurrentRetries ?? DEFAULT_MAX_CONCURRENT_RETRIES,
     });
   }
@@ -150,6 +146,7 @@ async function evaluateOnce(
     return { namespace, name, result: "error", error: error.message };
   }
   if (!failed) return { namespace, name, result: "no-retry", reason: "session-deleted" };
+  // The session's own state decides first: only one that may be retried costs reading its configuration.
   const onlySession = decideRetry({ failed, configuration: undefined, retryExists: false }, now);
   if (onlySession.action === "no-retry" && onlySession.reason !== "configuration-deleted") {
     return applyRetryDecision(deps, admission, { failed, decision: onlySession }, now);

@@ -123,25 +123,28 @@ async function createRetry(
     desired,
     (existing) => existing.metadata.annotations?.[Annotation.RetryOf] === name,
   );
-  if (created) admission.started();
-  // Only now that the retry exists: retried = true (a crash before this leaves the sweep to finish it).
+  if (created) {
+    admission.started();
+    // Announced by its creator only (a lost announcement: reconcile-session's sweep finds the session).
+    await deps.publisher.publish([
+      eventFor(BackupSessionCreated, {
+        version: DETAIL_VERSION,
+        clusterId: client.clusterId,
+        namespace,
+        name: object.metadata.name,
+        configuration: configuration.metadata.name,
+        session: sessionConfig.name,
+        origin: "retry",
+        scheduledTime: toKubeTime(decision.dueAt),
+        createdAt: toKubeTime(now),
+      }),
+    ]);
+  }
+  // Only now that the retry exists: retried = true (a failure before this leaves the sweep to finish it).
   await updateFailed(client, failed, { kind: "retried", at: decision.dueAt }, now);
   const message = createdMessage(decision.name, object.spec.retryLeft);
   await client.recordEvent(failed, { type: "Normal", reason: "RetryCreated", message }, now);
   if (!created) return { ...base, result: "already-retried", reason: "already-retried" };
-  await deps.publisher.publish([
-    eventFor(BackupSessionCreated, {
-      version: DETAIL_VERSION,
-      clusterId: client.clusterId,
-      namespace,
-      name: object.metadata.name,
-      configuration: configuration.metadata.name,
-      session: sessionConfig.name,
-      origin: "retry",
-      scheduledTime: toKubeTime(decision.dueAt),
-      createdAt: toKubeTime(now),
-    }),
-  ]);
   return { ...base, result: "created" };
 }
 
