@@ -1,14 +1,22 @@
+import { BackupFailed } from "./backup-failed.ts";
+import { BackupOverdue } from "./backup-overdue.ts";
 import { BackupSessionCreated } from "./backup-session-created.ts";
 import { BackupSessionPhaseChanged } from "./backup-session-phase-changed.ts";
 import { BackupTriggerRequested } from "./backup-trigger-requested.ts";
+import { ClusterUnreachable } from "./cluster-unreachable.ts";
+import { RetentionApplied } from "./retention-applied.ts";
 import { RetentionRequested } from "./retention-requested.ts";
 import { RetryDue } from "./retry-due.ts";
 import { ScheduleTick } from "./schedule-tick.ts";
 
+export * from "./backup-failed.ts";
+export * from "./backup-overdue.ts";
 export * from "./backup-session-created.ts";
 export * from "./backup-session-phase-changed.ts";
 export * from "./backup-trigger-requested.ts";
+export * from "./cluster-unreachable.ts";
 export * from "./envelope.ts";
+export * from "./retention-applied.ts";
 export * from "./retention-requested.ts";
 export * from "./retry-due.ts";
 export * from "./schedule-tick.ts";
@@ -21,4 +29,9 @@ export const EVENTS = {
   "backup-session-phase-changed": BackupSessionPhaseChanged,
   "retry-due": RetryDue,
   "retention-requested": RetentionRequested,
+  // Notifications: published for people and other systems (docs/notifications.md), consumed by none of ours.
+  "backup-failed": BackupFailed,
+  "backup-overdue": BackupOverdue,
+  "cluster-unreachable": ClusterUnreachable,
+  "retention-applied": RetentionApplied,
 } as const;
