@@ -3,9 +3,13 @@ import { defineFunction } from "../../shared/handler/function-definition.ts";
 import type { KubeDeps } from "../../shared/handler/kube-deps.ts";
 import { parseGoDuration } from "../../shared/model/duration.ts";
 import { ScheduleTick } from "../../shared/model/events/schedule-tick.ts";
+import { ClusterOutages } from "../../shared/usecases/cluster-outage.ts";
 import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
 
 export type CreateSessionsFunctionDeps = KubeDeps & { publisher: EventPublisher };
+
+/** Per container: outages seen, so "Cluster Unreachable" is published once an hour per cluster, not per tick. */
+let outages: ClusterOutages | undefined;
 
 /** Per cluster and minute: create the BackupSessions that are due, as KubeStash's CronJobs would. */
 export const createSessions = defineFunction({
@@ -13,12 +17,16 @@ export const createSessions = defineFunction({
   accepts: [ScheduleTick] as const,
   async run(event, deps: CreateSessionsFunctionDeps) {
     const { clusterId } = event.detail;
-    const client = await deps.clusters.client(clusterId);
+    outages ??= new ClusterOutages(deps.publisher);
     const entry = deps.clusters.cluster(clusterId).entry;
     const staggerWindowMs = entry?.staggerWindow ? parseGoDuration(entry.staggerWindow) : undefined;
-    const report = await createDueSessions(
-      { client, publisher: deps.publisher, staggerWindowMs },
-      deps.clock.now(),
+    const report = await outages.watch(
+      clusterId,
+      () => deps.clock.now(),
+      async () => {
+        const client = await deps.clusters.client(clusterId);
+        return createDueSessions({ client, publisher: deps.publisher, staggerWindowMs }, deps.clock.now());
+      },
     );
     for (const o of report.outcomes) {
       if (o.created) deps.metrics.addMetric("SessionsCreated", "Count", 1);
