@@ -57,9 +57,10 @@ export function readWiring(file = SERVERLESS_FILE): FunctionWiring[] {
 }
 
 export function rateMinutes(expression: string): number {
-  const match = /^rate\((\d+) (minute|minutes|hour|hours)\)$/.exec(expression.trim());
+  const match = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
   if (!match) throw new Error(`unsupported schedule ${JSON.stringify(expression)} (use rate(N minutes))`);
   const n = Number(match[1]);
+  if (match[2]?.startsWith("day")) return n * 1440;
   return match[2]?.startsWith("hour") ? n * 60 : n;
 }
 

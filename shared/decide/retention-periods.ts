@@ -17,46 +17,54 @@ export interface WallFields {
   month: number;
   day: number;
   hour: number;
-  isoYear: number;
-  isoWeek: number;
 }
 
 const DAY_MS = 86_400_000;
-/** Offsets change on quarter hours at most (Adelaide at 16:30 UTC), so one lookup per quarter hour is exact. */
+/** Offsets change on quarter hours (Adelaide at 16:30 UTC), so within a day one lookup per quarter hour is exact. */
 const SLOT_MS = 900_000;
 
 /** ISO 8601 week and its year (the year of the week's Thursday): 2027-01-01 is in 2026-W53. */
 export function isoWeekOf(year: number, month: number, day: number): { isoYear: number; isoWeek: number } {
-  const date = Date.UTC(year, month - 1, day);
-  const mondayBased = (new Date(date).getUTCDay() + 6) % 7;
-  const thursday = date + (3 - mondayBased) * DAY_MS;
-  const isoYear = new Date(thursday).getUTCFullYear();
-  const isoWeek = 1 + Math.floor((thursday - Date.UTC(isoYear, 0, 1)) / (7 * DAY_MS));
+  const days = Math.floor(Date.UTC(year, month - 1, day) / DAY_MS);
+  // 1970-01-01 was a Thursday: Monday-based weekday 3.
+  const thursday = days - ((((days + 3) % 7) + 7) % 7) + 3;
+  let isoYear = year;
+  if (thursday < Date.UTC(year, 0, 1) / DAY_MS) isoYear = year - 1;
+  else if (thursday >= Date.UTC(year + 1, 0, 1) / DAY_MS) isoYear = year + 1;
+  const isoWeek = 1 + Math.floor((thursday - Date.UTC(isoYear, 0, 1) / DAY_MS) / 7);
   return { isoYear, isoWeek };
 }
 
 /**
- * A function from epoch milliseconds to wall-clock fields in `timeZone` (UTC when undefined). Offsets are
- * looked up once per quarter hour of UTC and kept for the life of the returned function only.
+ * A function from epoch milliseconds to wall-clock fields in `timeZone` (UTC when undefined). The zone's
+ * offset is looked up at the start and end of each UTC day; a day whose two offsets differ (a DST change) is
+ * looked up per quarter hour. Lookups are kept for the life of the returned function only.
  */
 export function wallClockIn(timeZone: string | undefined): (epochMs: number) => WallFields {
-  const offsets = new Map<number, number>();
+  const lookups = new Map<number, number>();
+  const lookup = (at: number): number => {
+    let offset = lookups.get(at);
+    if (offset === undefined && timeZone !== undefined) {
+      offset = utcOffsetMs(at, timeZone);
+      lookups.set(at, offset);
+    }
+    return offset ?? 0;
+  };
   const offsetAt = (epochMs: number): number => {
     if (timeZone === undefined) return 0;
-    const slot = Math.floor(epochMs / SLOT_MS);
-    let offset = offsets.get(slot);
-    if (offset === undefined) {
-      offset = utcOffsetMs(slot * SLOT_MS, timeZone);
-      offsets.set(slot, offset);
-    }
-    return offset;
+    const dayStart = Math.floor(epochMs / DAY_MS) * DAY_MS;
+    const atStart = lookup(dayStart);
+    if (atStart === lookup(dayStart + DAY_MS)) return atStart;
+    return lookup(Math.floor(epochMs / SLOT_MS) * SLOT_MS);
   };
   return (epochMs) => {
     const local = new Date(epochMs + offsetAt(epochMs));
-    const year = local.getUTCFullYear();
-    const month = local.getUTCMonth() + 1;
-    const day = local.getUTCDate();
-    return { year, month, day, hour: local.getUTCHours(), ...isoWeekOf(year, month, day) };
+    return {
+      year: local.getUTCFullYear(),
+      month: local.getUTCMonth() + 1,
+      day: local.getUTCDate(),
+      hour: local.getUTCHours(),
+    };
   };
 }
 
@@ -67,8 +75,10 @@ export function periodKey(rule: PeriodRule, w: WallFields): number {
       return w.year * 1_000_000 + w.month * 10_000 + w.day * 100 + w.hour;
     case "daily":
       return w.year * 10_000 + w.month * 100 + w.day;
-    case "weekly":
-      return w.isoYear * 100 + w.isoWeek;
+    case "weekly": {
+      const { isoYear, isoWeek } = isoWeekOf(w.year, w.month, w.day);
+      return isoYear * 100 + isoWeek;
+    }
     case "monthly":
       return w.year * 100 + w.month;
     case "yearly":
@@ -86,8 +96,10 @@ export function periodLabel(rule: PeriodRule, w: WallFields): string {
       return `${date} ${pad(w.hour)}:00`;
     case "daily":
       return date;
-    case "weekly":
-      return `${pad(w.isoYear, 4)}-W${pad(w.isoWeek)}`;
+    case "weekly": {
+      const { isoYear, isoWeek } = isoWeekOf(w.year, w.month, w.day);
+      return `${pad(isoYear, 4)}-W${pad(isoWeek)}`;
+    }
     case "monthly":
       return `${pad(w.year, 4)}-${pad(w.month)}`;
     case "yearly":

@@ -104,32 +104,31 @@ function applyKeepRules(items: Item[], spec: RetentionPolicySpec, timeZone: stri
   }
   const described = active.map((b) => `${b.rule} ${b.total}`).join(", ");
   const wallClock = wallClockIn(timeZone);
-  items.forEach((item, index) => {
+  const pruneReason = `pruned: not kept by ${described}`;
+  for (const [index, item] of items.entries()) {
     let wall: WallFields | undefined;
-    const wallOf = () => {
-      wall ??= wallClock(item.time);
-      return wall;
-    };
-    const matches: string[] = [];
+    let matches: string[] | undefined;
     for (const bucket of active) {
-      const rule = bucket.rule;
       if (bucket.left <= 0) continue;
-      const key = rule === "last" ? index : periodKey(rule, wallOf());
+      const rule = bucket.rule;
+      if (rule !== "last") wall ??= wallClock(item.time);
+      const key = rule === "last" || wall === undefined ? index : periodKey(rule, wall);
       if (key === bucket.last) continue;
       bucket.last = key;
       bucket.left--;
+      matches ??= [];
       matches.push(
-        rule === "last"
+        rule === "last" || wall === undefined
           ? `last ${bucket.total - bucket.left} of ${bucket.total}`
-          : `${rule} ${periodLabel(rule, wallOf())}`,
+          : `${rule} ${periodLabel(rule, wall)}`,
       );
     }
-    if (matches.length > 0) item.reason = `kept: ${matches.join(", ")}`;
+    if (matches) item.reason = `kept: ${matches.join(", ")}`;
     else {
-      item.reason = `pruned: not kept by ${described}`;
+      item.reason = pruneReason;
       item.pruned = true;
     }
-  });
+  }
 }
 
 function applyFailedLast(items: Item[], spec: RetentionPolicySpec): void {
@@ -159,6 +158,7 @@ function applyMaxRetention(items: Item[], period: string, cutoff: number): void 
   }
 }
 
+/** now − maxRetentionPeriod; an empty period is no limit (the grammar reads it as zero: everything would go). */
 function cutoffOf(spec: RetentionPolicySpec, now: Date): { period: string; cutoff: number } | undefined {
   const period = spec.maxRetentionPeriod?.trim();
   if (period === undefined || period === "") return undefined;

@@ -59,3 +59,30 @@ export const names = (entries: ReadonlyArray<{ name: string }>) => entries.map((
 export function hoursAfter(base: string, hours: number): string {
   return new Date(Date.parse(base) + hours * 3_600_000).toISOString().replace(".000Z", "Z");
 }
+
+/** The `now` of the decision tables. */
+export const NOW = new Date("2026-11-26T12:00:00Z");
+
+export const ok = (name: string, time: string, facts: SnapshotFacts = {}) =>
+  snapshotAt(name, { time, ...facts });
+export const failed = (name: string, time: string, facts: SnapshotFacts = {}) =>
+  snapshotAt(name, { time, phase: "Failed", ...facts });
+export const inPhase = (name: string, time: string, phase: SnapshotPhase) =>
+  snapshotAt(name, { time, phase });
+
+type KeepRules = NonNullable<RetentionPolicySpec["successfulSnapshots"]>;
+export const last = (n: number): RetentionPolicySpec => ({ successfulSnapshots: { last: n } });
+export const keepOnly = (rules: KeepRules): RetentionPolicySpec => ({ successfulSnapshots: rules });
+export const max = (period: string, rules: KeepRules = {}): RetentionPolicySpec => ({
+  maxRetentionPeriod: period,
+  successfulSnapshots: rules,
+});
+
+/** One row of a decision table: the snapshots, the policy, and the names kept and pruned (plan order). */
+export type RetentionRow = [
+  scenario: string,
+  snapshots: Snapshot[],
+  spec: RetentionPolicySpec,
+  keep: string[],
+  prune: string[],
+];
