@@ -238,6 +238,16 @@ describe("the apply-retention function, the sweep and kss retention plan", () =>
       expect(succeeded).toMatchObject({ status: "done", result: { outcome: "applied" } });
       expect(await snapshotNames(admin, ns, "repo-b")).toEqual(["b-s3", "b-s4", "b-s5"]);
       expect(JSON.stringify(fnDeps.metrics.serializeMetrics())).toContain("SnapshotsPruned");
+      // The notification event a platform team routes: one per repository that lost Snapshots.
+      expect(fnDeps.publisher.ofType("Retention Applied").map((e) => e.detail)).toEqual([
+        expect.objectContaining({
+          namespace: ns,
+          repository: "repo-b",
+          backupSession: "app-hourly-2",
+          trigger: "session-succeeded",
+          kept: 3,
+        }),
+      ]);
       // A "Retention Requested" without a session sweeps the namespace: nothing more to prune now.
       const requested = {
         id: "e-requested",
