@@ -1,13 +1,15 @@
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
 import { newBackupSession } from "../decide/new-session.ts";
 import { type RetryDecision, type RetryGate, SKIP_REASON } from "../decide/retry.ts";
-import { awaitsRetry, type RetryStatusChange, retryStatus } from "../decide/retry-status.ts";
+import { awaitsRetry, failureTime, type RetryStatusChange, retryStatus } from "../decide/retry-status.ts";
 import { sessionConfigOf } from "../decide/session-skip.ts";
+import { phaseReasons, summaryError } from "../decide/session-summary.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { UnavailableError } from "../kube/errors.ts";
 import type { BackupConfiguration } from "../model/backup-configuration.ts";
 import type { BackupSession } from "../model/backup-session.ts";
 import { RetryReason } from "../model/conditions.ts";
+import { BackupFailed } from "../model/events/backup-failed.ts";
 import { BackupSessionCreated } from "../model/events/backup-session-created.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
 import { Annotation } from "../model/labels.ts";
@@ -149,11 +151,12 @@ async function createRetry(
 }
 
 async function declineRetry(
-  client: KubeClient,
+  deps: ActionDeps,
   context: RetryContext,
   decision: Extract<RetryDecision, { action: "no-retry" }>,
   now: Date,
 ): Promise<FailureOutcome> {
+  const { client } = deps;
   const { failed, retry } = context;
   const { namespace = "default", name } = failed.metadata;
   const base = { namespace, name, result: "no-retry" as const, reason: decision.reason };
@@ -181,7 +184,29 @@ async function declineRetry(
   }
   const message = `No retry: ${decision.message}`;
   await client.recordEvent(failed, { type: "Normal", reason: "NoRetry", message }, now);
+  if (decision.final) await publishBackupFailed(deps, failed, now);
   return base;
+}
+
+/** The final failure of a backup (no retry will come): the notification a platform team routes. */
+async function publishBackupFailed(deps: ActionDeps, failed: BackupSession, now: Date): Promise<void> {
+  const status = failed.status ?? {};
+  const original = /^(.*)-retry-(\d+)$/.exec(failed.metadata.name);
+  await deps.publisher.publish([
+    eventFor(BackupFailed, {
+      version: DETAIL_VERSION,
+      clusterId: deps.client.clusterId,
+      namespace: failed.metadata.namespace ?? "default",
+      configuration: failed.spec.invoker?.name ?? "",
+      session: failed.spec.session ?? "",
+      name: failed.metadata.name,
+      ...(original?.[1] ? { originalSession: original[1] } : {}),
+      attempts: original?.[2] ? Number(original[2]) + 1 : 1,
+      error: (summaryError(status) || "the backup failed").slice(0, 1024),
+      reasons: phaseReasons(status, "Failed"),
+      failedAt: toKubeTime(failureTime(failed, now)),
+    }),
+  ]);
 }
 
 /** Applies the decision; returns what happened. */
@@ -219,6 +244,6 @@ export async function applyRetryDecision(
       return { namespace, name, result: "invalid-delay", reason: RetryReason.InvalidRetryDelay };
     }
     case "no-retry":
-      return declineRetry(client, context, decision, now);
+      return declineRetry(deps, context, decision, now);
   }
 }

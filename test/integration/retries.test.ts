@@ -228,7 +228,8 @@ describe("the API server failing mid-way (fault proxy in front of the real API s
 describe("a chain of retries", () => {
   it("maxRetry 2: original → retry-1 → retry-2, each on time; the last failure is final", async () => {
     const failed = await fail("chain", "1m", { maxRetry: 2, sessionHistoryLimit: 5 });
-    const deps = depsFor(functions);
+    const publisher = new RecordingPublisher();
+    const deps = depsFor(functions, publisher);
     await sweepFailures(deps, clock(23));
     await sweepFailures(deps, clock(82));
     const first = `${failed}-retry-1`;
@@ -255,5 +256,14 @@ describe("a chain of retries", () => {
       [second.metadata.name, "Failed", 0],
     ]);
     expect(await eventReasons(admin, ns, second.metadata.name)).toContain("NoRetry");
+    // The final failure is announced once, as "Backup Failed", naming the chain.
+    expect(publisher.ofType("Backup Failed").map((e) => e.detail)).toEqual([
+      expect.objectContaining({
+        name: second.metadata.name,
+        originalSession: failed,
+        attempts: 3,
+        configuration: "chain",
+      }),
+    ]);
   });
 });
