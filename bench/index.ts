@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
 import os from "node:os";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { benchBundles } from "./bundles.ts";
+import { benchFleet } from "./fleet.ts";
+import { benchRetention } from "./retention.ts";
 import { benchScheduling } from "./scheduling.ts";
 import { formatSeconds, progress, type Row } from "./support.ts";
 import { benchSweep } from "./sweep.ts";
@@ -18,30 +17,12 @@ interface Part {
   run: () => Promise<Row[]>;
 }
 
-const RETENTION_MODULE = path.join(import.meta.dirname, "retention.ts");
-
-/** bench/retention.ts is written by another part of the team; it runs only once it exists. */
-async function benchRetention(): Promise<Row[]> {
-  const loaded: unknown = await import(pathToFileURL(RETENTION_MODULE).href);
-  const run = (loaded as { benchRetention?: unknown }).benchRetention;
-  if (typeof run !== "function") throw new Error("bench/retention.ts exports no benchRetention()");
-  const rows: unknown = await run();
-  if (!Array.isArray(rows)) throw new Error("benchRetention() did not return an array of rows");
-  return rows.map((row: unknown) => {
-    const r = row as { name?: unknown; value?: unknown; anchor?: unknown };
-    return {
-      name: String(r.name),
-      value: String(r.value),
-      ...(r.anchor === undefined ? {} : { anchor: String(r.anchor) }),
-    };
-  });
-}
-
 const PARTS: Part[] = [
   { name: "bundles", run: benchBundles },
   { name: "scheduling", run: benchScheduling },
   { name: "sweep", run: benchSweep },
-  ...(existsSync(RETENTION_MODULE) ? [{ name: "retention", run: benchRetention }] : []),
+  { name: "retention", run: benchRetention },
+  { name: "fleet", run: benchFleet },
 ];
 
 function cell(text: string): string {

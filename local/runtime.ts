@@ -11,6 +11,7 @@ import type {
 import { handleEvent } from "../shared/handler/handle-event.ts";
 import { type MetricsSink, observability } from "../shared/handler/observability.ts";
 import { ClusterClients } from "../shared/kube/cluster-clients.ts";
+import { DashboardServer } from "./dashboard-server.ts";
 import { type EventEnvelope, LocalBus } from "./local-bus.ts";
 import { PutEventsServer } from "./put-events-server.ts";
 import { type FunctionWiring, readWiring } from "./wiring.ts";
@@ -42,6 +43,8 @@ export interface LocalRuntimeOptions {
   extraDeps?: Record<string, unknown>;
   /** Port of the local PutEvents endpoint (0: any free port). */
   putEventsPort?: number;
+  /** Port of the fleet dashboard (0: any free port); no dashboard when undefined. */
+  dashboardPort?: number;
 }
 
 const MAX_DELIVERY_ATTEMPTS = 3;
@@ -91,6 +94,8 @@ export class LocalRuntime {
   private lastMinute = -1;
   /** PutEvents on loopback: where other systems and `kss trigger --endpoint` send events. */
   putEvents: PutEventsServer | undefined;
+  /** The fleet dashboard on loopback, when `dashboardPort` was given. */
+  dashboard: DashboardServer | undefined;
 
   private constructor(
     private readonly options: LocalRuntimeOptions,
@@ -111,9 +116,15 @@ export class LocalRuntime {
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
     const wiring = readWiring();
     const functions = new Map<string, AnyFunction>();
-    for (const w of wiring) functions.set(w.name, await loadFunction(w.name));
+    // Functions without events (the fleet dashboard behind its function URL) are served by DashboardServer.
+    for (const w of wiring.filter((f) => f.everyMinutes.length > 0 || f.patterns.length > 0))
+      functions.set(w.name, await loadFunction(w.name));
     const runtime = new LocalRuntime(options, wiring, functions);
     runtime.putEvents = await PutEventsServer.start(runtime.bus, options.putEventsPort ?? 0);
+    if (options.dashboardPort !== undefined) {
+      const { registry, dashboardPort: port } = options;
+      runtime.dashboard = await DashboardServer.start({ registry, clock: runtime.clock, port });
+    }
     runtime.startSchedules();
     return runtime;
   }
@@ -197,6 +208,7 @@ export class LocalRuntime {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.putEvents?.stop();
+    await this.dashboard?.stop();
     await this.bus.idle();
     await this.clusters.close();
   }

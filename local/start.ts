@@ -14,6 +14,7 @@ import { LocalRuntime } from "./runtime.ts";
  *   npm start                               local control plane (2 clusters) + demo objects + demo executor
  *   npm start -- --clusters my-registry.yaml   real clusters from a registry (no demo, no executor)
  *   npm start -- --minute-ms 5000           fast-forward: a minute of schedule time every 5 s
+ *   npm start -- --dashboard-port 4020      where the fleet dashboard listens (0: any free port)
  */
 
 const { values } = parseArgs({
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     "minute-ms": { type: "string" },
     "log-level": { type: "string", default: "WARN" },
     "events-port": { type: "string", default: "4010" },
+    "dashboard-port": { type: "string", default: "4020" },
   },
 });
 
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
     msPerMinute: values["minute-ms"] ? Number(values["minute-ms"]) : undefined,
     logLevel: values["log-level"] as "WARN",
     putEventsPort: Number(values["events-port"]),
+    dashboardPort: Number(values["dashboard-port"]),
     onEvent: (e, targets) =>
       print(
         `${time()} ${e["detail-type"]} ${JSON.stringify(e.detail)} → ${targets.join(", ") || "(no subscriber)"}`,
@@ -86,6 +89,8 @@ async function main(): Promise<void> {
   const first = registry.clusters.find((c) => c.enabled)?.id ?? "cluster-1";
   print(`events from other systems: PutEvents at ${endpoint}, e.g.`);
   print(`  npx kss trigger --endpoint ${endpoint} --cluster ${first} -n demo --config demo-pvc-backup`);
+  if (runtime.dashboard)
+    print(`fleet dashboard: ${runtime.dashboard.url} (also: npx kss fleet --registry ${registryFile})`);
   print("running; Ctrl-C to stop.");
 
   let stopping = false;

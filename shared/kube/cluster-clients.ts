@@ -47,9 +47,12 @@ export class ClusterClients {
     );
   }
 
-  async close(): Promise<void> {
+  /** Closes every client's pool; `force` also ends requests still in flight (a caller that gave up on them). */
+  async close(options: { force?: boolean } = {}): Promise<void> {
     const settled = await Promise.allSettled(this.clients.values());
     this.clients.clear();
-    await Promise.all(settled.map((s) => (s.status === "fulfilled" ? s.value.transport.close() : undefined)));
+    await Promise.all(
+      settled.map((s) => (s.status === "fulfilled" ? s.value.transport.close(options) : undefined)),
+    );
   }
 }

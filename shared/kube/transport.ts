@@ -69,7 +69,9 @@ export class KubeTransport {
     this.agent = new Agent({
       connections: options.connections ?? 16,
       keepAliveTimeout: 30_000,
-      connect: tls as Agent.Options["connect"],
+      // A connection that takes longer than a request may is given up with it (undici's default: 10 s), so a
+      // hung server never keeps sockets (and a closing pool) waiting long after the caller gave up.
+      connect: { ...tls, timeout: this.timeoutMs } as Agent.Options["connect"],
     });
   }
 
@@ -143,8 +145,9 @@ export class KubeTransport {
     return `${this.server}${req.path}${query ? `?${query}` : ""}`;
   }
 
-  async close(): Promise<void> {
-    await this.agent.close();
+  /** Closes the pool once requests in flight are done; `force` ends them (and connects under way) at once. */
+  async close(options: { force?: boolean } = {}): Promise<void> {
+    await (options.force ? this.agent.destroy() : this.agent.close());
   }
 }
 

@@ -76,4 +76,11 @@ describe("serverless.yml packages offline", () => {
       .filter(Boolean);
     expect(patterns).toContainEqual({ source: ["kubestash-serverless"], "detail-type": ["Schedule Tick"] });
   });
+
+  it("puts the fleet dashboard behind an IAM-authorized function URL, and nothing else behind a URL", () => {
+    const urls = Object.values(template.Resources).filter((r) => r.Type === "AWS::Lambda::Url");
+    expect(
+      urls.map((u) => [u.Properties?.AuthType, JSON.stringify(u.Properties?.TargetFunctionArn)]),
+    ).toEqual([["AWS_IAM", expect.stringContaining("FleetDash")]]);
+  });
 });

@@ -1,0 +1,184 @@
+import path from "node:path";
+import { type Command, Option } from "commander";
+import { z } from "zod";
+import { systemClock } from "../../shared/clock.ts";
+import { loadRegistryFile } from "../../shared/clusters/registry.ts";
+import type { ConfigurationFleetFacts, SessionFleetFacts } from "../../shared/decide/fleet.ts";
+import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
+import { KssError } from "../../shared/model/errors.ts";
+import {
+  DEFAULT_CLUSTER_TIMEOUT_MS,
+  DEFAULT_FLEET_CONCURRENCY,
+  type FleetStatus,
+  fleetStatus,
+  fleetTransportOptions,
+  needsAttention,
+  type ReachableCluster,
+} from "../../shared/usecases/fleet-status.ts";
+import type { CliCommand } from "../command.ts";
+import { CliError, ExitCode } from "../context.ts";
+import { OutputFormat, outputOption, renderIndented, renderJson, renderTable } from "../output.ts";
+import { optionError, TimeOption } from "./schedule-next.ts";
+
+/**
+ * `kss fleet [--registry FILE] [--cluster ID…|--selector k=v] [--output table|json] [--now TIME]`: every
+ * selected cluster's BackupConfigurations and sessions — phase, last success and its age, RPO, running
+ * sessions, failures and retries in the last 24 h, overdue schedules, Snapshots per repository, retention last
+ * applied. Exit 0 when all is well, 1 when a schedule is overdue or a cluster is unreachable (to gate a
+ * pipeline or an alarm), 2 for usage errors and an unreadable registry.
+ */
+
+const FleetOptions = z.object({
+  registry: z.string().min(1),
+  cluster: z.array(z.string().min(1)).optional(),
+  selector: z.string().min(1).optional(),
+  output: OutputFormat,
+  now: TimeOption.optional(),
+  timeout: z.coerce.number().int().min(100).max(600_000),
+  concurrency: z.coerce.number().int().min(1).max(100),
+});
+
+const collect = (value: string, previous: string[] | undefined) => [
+  ...(previous ?? []),
+  ...value.split(",").map((v) => v.trim()),
+];
+
+/** "45s", "12m", "3h20m", "2d5h": kubectl-like, at most two units. */
+export function formatAge(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
+  const d = Math.floor(h / 24);
+  return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
+}
+
+function sessionCells(s: SessionFleetFacts): string[] {
+  const rpo = s.rpo?.ratio === undefined ? (s.rpo?.breached ? "never!" : "-") : `${s.rpo.ratio}×`;
+  return [
+    s.session,
+    s.state,
+    s.lastSuccess ? `${formatAge(s.lastSuccess.ageSeconds)} ago` : "never",
+    `${rpo}${s.rpo?.breached && s.rpo.ratio !== undefined ? "!" : ""}`,
+    String(s.running.length),
+    String(s.failures24h),
+    String(s.retries24h),
+    s.overdue ? `${formatAge(s.overdue.overdueSeconds)} (${s.overdue.missedRuns} missed)` : "-",
+    s.retention
+      ? `${[...new Set(s.retention.policies.map((p) => p.phase ?? "?"))].join(",")} ${s.retention.time}`
+      : "-",
+  ];
+}
+
+function snapshotCell(config: ConfigurationFleetFacts): string {
+  const cells = config.repositories.map(
+    (r) => `${r.name}:${r.snapshots.succeeded}/${r.snapshots.total}${r.found ? "" : "(missing)"}`,
+  );
+  return cells.join(" ") || "-";
+}
+
+const HEADER = [
+  "CONFIGURATION",
+  "PHASE",
+  "SESSION",
+  "STATE",
+  "LAST SUCCESS",
+  "RPO",
+  "RUNNING",
+  "FAILED/24H",
+  "RETRIES/24H",
+  "OVERDUE",
+  "RETENTION",
+  "SNAPSHOTS (ok/all)",
+];
+
+function clusterTable(cluster: ReachableCluster): string {
+  const rows = cluster.configurations.flatMap((config) => {
+    const name = `${config.namespace}/${config.name}${config.paused ? " (paused)" : ""}`;
+    const sessions = config.sessions.length > 0 ? config.sessions : undefined;
+    if (!sessions)
+      return [[name, config.phase, "-", config.state, "", "", "", "", "", "", "", snapshotCell(config)]];
+    return sessions.map((s) => [name, config.phase, ...sessionCells(s), snapshotCell(config)]);
+  });
+  const table = rows.length > 0 ? renderTable(rows, { header: HEADER }) : "  no BackupConfigurations\n";
+  const invalid = cluster.invalidObjects.map(
+    (o) => `invalid ${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}: ${o.error}`,
+  );
+  return table + renderIndented(invalid);
+}
+
+export function renderFleetTable(status: FleetStatus): string {
+  const blocks = status.clusters.map((cluster) => {
+    const title = `CLUSTER ${cluster.id}${cluster.displayName ? ` (${cluster.displayName})` : ""}`;
+    if (!cluster.reachable) {
+      const what = cluster.disabled ? "disabled" : `UNREACHABLE (${cluster.errorKind})`;
+      return `${title} · ${what}: ${cluster.error} · after ${cluster.elapsedMs} ms\n`;
+    }
+    const t = cluster.totals;
+    const facts = `${t.configurations} configurations · ${t.overdue} overdue · ${t.failing} failing · ${t.running} running`;
+    const cost = `${cluster.requests} requests in ${cluster.elapsedMs} ms`;
+    return `${title} · reachable · ${facts} · ${cost}\n${clusterTable(cluster)}`;
+  });
+  const s = status.summary;
+  const summary =
+    `at ${status.now}: ${s.clusters} clusters (${s.reachable} reachable, ${s.unreachable} unreachable` +
+    `${s.disabled > 0 ? `, ${s.disabled} disabled` : ""}) · ${s.configurations} configurations · ` +
+    `${s.overdue} overdue · ${s.failing} failing · ${s.rpoBreached} past their RPO · ${s.running} running · ` +
+    `${s.failures24h} failures and ${s.retries24h} retries in 24 h\n`;
+  return `${blocks.join("\n")}\n${summary}`;
+}
+
+export const fleetCommand: CliCommand = {
+  path: ["fleet"],
+  summary:
+    "show every cluster's backups: last success, RPO, running, failed, overdue (exit 1 when overdue/unreachable)",
+  configure(command: Command) {
+    command
+      .option(
+        "--registry <file>",
+        "cluster registry file",
+        process.env.KSS_CLUSTER_REGISTRY ?? "clusters.yaml",
+      )
+      .option("--cluster <id>", "only this cluster (repeat or comma-separate for several)", collect)
+      .option("--selector <k=v>", "only clusters whose registry labels match (k=v,k2=v2)")
+      .addOption(outputOption())
+      .option("--now <time>", "evaluate as if it were this time (RFC 3339); default: the current time")
+      .addOption(
+        new Option("--timeout <ms>", "time each cluster has to answer").default(
+          String(DEFAULT_CLUSTER_TIMEOUT_MS),
+        ),
+      )
+      .addOption(
+        new Option("--concurrency <n>", "clusters read at once").default(String(DEFAULT_FLEET_CONCURRENCY)),
+      )
+      .addHelpText(
+        "after",
+        "\nExit status: 0 all well, 1 a schedule is overdue or a cluster is unreachable, 2 usage or registry error.",
+      );
+  },
+  async run({ options }, context) {
+    const parsed = FleetOptions.safeParse(options);
+    if (!parsed.success) throw optionError(parsed.error);
+    const o = parsed.data;
+    let clients: ClusterClients | undefined;
+    let status: FleetStatus;
+    try {
+      const registry = await loadRegistryFile(path.resolve(context.cwd, o.registry));
+      clients = new ClusterClients(registry, { transport: fleetTransportOptions(o.timeout) });
+      status = await fleetStatus(
+        { clusters: clients, clusterTimeoutMs: o.timeout, concurrency: o.concurrency },
+        { ...(o.cluster ? { ids: o.cluster } : {}), ...(o.selector ? { selector: o.selector } : {}) },
+        o.now ?? systemClock.now(),
+      );
+    } catch (error) {
+      if (error instanceof KssError) throw new CliError(error.message, ExitCode.Usage, { cause: error });
+      throw error;
+    } finally {
+      await clients?.close({ force: true });
+    }
+    context.writeOut(o.output === "json" ? renderJson(status) : renderFleetTable(status));
+    return needsAttention(status) ? ExitCode.Invalid : ExitCode.Ok;
+  },
+};
