@@ -1,4 +1,4 @@
-import { type EventPublisher, eventFor } from "../bus/publisher.ts";
+import type { EventPublisher } from "../bus/publisher.ts";
 import { backupSessionPhase } from "../decide/phase.ts";
 import { phaseEventMessage, phaseReasons } from "../decide/session-summary.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -9,9 +9,7 @@ import type {
   BackupSessionStatus,
   RetentionPolicyApplyStatus,
 } from "../model/backup-session.ts";
-import { BackupSessionPhaseChanged } from "../model/events/backup-session-phase-changed.ts";
-import { DETAIL_VERSION } from "../model/events/envelope.ts";
-import { toKubeTime } from "../model/time.ts";
+import { phaseChangedEvent } from "./phase-changed-event.ts";
 import {
   type PruneDeps,
   pruneRepository,
@@ -170,22 +168,7 @@ async function recordStatus(
     { type: "Warning", reason: "BackupSessionFailed", message: phaseEventMessage(status, "Failed") },
     now,
   );
-  await deps.publisher?.publish([
-    eventFor(BackupSessionPhaseChanged, {
-      version: DETAIL_VERSION,
-      clusterId: deps.client.clusterId,
-      namespace,
-      name,
-      configuration: session.spec.invoker?.name ?? "",
-      session: session.spec.session ?? "",
-      ...(change.from ? { oldPhase: change.from } : {}),
-      newPhase: change.to,
-      reasons: change.reasons,
-      retryLeft: session.spec.retryLeft ?? 0,
-      resourceVersion: written.object.metadata.resourceVersion ?? "",
-      changedAt: toKubeTime(now),
-    }),
-  ]);
+  await deps.publisher?.publish([phaseChangedEvent(deps.client.clusterId, written.object, change, now)]);
   return { changed: true, phaseChange: change };
 }
 

@@ -1,14 +1,12 @@
 import { isDeepStrictEqual } from "node:util";
-import { type EventPublisher, eventFor } from "../bus/publisher.ts";
+import type { EventPublisher } from "../bus/publisher.ts";
 import { isSessionCompleted } from "../decide/phase.ts";
 import { decideReconcile, type SessionAction, type SessionDecision } from "../decide/reconcile-session.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { ConflictError } from "../kube/errors.ts";
 import type { BackupSession } from "../model/backup-session.ts";
-import { BackupSessionPhaseChanged } from "../model/events/backup-session-phase-changed.ts";
-import { DETAIL_VERSION } from "../model/events/envelope.ts";
-import { toKubeTime } from "../model/time.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
+import { phaseChangedEvent } from "./phase-changed-event.ts";
 import { loadSessionWorld, reconcileInputOf, type SessionWorld } from "./session-world.ts";
 
 /**
@@ -99,22 +97,7 @@ async function reconcileFrom(
   }
   const change = decision.phaseChange;
   if (change && statusChanged && change.to !== "Pending" && !finalizerRemoved) {
-    await deps.publisher.publish([
-      eventFor(BackupSessionPhaseChanged, {
-        version: DETAIL_VERSION,
-        clusterId: deps.client.clusterId,
-        namespace,
-        name,
-        configuration: session.spec.invoker?.name ?? "",
-        session: session.spec.session ?? "",
-        ...(change.from ? { oldPhase: change.from } : {}),
-        newPhase: change.to,
-        reasons: change.reasons,
-        retryLeft: session.spec.retryLeft ?? 0,
-        resourceVersion: written.metadata.resourceVersion ?? "",
-        changedAt: toKubeTime(now),
-      }),
-    ]);
+    await deps.publisher.publish([phaseChangedEvent(deps.client.clusterId, written, change, now)]);
   }
   return {
     namespace,
