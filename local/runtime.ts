@@ -37,6 +37,8 @@ export interface LocalRuntimeOptions {
     envelope: EventEnvelope,
     outcome: "done" | "rejected" | "failed",
     error?: unknown,
+    /** What the function returned, when it is done. */
+    result?: unknown,
   ) => void;
   logLevel?: "DEBUG" | "INFO" | "WARN" | "ERROR" | "SILENT";
   /** Extra dependencies handed to every function (e.g. a different publisher in tests). */
@@ -150,7 +152,13 @@ export class LocalRuntime {
       try {
         const outcome = await handleEvent(fn, envelope, deps);
         this.collectMetrics(deps.metrics);
-        this.options.onDelivery?.(name, envelope, outcome.status);
+        this.options.onDelivery?.(
+          name,
+          envelope,
+          outcome.status,
+          undefined,
+          outcome.status === "done" ? outcome.result : undefined,
+        );
         return;
       } catch (error) {
         if (attempt < MAX_DELIVERY_ATTEMPTS) continue;

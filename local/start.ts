@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadRegistryFile } from "../shared/clusters/registry.ts";
+import type { RepositoryRetention } from "../shared/usecases/prune-snapshots.ts";
 import { type ControlPlane, startControlPlane } from "../test/controlplane/index.ts";
 import { clientFor, installRbac } from "../test/support/kube.ts";
 import { applyManifests, readManifests, writeLocalRegistry } from "./demo.ts";
@@ -65,9 +66,12 @@ async function main(): Promise<void> {
       print(
         `${time()} ${e["detail-type"]} ${JSON.stringify(e.detail)} → ${targets.join(", ") || "(no subscriber)"}`,
       ),
-    onDelivery: (fn, e, outcome, error) => {
+    onDelivery: (fn, e, outcome, error, result) => {
       if (outcome !== "done")
         print(`${time()}   ${fn} ${outcome} "${e["detail-type"]}": ${String(error ?? "")}`);
+      const cluster = (e.detail as { clusterId?: string }).clusterId ?? "";
+      if (fn === "apply-retention")
+        for (const line of prunedLines(result)) print(`${time()}   ${cluster} ${line}`);
     },
   });
   const clients = await Promise.all(
@@ -106,6 +110,14 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void shutdown());
   process.on("SIGTERM", () => void shutdown());
+}
+
+/** What apply-retention pruned, with the plan's reason for each (its result lists them per repository). */
+function prunedLines(result: unknown): string[] {
+  const repositories = (result as { repositories?: RepositoryRetention[] } | undefined)?.repositories ?? [];
+  return repositories.flatMap((r) =>
+    r.deleted.map((d) => `pruned ${r.namespace}/${d.name} (${r.repository}): ${d.reason}`),
+  );
 }
 
 main().catch((error: unknown) => {
