@@ -5,7 +5,7 @@ import {
   describeCause,
 } from "../clusters/errors.ts";
 import { type ClusterSelection, type RegisteredCluster, selectClusters } from "../clusters/registry.ts";
-import { type ClusterFleetFacts, clusterFleetFacts } from "../decide/fleet.ts";
+import { type ClusterFleetFacts, clusterFleetFacts, type FleetTotals } from "../decide/fleet.ts";
 import type { KubeClient, ListResult } from "../kube/client.ts";
 import type { ClusterClients } from "../kube/cluster-clients.ts";
 import { ForbiddenError, KubeError, UnavailableError } from "../kube/errors.ts";
@@ -100,18 +100,16 @@ export function errorKindOf(error: unknown): ErrorKind {
   return "UnexpectedError";
 }
 
-export interface FleetSummary {
+/** The fleet's totals: the per-cluster counts added up, and how many clusters answered. */
+export interface FleetSummary
+  extends Pick<
+    FleetTotals,
+    "configurations" | "overdue" | "failing" | "rpoBreached" | "running" | "failures24h" | "retries24h"
+  > {
   clusters: number;
   reachable: number;
   unreachable: number;
   disabled: number;
-  configurations: number;
-  overdue: number;
-  failing: number;
-  rpoBreached: number;
-  running: number;
-  failures24h: number;
-  retries24h: number;
 }
 
 export interface FleetStatus {
