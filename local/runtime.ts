@@ -178,6 +178,7 @@ export class LocalRuntime {
     if (!metrics.hasStoredMetrics()) return;
     this.metrics.lines.push(metrics.serializeMetrics());
     metrics.clearMetrics();
+    metrics.clearDimensions();
   }
 
   /** Fires the scheduled functions for one minute (what EventBridge's `rate(...)` rules do). */

@@ -17,6 +17,8 @@ export const createSessions = defineFunction({
   accepts: [ScheduleTick] as const,
   async run(event, deps: CreateSessionsFunctionDeps) {
     const { clusterId } = event.detail;
+    // One cluster per invocation: its metrics carry it, so alarms can be per cluster (infra/alarms.cjs).
+    deps.metrics.addDimension("cluster", clusterId);
     outages ??= new ClusterOutages(deps.publisher);
     const entry = deps.clusters.cluster(clusterId).entry;
     const staggerWindowMs = entry?.staggerWindow ? parseGoDuration(entry.staggerWindow) : undefined;
@@ -32,6 +34,7 @@ export const createSessions = defineFunction({
       if (o.created) deps.metrics.addMetric("SessionsCreated", "Count", 1);
       if (o.decision === "skip-create" && o.created) deps.metrics.addMetric("SessionsSkipped", "Count", 1);
       if (o.decision === "missed-deadline") deps.metrics.addMetric("MissedSchedules", "Count", 1);
+      if (o.overdue) deps.metrics.addMetric("OverdueSchedules", "Count", 1);
       if (o.created && o.lagSeconds !== undefined)
         deps.metrics.addMetric("ScheduleLagSeconds", "Seconds", o.lagSeconds);
       if (o.error) deps.logger.error("configuration not scheduled", { ...o });

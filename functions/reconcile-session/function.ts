@@ -17,6 +17,8 @@ export const reconcileSessionFunction = defineFunction({
   name: "reconcile-session",
   accepts: [BackupSessionCreated, ScheduleTick] as const,
   async run(event, deps: ReconcileSessionFunctionDeps) {
+    // One cluster per invocation: its metrics carry it, so alarms can be per cluster (infra/alarms.cjs).
+    deps.metrics.addDimension("cluster", event.detail.clusterId);
     const client = await deps.clusters.client(event.detail.clusterId);
     const pushMetrics = (summary: SessionSummary) => {
       // The session's final step: CloudWatch EMF through Powertools (decisions.md "metrics").

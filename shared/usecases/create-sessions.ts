@@ -1,10 +1,15 @@
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
 import { decideConfigurationStatus } from "../decide/configuration-status.ts";
 import { parseCronSchedule } from "../decide/cron.ts";
-import { decideSessionSchedule, type SessionScheduleDecision } from "../decide/due-sessions.ts";
+import {
+  decideSessionSchedule,
+  type SessionScheduleDecision,
+  type SessionScheduleInput,
+} from "../decide/due-sessions.ts";
 import { indexObjectsInFile } from "../decide/manifest-references.ts";
 import { semanticIssues } from "../decide/manifest-rules.ts";
 import { newBackupSession, skippedStatus } from "../decide/new-session.ts";
+import { freshlyOverdue } from "../decide/overdue-notice.ts";
 import { resumedAt } from "../decide/schedule-state.ts";
 import { nextScheduleTime } from "../decide/schedule-times.ts";
 import { sessionScheduleInput } from "../decide/session-schedule-input.ts";
@@ -18,6 +23,7 @@ import {
 } from "../model/conditions.ts";
 import { BackupSessionCreated } from "../model/events/backup-session-created.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
+import { ScheduleOverdue } from "../model/events/schedule-overdue.ts";
 import { Annotation } from "../model/labels.ts";
 import { toKubeTime } from "../model/time.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
@@ -49,6 +55,8 @@ export interface SessionOutcome {
   created?: boolean;
   /** Seconds from the scheduled time to the creation. */
   lagSeconds?: number;
+  /** A run due more than one interval ago got no session; "Schedule Overdue" was published. */
+  overdue?: boolean;
   error?: string;
 }
 
@@ -117,7 +125,10 @@ async function scheduleConfiguration(
     });
     if (!input) continue;
     const decision = decideSessionSchedule(input, now);
-    outcomes.push(await applyDecision(deps, config, session, decision, now));
+    const outcome = await applyDecision(deps, config, session, decision, now);
+    if (decision.action === "missed-deadline")
+      outcome.overdue = await announceOverdue(deps, config, session, input, now);
+    outcomes.push(outcome);
     sessionFacts.push(scheduleFacts(session, decision, now));
   }
   await deps.client.updateStatus(
@@ -220,6 +231,42 @@ async function applyDecision(
     created,
     lagSeconds: Math.max(0, (now.getTime() - decision.scheduledTime.getTime()) / 1000),
   };
+}
+
+/** "Schedule Overdue" when the missed run has just become a whole interval late (once per overdue run). */
+async function announceOverdue(
+  deps: CreateSessionsDeps,
+  config: BackupConfiguration,
+  session: Session,
+  input: SessionScheduleInput,
+  now: Date,
+): Promise<boolean> {
+  const parsed = session.scheduler ? parseCronSchedule(session.scheduler.schedule) : undefined;
+  if (!parsed?.ok) return false;
+  const earliest = input.resumedAt && input.resumedAt > input.createdAt ? input.resumedAt : input.createdAt;
+  const overdue = freshlyOverdue(
+    {
+      schedule: parsed.schedule,
+      earliest,
+      ...(input.lastScheduledTime ? { lastSessionAt: input.lastScheduledTime } : {}),
+    },
+    now,
+  );
+  if (!overdue) return false;
+  await deps.publisher.publish([
+    eventFor(ScheduleOverdue, {
+      version: DETAIL_VERSION,
+      clusterId: deps.client.clusterId,
+      namespace: config.metadata.namespace ?? "default",
+      configuration: config.metadata.name,
+      session: session.name,
+      schedule: parsed.schedule.source,
+      overdueSince: toKubeTime(overdue.dueSince),
+      missedRuns: Math.max(1, overdue.missedRuns),
+      detectedAt: toKubeTime(now),
+    }),
+  ]);
+  return true;
 }
 
 /** A configuration the model cannot read (the API server accepted it): Invalid, with the reason. */

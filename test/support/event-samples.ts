@@ -106,9 +106,9 @@ export const SAMPLE_EVENTS: SampleEvents = {
       failedAt: "2026-11-26T13:02:00Z",
     },
   },
-  "backup-overdue": {
-    ...envelope("backup-overdue", "kubestash-serverless"),
-    "detail-type": "Backup Overdue",
+  "schedule-overdue": {
+    ...envelope("schedule-overdue", "kubestash-serverless"),
+    "detail-type": "Schedule Overdue",
     detail: {
       ...base,
       namespace: "demo",

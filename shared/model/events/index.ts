@@ -1,5 +1,4 @@
 import { BackupFailed } from "./backup-failed.ts";
-import { BackupOverdue } from "./backup-overdue.ts";
 import { BackupSessionCreated } from "./backup-session-created.ts";
 import { BackupSessionPhaseChanged } from "./backup-session-phase-changed.ts";
 import { BackupTriggerRequested } from "./backup-trigger-requested.ts";
@@ -7,10 +6,10 @@ import { ClusterUnreachable } from "./cluster-unreachable.ts";
 import { RetentionApplied } from "./retention-applied.ts";
 import { RetentionRequested } from "./retention-requested.ts";
 import { RetryDue } from "./retry-due.ts";
+import { ScheduleOverdue } from "./schedule-overdue.ts";
 import { ScheduleTick } from "./schedule-tick.ts";
 
 export * from "./backup-failed.ts";
-export * from "./backup-overdue.ts";
 export * from "./backup-session-created.ts";
 export * from "./backup-session-phase-changed.ts";
 export * from "./backup-trigger-requested.ts";
@@ -19,6 +18,7 @@ export * from "./envelope.ts";
 export * from "./retention-applied.ts";
 export * from "./retention-requested.ts";
 export * from "./retry-due.ts";
+export * from "./schedule-overdue.ts";
 export * from "./schedule-tick.ts";
 
 /** Every event the functions exchange, keyed by a file-friendly name (used for schemas/*.json). */
@@ -31,7 +31,7 @@ export const EVENTS = {
   "retention-requested": RetentionRequested,
   // Notifications: published for people and other systems (docs/notifications.md), consumed by none of ours.
   "backup-failed": BackupFailed,
-  "backup-overdue": BackupOverdue,
+  "schedule-overdue": ScheduleOverdue,
   "cluster-unreachable": ClusterUnreachable,
   "retention-applied": RetentionApplied,
 } as const;

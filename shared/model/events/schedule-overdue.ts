@@ -7,7 +7,7 @@ import { DetailBase, defineEvent } from "./envelope.ts";
  * BackupSession (the platform was down, the configuration is stuck). Published once per overdue run, keyed
  * by `overdueSince`, so a consumer can de-duplicate repeats.
  */
-export const BackupOverdueDetail = z.strictObject({
+export const ScheduleOverdueDetail = z.strictObject({
   ...DetailBase,
   namespace: z.string().min(1),
   /** The BackupConfiguration. */
@@ -24,10 +24,10 @@ export const BackupOverdueDetail = z.strictObject({
   lastSuccessfulBackup: Time.optional(),
   detectedAt: Time,
 });
-export type BackupOverdueDetail = z.infer<typeof BackupOverdueDetail>;
+export type ScheduleOverdueDetail = z.infer<typeof ScheduleOverdueDetail>;
 
-export const BackupOverdue = defineEvent(
-  "Backup Overdue",
-  BackupOverdueDetail,
+export const ScheduleOverdue = defineEvent(
+  "Schedule Overdue",
+  ScheduleOverdueDetail,
   "A session's schedule was due more than one interval ago and no BackupSession ran: a silent miss.",
 );
