@@ -7,11 +7,10 @@ import {
   sweepFailures,
 } from "../../shared/usecases/evaluate-failure.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
-import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
+import { clientFor } from "../support/kube.ts";
 import {
-  installBackend,
-  installCatalog,
   installConfiguration,
+  lifecycleNamespace,
   nextHour,
   RecordingPublisher,
   scheduleSession,
@@ -52,13 +51,7 @@ const fail = (name: string, delay = "5m", extra: { maxRetry?: number; sessionHis
   );
 
 beforeAll(async () => {
-  admin = await clientFor(one, "admin");
-  functions = await clientFor(one, "functions");
-  await installRbac(admin);
-  await installCatalog(admin);
-  ns = uniqueNamespace("retry");
-  await ensureNamespace(admin, ns);
-  await installBackend(admin, ns, ["repo-a"]);
+  ({ admin, functions, ns } = await lifecycleNamespace(one, "retry"));
   proxy = await FaultProxy.start(one, "functions");
 });
 

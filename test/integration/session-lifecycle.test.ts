@@ -8,11 +8,10 @@ import {
   toKubeTime,
 } from "../../shared/model/index.ts";
 import { reconcileSession, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
-import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
+import { clientFor } from "../support/kube.ts";
 import {
-  installBackend,
-  installCatalog,
   installConfiguration,
+  lifecycleNamespace,
   nextHour,
   RecordingPublisher,
   scheduleSession,
@@ -29,13 +28,7 @@ const hour = nextHour();
 const at = (seconds: number) => new Date(hour.getTime() + seconds * 1000);
 
 beforeAll(async () => {
-  admin = await clientFor(cluster, "admin");
-  functions = await clientFor(cluster, "functions");
-  await installRbac(admin);
-  await installCatalog(admin);
-  ns = uniqueNamespace("life");
-  await ensureNamespace(admin, ns);
-  await installBackend(admin, ns, ["repo-a", "repo-b"]);
+  ({ admin, functions, ns } = await lifecycleNamespace(cluster, "life", ["repo-a", "repo-b"]));
 });
 
 const snapshotsOf = async (session: string) =>

@@ -10,6 +10,8 @@ import {
   type Session,
 } from "../../shared/model/index.ts";
 import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
+import type { ClusterInfo } from "../controlplane/index.ts";
+import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "./kube.ts";
 
 /** Objects for session lifecycle tests on the real control plane: storage, policy, repositories, a configuration. */
 
@@ -119,6 +121,21 @@ export async function installConfiguration(
     name,
   );
   await admin.create("BackupConfiguration", config);
+}
+
+/**
+ * The setup the lifecycle tests share: clients for a cluster as admin and as the functions, infra/rbac and the
+ * pvc catalog installed, and a fresh namespace with a backend (storage, policy, repositories).
+ */
+export async function lifecycleNamespace(cluster: ClusterInfo, prefix: string, repositories = ["repo-a"]) {
+  const admin = await clientFor(cluster, "admin");
+  const functions = await clientFor(cluster, "functions");
+  await installRbac(admin);
+  await installCatalog(admin);
+  const ns = uniqueNamespace(prefix);
+  await ensureNamespace(admin, ns);
+  await installBackend(admin, ns, repositories);
+  return { admin, functions, ns };
 }
 
 /** The first hour boundary after now: configurations created now are due then. */
