@@ -1,9 +1,8 @@
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
-import { ClusterRegistryError } from "../clusters/errors.ts";
-import { ForbiddenError, UnavailableError } from "../kube/errors.ts";
 import { ClusterUnreachable } from "../model/events/cluster-unreachable.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
 import { toKubeTime } from "../model/time.ts";
+import { type ErrorKind, errorKindOf } from "./fleet-status.ts";
 
 /**
  * Makes a cluster's outage visible: when work on a cluster fails because it cannot be reached (or its
@@ -15,12 +14,17 @@ const REPEAT_MS = 3_600_000;
 
 export type OutageKind = "unavailable" | "credentials" | "forbidden";
 
+const OUTAGE_OF: Partial<Record<ErrorKind, OutageKind>> = {
+  UnavailableError: "unavailable",
+  ForbiddenError: "forbidden",
+  ClusterCredentialsError: "credentials",
+  ClusterDisabledError: "credentials",
+  ClusterRegistryError: "credentials",
+};
+
 /** Which kind of outage an error is, or undefined when it is not one (a bug, a bad object). */
 export function outageKind(error: unknown): OutageKind | undefined {
-  if (error instanceof UnavailableError) return "unavailable";
-  if (error instanceof ForbiddenError) return "forbidden";
-  if (error instanceof ClusterRegistryError) return "credentials";
-  return undefined;
+  return OUTAGE_OF[errorKindOf(error)];
 }
 
 export class ClusterOutages {

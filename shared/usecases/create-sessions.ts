@@ -3,6 +3,7 @@ import { decideConfigurationStatus } from "../decide/configuration-status.ts";
 import { parseCronSchedule } from "../decide/cron.ts";
 import {
   decideSessionSchedule,
+  earliestScheduleTime,
   type SessionScheduleDecision,
   type SessionScheduleInput,
 } from "../decide/due-sessions.ts";
@@ -243,7 +244,7 @@ async function announceOverdue(
 ): Promise<boolean> {
   const parsed = session.scheduler ? parseCronSchedule(session.scheduler.schedule) : undefined;
   if (!parsed?.ok) return false;
-  const earliest = input.resumedAt && input.resumedAt > input.createdAt ? input.resumedAt : input.createdAt;
+  const earliest = earliestScheduleTime(input.createdAt, undefined, input.resumedAt);
   const overdue = freshlyOverdue(
     {
       schedule: parsed.schedule,
