@@ -134,7 +134,7 @@ describe("scheduled session creation on the real API server", () => {
     expect(broken.status?.conditions?.find((c) => c.type === "ValidationPassed")?.message).toMatch(
       /schedule/,
     );
-    expect(report.outcomes.find((o) => o.configuration === "fine")).toMatchObject({
+    expect(report.outcomes.find((o) => o.namespace === ns && o.configuration === "fine")).toMatchObject({
       decision: "create",
       created: true,
     });
@@ -145,7 +145,7 @@ describe("scheduled session creation on the real API server", () => {
       { client: functions[one.id] as KubeClient, publisher: new RecordingPublisher() },
       new Date(nextHour.getTime() + 3_600_000 + 5_000),
     );
-    const app = report.outcomes.find((o) => o.configuration === "app");
+    const app = report.outcomes.find((o) => o.namespace === ns && o.configuration === "app");
     expect(app).toMatchObject({ decision: "skip-create", created: true });
     const skipped = await admin[one.id]?.get("BackupSession", ns, app?.name ?? "");
     expect(skipped?.status?.phase).toBe("Skipped");
