@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { EVENTS, type EventDefinition } from "../shared/model/events/index.ts";
+import type { GeneratedFile } from "./generated-files.ts";
 
 /**
  * The JSON Schemas of our events, as files: `<event-name>.json` per entry of EVENTS (draft 2020-12, the whole
@@ -12,12 +13,6 @@ export const SCHEMA_ID_PREFIX = "urn:kubestash-serverless:events:";
 export const JSON_SCHEMA_DRAFT = "https://json-schema.org/draft/2020-12/schema";
 
 export type EventName = keyof typeof EVENTS;
-
-export interface GeneratedFile {
-  /** File name inside schemas/. */
-  name: string;
-  content: string;
-}
 
 /** JSON Schema of an event's envelope as a consumer sends or receives it (zod's input side). */
 export function eventJsonSchema(

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { ADDONS_API_VERSION, OpenObject, resourceHead } from "./common.ts";
+import { ADDONS_API_VERSION, OpenObject, resourceHead, ruleOnly } from "./common.ts";
 
 /** addons.kubestash.com/v1alpha1 Addon and Function (cluster-scoped) — the parts we read. */
 
 export const ParameterDefinition = z.looseObject({
-  name: z.string(),
+  name: ruleOnly(z.string(), "required"),
   usage: z.string().optional(),
   required: z.boolean().optional(),
   default: z.string().optional(),
@@ -12,7 +12,7 @@ export const ParameterDefinition = z.looseObject({
 export type ParameterDefinition = z.infer<typeof ParameterDefinition>;
 
 export const Task = z.looseObject({
-  name: z.string(),
+  name: ruleOnly(z.string(), "required"),
   function: z.string().optional(),
   driver: z.string().optional(),
   executor: z.enum(["Job", "Sidecar", "EphemeralContainer", "MultiLevelJob"]).optional(),
@@ -35,7 +35,7 @@ export type Addon = z.infer<typeof Addon>;
 export const KubeStashFunction = z.looseObject({
   ...resourceHead(ADDONS_API_VERSION, "Function"),
   spec: z.looseObject({
-    image: z.string().min(1),
+    image: ruleOnly(z.string().min(1), "required"),
     command: z.array(z.string()).optional(),
     args: z.array(z.string()).optional(),
     workingDir: z.string().optional(),

@@ -7,6 +7,7 @@ import {
   ObjectReference,
   OpenObject,
   resourceHead,
+  ruleOnly,
   TypedObjectReference,
 } from "./common.ts";
 import { GoDuration } from "./duration.ts";
@@ -22,7 +23,7 @@ export const SchedulerSpec = z.looseObject({
   /** The trigger Job's template; required by the CRD, unused by us beyond being kept. */
   jobTemplate: OpenObject,
   startingDeadlineSeconds: Int64.min(0).optional(),
-  concurrencyPolicy: ConcurrencyPolicy.optional(),
+  concurrencyPolicy: ruleOnly(ConcurrencyPolicy, "enum").optional(),
   suspend: z.boolean().optional(),
   successfulJobsHistoryLimit: Int32.min(0).optional(),
   failedJobsHistoryLimit: Int32.min(0).optional(),
@@ -33,10 +34,10 @@ export const HookExecutionPolicy = z.enum(["Always", "OnSuccess", "OnFailure"]);
 export type HookExecutionPolicy = z.infer<typeof HookExecutionPolicy>;
 
 export const HookInfo = z.looseObject({
-  name: z.string().min(1),
-  hookTemplate: ObjectReference,
+  name: ruleOnly(z.string().min(1), "required"),
+  hookTemplate: ruleOnly(ObjectReference, "required"),
   params: OpenObject.optional(),
-  maxRetry: Int32.min(0).default(0),
+  maxRetry: ruleOnly(Int32.min(0).default(0), "default"),
   timeout: GoDuration.optional(),
   executionPolicy: HookExecutionPolicy.default("Always"),
   variables: z.array(OpenObject).optional(),
@@ -47,24 +48,26 @@ export const HookInfo = z.looseObject({
 export type HookInfo = z.infer<typeof HookInfo>;
 
 export const TaskReference = z.looseObject({
-  name: z.string().min(1),
+  name: ruleOnly(z.string().min(1), "required"),
   variables: z.array(OpenObject).optional(),
   params: OpenObject.optional(),
   targetVolumes: OpenObject.optional(),
-  addonVolumes: z.array(z.looseObject({ name: z.string(), source: OpenObject.optional() })).optional(),
+  addonVolumes: z
+    .array(z.looseObject({ name: ruleOnly(z.string(), "required"), source: OpenObject.optional() }))
+    .optional(),
 });
 export type TaskReference = z.infer<typeof TaskReference>;
 
 export const AddonInfo = z.looseObject({
-  name: z.string().min(1),
-  tasks: z.array(TaskReference).min(1, "at least one task is required"),
+  name: ruleOnly(z.string().min(1), "required"),
+  tasks: ruleOnly(z.array(TaskReference).min(1, "at least one task is required"), "required"),
   containerRuntimeSettings: OpenObject.optional(),
   jobTemplate: OpenObject.optional(),
 });
 export type AddonInfo = z.infer<typeof AddonInfo>;
 
 export const RepositoryInfo = z.looseObject({
-  name: z.string().min(1),
+  name: ruleOnly(z.string().min(1), "required"),
   backend: z.string().optional(),
   directory: z.string().optional(),
   backupVerifier: ObjectReference.optional(),
@@ -80,7 +83,7 @@ export const RetryConfig = z.looseObject({
 export type RetryConfig = z.infer<typeof RetryConfig>;
 
 export const Session = z.looseObject({
-  name: z.string().min(1, "session name is required"),
+  name: ruleOnly(z.string().min(1, "session name is required"), "required"),
   scheduler: SchedulerSpec.optional(),
   hooks: z
     .looseObject({ preBackup: z.array(HookInfo).optional(), postBackup: z.array(HookInfo).optional() })
@@ -94,7 +97,7 @@ export const Session = z.looseObject({
 export type Session = z.infer<typeof Session>;
 
 export const BackendReference = z.looseObject({
-  name: z.string().min(1),
+  name: ruleOnly(z.string().min(1), "required"),
   storageRef: ObjectReference.optional(),
   retentionPolicy: ObjectReference.optional(),
 });
@@ -109,7 +112,7 @@ export const BackupConfigurationStatus = z.looseObject({
   backends: z
     .array(
       z.looseObject({
-        name: z.string(),
+        name: ruleOnly(z.string(), "required"),
         ready: z.boolean().optional(),
         storage: z
           .looseObject({
@@ -131,7 +134,7 @@ export const BackupConfigurationStatus = z.looseObject({
   repositories: z
     .array(
       z.looseObject({
-        name: z.string(),
+        name: ruleOnly(z.string(), "required"),
         phase: z.enum(["NotReady", "Ready"]).optional(),
         reason: z.string().optional(),
         verificationConfigured: z.boolean().optional(),
@@ -142,7 +145,7 @@ export const BackupConfigurationStatus = z.looseObject({
   sessions: z
     .array(
       z.looseObject({
-        name: z.string(),
+        name: ruleOnly(z.string(), "required"),
         nextSchedule: z.string().optional(),
         conditions: z.array(Condition).optional(),
       }),

@@ -5,6 +5,7 @@ import {
   Int32,
   ObjectReference,
   resourceHead,
+  ruleOnly,
   Time,
   TypedObjectReference,
 } from "./common.ts";
@@ -19,7 +20,10 @@ export type BackupSessionPhase = z.infer<typeof BackupSessionPhase>;
 export const HookPhase = z.enum(["Succeeded", "Failed", "Pending"]);
 export type HookPhase = z.infer<typeof HookPhase>;
 
-export const HookExecutionStatus = z.looseObject({ name: z.string(), phase: HookPhase.optional() });
+export const HookExecutionStatus = z.looseObject({
+  name: ruleOnly(z.string(), "required"),
+  phase: HookPhase.optional(),
+});
 export type HookExecutionStatus = z.infer<typeof HookExecutionStatus>;
 
 export const RetentionPolicyApplyPhase = z.enum(["Pending", "Applied", "FailedToApply"]);
@@ -34,7 +38,7 @@ export const RetentionPolicyApplyStatus = z.looseObject({
 export type RetentionPolicyApplyStatus = z.infer<typeof RetentionPolicyApplyStatus>;
 
 export const SnapshotStatusRef = z.looseObject({
-  name: z.string(),
+  name: ruleOnly(z.string(), "required"),
   phase: SnapshotPhase.optional(),
   appRef: TypedObjectReference.optional(),
   repository: z.string().optional(),

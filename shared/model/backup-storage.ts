@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Condition, OpenObject, resourceHead, STORAGE_API_VERSION, UsagePolicy } from "./common.ts";
+import { Condition, OpenObject, resourceHead, ruleOnly, STORAGE_API_VERSION, UsagePolicy } from "./common.ts";
 
 /** storage.kubestash.com/v1alpha1 BackupStorage — the parts we read, names as in its CRD. */
 
@@ -8,7 +8,7 @@ export const BackupStorage = z.looseObject({
   spec: z.looseObject({
     storage: z
       .looseObject({
-        provider: z.enum(["local", "s3", "gcs", "azure"]).optional(),
+        provider: ruleOnly(z.enum(["local", "s3", "gcs", "azure"]), "enum").optional(),
         local: OpenObject.optional(),
         s3: OpenObject.optional(),
         gcs: OpenObject.optional(),

@@ -2,6 +2,16 @@ import { z } from "zod";
 
 /** Shapes shared by every KubeStash resource, named as in the CRDs (../shared/crds). */
 
+/**
+ * Marks a check as one of KubeStash's rules rather than part of its CRD's schema (docs/crds.md#rule-only-checks):
+ * the model still enforces it, the generated CRD leaves it out, so the API server accepts what KubeStash's does.
+ */
+export const RULE_ONLY = "x-kss-rule-only";
+export type RuleOnly = "enum" | "required" | "default";
+export function ruleOnly<T extends z.ZodType>(schema: T, ...checks: RuleOnly[]): T {
+  return schema.meta({ [RULE_ONLY]: checks }) as T;
+}
+
 export const Int32 = z
   .number()
   .int()
@@ -56,7 +66,7 @@ export const TypedObjectReference = z.looseObject({
 });
 export type TypedObjectReference = z.infer<typeof TypedObjectReference>;
 
-export const ConditionStatus = z.enum(["True", "False", "Unknown"]);
+export const ConditionStatus = ruleOnly(z.enum(["True", "False", "Unknown"]), "enum");
 
 /** `kmapi.Condition`. */
 export const Condition = z.looseObject({
@@ -76,7 +86,7 @@ export const LabelSelector = z.looseObject({
     .array(
       z.looseObject({
         key: z.string(),
-        operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+        operator: ruleOnly(z.enum(["In", "NotIn", "Exists", "DoesNotExist"]), "enum"),
         values: z.array(z.string()).optional(),
       }),
     )

@@ -4,6 +4,7 @@ import {
   Int32,
   ObjectReference,
   resourceHead,
+  ruleOnly,
   STORAGE_API_VERSION,
   Time,
   TypedObjectReference,
@@ -33,7 +34,7 @@ export const Repository = z.looseObject({
       recentSnapshots: z
         .array(
           z.looseObject({
-            name: z.string(),
+            name: ruleOnly(z.string(), "required"),
             phase: SnapshotPhase.optional(),
             session: z.string().optional(),
             size: z.string().optional(),

@@ -36,7 +36,7 @@ export interface StartOptions extends EnsureOptions {
   clusters?: number;
   /** Where certificates, kubeconfigs, logs and state.json go; a fresh temp dir (removed on stop) if omitted. */
   stateDir?: string;
-  /** CRDs to install into every cluster; defaults to ../shared/crds. */
+  /** CRDs to install into every cluster; defaults to the project's own, infra/crds (`npm run crds`). */
   crdDir?: string;
   /** kcp's own diagnostics (stderr); silent by default. */
   onLog?: (line: string) => void;
@@ -49,7 +49,7 @@ interface KcpState {
 /** Builds if needed, starts etcd + N kube-apiservers via kcp, installs the CRDs and waits until Established. */
 export async function startControlPlane(options: StartOptions = {}): Promise<ControlPlane> {
   const bins = await ensureControlPlaneBinaries(options);
-  const { crds, digest } = await readCrds(options.crdDir ?? path.resolve(projectRoot, "../shared/crds"));
+  const { crds, digest } = await readCrds(options.crdDir ?? path.join(projectRoot, "infra", "crds"));
   const ownsStateDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? (await mkdtemp(path.join(os.tmpdir(), "kss-kcp-")));
   const clusters = String(options.clusters ?? 2);

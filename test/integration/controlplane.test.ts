@@ -9,6 +9,7 @@ import {
   RbacAuthorizationV1Api,
 } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
+import { CRD_KINDS } from "../../shared/model/crds.ts";
 import { projectRoot } from "../controlplane/build.ts";
 import { readCrds } from "../controlplane/crds.ts";
 import type { ClusterInfo } from "../controlplane/index.ts";
@@ -44,19 +45,56 @@ describe("test control plane", () => {
   });
 
   it.each(clusters.map((c) => [c.id, c] as const))(
-    "every KubeStash CRD is Established on %s",
+    "every CRD the project carries (infra/crds) is Established on %s",
     async (_, c) => {
-      const { crds } = await readCrds(path.resolve(projectRoot, "../shared/crds"));
+      const { crds } = await readCrds(path.join(projectRoot, "infra", "crds"));
       const expected = crds.map((crd) => crd.metadata?.name);
       const api = kubeconfig(c.kubeconfigPath).makeApiClient(ApiextensionsV1Api);
       const { items } = await api.listCustomResourceDefinition();
       const established = items
         .filter((crd) => crd.status?.conditions?.some((x) => x.type === "Established" && x.status === "True"))
         .map((crd) => crd.metadata?.name);
-      expect(expected.length).toBeGreaterThanOrEqual(14);
+      expect(expected).toHaveLength(CRD_KINDS.length);
       expect(established).toEqual(expect.arrayContaining(expected));
     },
   );
+
+  it("prunes a field the model does not declare, keeps an open subtree whole, and applies the CRD's defaults", async () => {
+    // Prepare
+    const api = kubeconfig(cluster("cluster-1").kubeconfigPath).makeApiClient(CustomObjectsApi);
+    const name = `pruning-${randomUUID().slice(0, 8)}`;
+    const jobTemplate = {
+      spec: { template: { spec: { containers: [{ name: "c", image: "i" }] } } },
+      anyField: 1,
+    };
+    const body = {
+      apiVersion: "core.kubestash.com/v1alpha1",
+      kind: "BackupConfiguration",
+      metadata: { name },
+      spec: {
+        notInTheModel: true,
+        sessions: [{ name: "s", scheduler: { schedule: "@daily", jobTemplate } }],
+      },
+    };
+    // Act
+    await api.createNamespacedCustomObject({
+      group: "core.kubestash.com",
+      version: "v1alpha1",
+      namespace,
+      plural: "backupconfigurations",
+      body,
+    });
+    const back = (await api.getNamespacedCustomObject({
+      group: "core.kubestash.com",
+      version: "v1alpha1",
+      namespace,
+      plural: "backupconfigurations",
+      name,
+    })) as { spec: Record<string, unknown> & { sessions: Array<Record<string, unknown>> } };
+    // Assess
+    expect(back.spec).not.toHaveProperty("notInTheModel");
+    expect(back.spec.sessions[0]).toMatchObject({ scheduler: { jobTemplate }, sessionHistoryLimit: 1 });
+  });
 
   it("keeps clusters apart: an object created on cluster-1 is not visible on cluster-2", async () => {
     // Prepare
