@@ -21,7 +21,7 @@ export const reconcileSessionFunction = defineFunction({
     deps.metrics.addDimension("cluster", event.detail.clusterId);
     const client = await deps.clusters.client(event.detail.clusterId);
     const pushMetrics = (summary: SessionSummary) => {
-      // The session's final step: CloudWatch EMF through Powertools (decisions.md "metrics").
+      // The session's final step: CloudWatch EMF through Powertools (docs/decisions.md#metrics).
       deps.metrics.addMetric(`Sessions${summary.status.phase}`, "Count", 1);
       const ms = parseGoDuration(summary.status.duration);
       if (ms !== undefined) deps.metrics.addMetric("SessionDurationSeconds", "Seconds", ms / 1000);

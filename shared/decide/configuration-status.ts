@@ -14,8 +14,9 @@ import { scheduleActiveConditions } from "./schedule-state.ts";
 import { isUsageAllowed, resolveDefault } from "./usage-policy.ts";
 
 /**
- * The status KubeStash's operator keeps on a BackupConfiguration (kubestash-model.md §1.1, §2.5, §2.6), which
- * we keep instead: validation, each backend's storage and retention policy, each session's scheduler and next
+ * The status KubeStash's operator keeps on a BackupConfiguration (docs/model.md#backupconfiguration-fields,
+ * docs/model.md#backupconfiguration-conditions, docs/model.md#backupconfiguration-phase), which we keep
+ * instead: validation, each backend's storage and retention policy, each session's scheduler and next
  * schedule, and the phase that follows from them. Pure: the caller lists the objects.
  */
 

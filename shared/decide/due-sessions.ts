@@ -8,11 +8,11 @@ import { staggerKey, staggerOffsetMs } from "./stagger.ts";
  * Whether a session of a BackupConfiguration is due on this tick, decided as the Kubernetes CronJob
  * controller decides whether to create a Job (KubeStash runs one CronJob per session; we tick instead):
  *
- * - paused configuration or suspended scheduler: nothing is created (decisions.md "paused configuration").
+ * - paused configuration or suspended scheduler: nothing is created (docs/decisions.md#paused-configuration).
  * - the newest schedule time in (earliest, now] is the candidate; older missed times are never started
  *   (no burst after an outage). earliest = the last scheduled time, else the configuration's creation, and
- *   never before `resumedAt`: times missed while paused or suspended are not caught up (decisions.md
- *   "resume after pause").
+ *   never before `resumedAt`: times missed while paused or suspended are not caught up
+ *   (docs/decisions.md#resume-after-pause).
  * - startingDeadlineSeconds: started only if now − scheduled time ≤ the deadline, else reported as missed.
  *   (The controller's tooLate rule. Its schedule search already drops times older than now − deadline with
  *   a strict bound, so exactly at the deadline it quietly finds nothing; we start it, as tooLate allows.)
@@ -21,9 +21,9 @@ import { staggerKey, staggerOffsetMs } from "./stagger.ts";
  * - the candidate's session name is deterministic (`<config>-<session>-<unix seconds>`); if a running
  *   session has it already, this is a repeated tick for the same time: wait. A create that still collides
  *   (AlreadyExists) is the same case for the caller.
- * - concurrencyPolicy, unset = Forbid (decisions.md "concurrency", unlike CronJob's Allow), applied against
- *   the running (not Succeeded/Failed/Skipped) sessions of the same configuration and session: Forbid →
- *   create it Skipped; Allow → create; Replace → fail the running ones and create.
+ * - concurrencyPolicy, unset = Forbid (docs/decisions.md#concurrency, unlike CronJob's Allow), applied
+ *   against the running (not Succeeded/Failed/Skipped) sessions of the same configuration and session:
+ *   Forbid → create it Skipped; Allow → create; Replace → fail the running ones and create.
  * - stagger: started `staggerOffsetMs` after its scheduled time (see stagger.ts); the deadline counts from
  *   that start, and the name keeps the scheduled time.
  */

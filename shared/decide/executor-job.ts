@@ -22,9 +22,10 @@ import {
 } from "./session-job-meta.ts";
 
 /**
- * The backup executor of a session (kubestash-model.md §1.6, §2): one Job that runs the configuration's addon
- * tasks, each task a container built from the Function its Addon task names. Tasks run in the order the
- * configuration lists them: all but the last as init containers, the last as the main container.
+ * The backup executor of a session (docs/model.md#addons-and-functions, docs/model.md#session-config): one
+ * Job that runs the configuration's addon tasks, each task a container built from the Function its Addon task
+ * names. Tasks run in the order the configuration lists them: all but the last as init containers, the last
+ * as the main container.
  */
 
 export interface ExecutorJobInput {

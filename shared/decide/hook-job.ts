@@ -15,10 +15,10 @@ import {
 import { type BuildResult, mergeBy, type PodSpec, sessionJob, sessionNamespace } from "./session-job-meta.ts";
 
 /**
- * The Job that runs one pre- or post-backup hook (kubestash-model.md §1.5, §2 HookInfo). A Function-type
- * HookTemplate runs its Function's container; a Pod- or Operator-type one runs the hook runner image, which gets
- * the template's action and executor as JSON in its environment. Each attempt may take `timeout`; a failed
- * attempt is retried `maxRetry` times (the Job's backoffLimit).
+ * The Job that runs one pre- or post-backup hook (docs/model.md#hooks: HookTemplate, HookInfo). A
+ * Function-type HookTemplate runs its Function's container; a Pod- or Operator-type one runs the hook runner
+ * image, which gets the template's action and executor as JSON in its environment. Each attempt may take
+ * `timeout`; a failed attempt is retried `maxRetry` times (the Job's backoffLimit).
  */
 
 export type HookKind = "pre" | "post";

@@ -7,8 +7,9 @@ import { Annotation, backupSessionLabels, CLEANUP_FINALIZER } from "../model/lab
 import { toKubeTime } from "../model/time.ts";
 
 /**
- * The BackupSession KubeStash's trigger Job would create for a configuration's session (kubestash-model.md
- * §3, §3.4; decisions.md "retry bookkeeping"): invoker, session, retryLeft and backupTimeout in the spec; the
+ * The BackupSession KubeStash's trigger Job would create for a configuration's session
+ * (docs/model.md#backupsession-fields, docs/model.md#backupsession-metadata;
+ * docs/decisions.md#retry-bookkeeping): invoker, session, retryLeft and backupTimeout in the spec; the
  * invoker labels; owned by the configuration (controller); the cleanup finalizer; and our annotations saying
  * when it was due and why it exists.
  */

@@ -11,9 +11,12 @@ import {
 } from "../model/conditions.ts";
 import type { Snapshot, SnapshotPhase } from "../model/snapshot.ts";
 
-/** KubeStash's phase rules (kubestash-model.md §2.6, §3.2, §4.1), as pure functions of the object. */
+/**
+ * KubeStash's phase rules (docs/model.md#backupconfiguration-phase, docs/model.md#backupsession-phase,
+ * docs/model.md#snapshot-phase), as pure functions of the object.
+ */
 
-/** Overall phase of a BackupSession's snapshots (§3.2 step 4). */
+/** Overall phase of a BackupSession's snapshots (docs/model.md#backupsession-phase step 4). */
 export function phaseFromSnapshots(phases: ReadonlyArray<SnapshotPhase | undefined>): BackupSessionPhase {
   if (phases.length === 0 || phases.every((p) => p === undefined || p === "Pending")) return "Pending";
   const succeeded = phases.filter((p) => p === "Succeeded").length;
@@ -22,7 +25,10 @@ export function phaseFromSnapshots(phases: ReadonlyArray<SnapshotPhase | undefin
   return failed > 0 ? "Failed" : "Succeeded";
 }
 
-/** Conditions that fail a session once its final step (MetricsPushed) has run (§3.2 step 3). */
+/**
+ * Conditions that fail a session once its final step (MetricsPushed) has run
+ * (docs/model.md#backupsession-phase step 3).
+ */
 function hasFailedStep(conditions: ReadonlyArray<Condition> | undefined, session: BackupSession): boolean {
   return (
     isConditionFalse(conditions, C.BackupExecutorEnsured) ||
@@ -35,7 +41,9 @@ function hasFailedStep(conditions: ReadonlyArray<Condition> | undefined, session
   );
 }
 
-/** BackupSession phase, KubeStash's `CalculatePhase` in its exact order (§3.2). */
+/**
+ * BackupSession phase, KubeStash's `CalculatePhase` in its exact order (docs/model.md#backupsession-phase).
+ */
 export function backupSessionPhase(session: BackupSession): BackupSessionPhase {
   const conditions = session.status?.conditions;
   if (isConditionFalse(conditions, C.MetricsPushed)) return "Failed";
@@ -50,7 +58,7 @@ export function isSessionCompleted(phase: BackupSessionPhase | undefined): boole
   return phase === "Succeeded" || phase === "Failed" || phase === "Skipped";
 }
 
-/** Phase of a Snapshot's components (§4.1 componentsPhase). */
+/** Phase of a Snapshot's components (docs/model.md#snapshot-phase, components). */
 export function componentsPhase(snapshot: Snapshot): SnapshotPhase {
   const components = Object.values(snapshot.status?.components ?? {});
   if (components.length === 0) return "Pending";
@@ -62,7 +70,7 @@ export function componentsPhase(snapshot: Snapshot): SnapshotPhase {
   return "Running";
 }
 
-/** Snapshot phase (§4.1). */
+/** Snapshot phase (docs/model.md#snapshot-phase). */
 export function snapshotPhase(snapshot: Snapshot): SnapshotPhase {
   const conditions = snapshot.status?.conditions;
   if (
@@ -77,7 +85,7 @@ export function snapshotPhase(snapshot: Snapshot): SnapshotPhase {
   return hasCondition(conditions, SnapshotCondition.SnapshotMetadataUploaded) ? fromComponents : "Running";
 }
 
-/** BackupConfiguration phase (§2.6). */
+/** BackupConfiguration phase (docs/model.md#backupconfiguration-phase). */
 export function backupConfigurationPhase(config: BackupConfiguration): BackupConfigurationPhase {
   const status = config.status;
   if (isConditionFalse(status?.conditions, BackupConfigurationCondition.ValidationPassed)) return "Invalid";

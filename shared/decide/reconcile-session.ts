@@ -32,10 +32,11 @@ import { ensureSnapshots } from "./session-snapshots.ts";
 import { phaseEventMessage, phaseReasons, sessionSummary } from "./session-summary.ts";
 
 /**
- * What KubeStash's operator does for one BackupSession, as a pure decision (kubestash-model.md §3, §6;
- * decisions.md): skip → pre-backup hooks → Snapshots → executor → deadline → wait for the Snapshots →
- * post-backup hooks → retention → history cleanup → metrics (final). Every step re-derives its work from the
- * objects read, so deciding again on the resulting state gives no action and the same status.
+ * What KubeStash's operator does for one BackupSession, as a pure decision
+ * (docs/model.md#backupsession-fields, docs/model.md#step-order; docs/decisions.md): skip → pre-backup hooks
+ * → Snapshots → executor → deadline → wait for the Snapshots → post-backup hooks → retention → history
+ * cleanup → metrics (final). Every step re-derives its work from the objects read, so deciding again on the
+ * resulting state gives no action and the same status.
  */
 
 export type { SessionAction, SessionReconcileInput } from "./session-draft.ts";
@@ -171,7 +172,7 @@ function executorStep(draft: Draft, sessionConfig: Session): Step {
   return "done";
 }
 
-/** decisions.md "deadline": set once, when the session starts running. */
+/** docs/decisions.md#deadline: set once, when the session starts running. */
 function setDeadline(draft: Draft): void {
   const timeout = draft.input.session.spec.backupTimeout;
   if (draft.status.backupDeadline !== undefined || timeout === undefined) return;
@@ -279,7 +280,10 @@ function conditionEvents(
     }));
 }
 
-/** Phase (§3.2), duration once completed, the metrics payload, and the phase change with its event. */
+/**
+ * Phase (docs/model.md#backupsession-phase), duration once completed, the metrics payload, and the phase
+ * change with its event.
+ */
 function conclude(draft: Draft): SessionDecision {
   const { session, configuration } = draft.input;
   const status = draft.status;

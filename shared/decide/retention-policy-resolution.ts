@@ -5,10 +5,11 @@ import type { RetentionPolicy } from "../model/retention-policy.ts";
 import { isUsageAllowed, resolveDefault } from "./usage-policy.ts";
 
 /**
- * Which RetentionPolicy governs a repository (kubestash-model.md §2.4, decisions.md "default tie-break"): the
- * `retentionPolicy` of the backend the session's repository uses, else the default of the repository's own
- * namespace, else the lexicographically first default of another namespace that allows it. The policy's
- * usagePolicy must allow the namespace; a denial, like a missing policy, is an error and nothing is pruned.
+ * Which RetentionPolicy governs a repository (docs/model.md#backends-resolution,
+ * docs/decisions.md#default-tie-break): the `retentionPolicy` of the backend the session's repository uses,
+ * else the default of the repository's own namespace, else the lexicographically first default of another
+ * namespace that allows it. The policy's usagePolicy must allow the namespace; a denial, like a missing
+ * policy, is an error and nothing is pruned.
  */
 
 /** Why no policy can be applied; the message goes to `status.retentionPolicy[].error` as is. */

@@ -12,8 +12,9 @@ import {
 } from "./retention-periods.ts";
 
 /**
- * Which Snapshots a RetentionPolicy keeps and which it prunes, and why (decisions.md "retention selection",
- * "maxRetentionPeriod", "failed snapshots"). Per Repository and session (`spec.repository`, `spec.session`):
+ * Which Snapshots a RetentionPolicy keeps and which it prunes, and why
+ * (docs/decisions.md#retention-selection, docs/decisions.md#maxretentionperiod,
+ * docs/decisions.md#failed-snapshots). Per Repository and session (`spec.repository`, `spec.session`):
  * - snapshots not completed (Pending, Running) are never touched: kept, reason "running";
  * - successful ones follow restic `forget`: `last` keeps the newest N; hourly/daily/weekly/monthly/yearly walk
  *   newest → oldest and keep the newest of each new period until N periods are kept; a snapshot kept by any

@@ -5,9 +5,9 @@ import { Annotation } from "../model/labels.ts";
 import { toKubeTime } from "../model/time.ts";
 
 /**
- * The retry bookkeeping on a failed BackupSession's status (decisions.md "retry bookkeeping"), as pure facts
- * and status builders: which sessions still owe a retry, when a session failed, and the status after each
- * retry decision. Only the model is imported, so the history rule can use {@link awaitsRetry} too.
+ * The retry bookkeeping on a failed BackupSession's status (docs/decisions.md#retry-bookkeeping), as pure
+ * facts and status builders: which sessions still owe a retry, when a session failed, and the status after
+ * each retry decision. Only the model is imported, so the history rule can use {@link awaitsRetry} too.
  */
 
 /** Failed, with retries left, no retry created yet, and not given up on: a retry is still owed. */

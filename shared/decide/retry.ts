@@ -9,12 +9,12 @@ import { resumedAt } from "./schedule-state.ts";
 import { sessionConfigOf } from "./session-skip.ts";
 
 /**
- * Should a failed BackupSession be retried, and when (kubestash-model.md §2.2; decisions.md "retry
- * bookkeeping", "resume after pause")? A pure decision on the objects read and `now`; the caller writes
- * `status.nextRetry`, creates the retry and records what was decided. Named rules, checked in order:
- * the session must be Failed, not retried, with retries left; its configuration must still hold the session
- * with a retryConfig, not be paused, and have a delay that parses. Then the retry is due at
- * `status.nextRetry` (once set, kept), else at the failure time + delay.
+ * Should a failed BackupSession be retried, and when (docs/model.md#retry;
+ * docs/decisions.md#retry-bookkeeping, docs/decisions.md#resume-after-pause)? A pure decision on the objects
+ * read and `now`; the caller writes `status.nextRetry`, creates the retry and records what was decided. Named
+ * rules, checked in order: the session must be Failed, not retried, with retries left; its configuration must
+ * still hold the session with a retryConfig, not be paused, and have a delay that parses. Then the retry is
+ * due at `status.nextRetry` (once set, kept), else at the failure time + delay.
  */
 
 export type NoRetryReason =

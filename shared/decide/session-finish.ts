@@ -6,7 +6,7 @@ import { selectHistoryToDelete } from "./session-history.ts";
 import { applicablePostHooks, runHooks } from "./session-hooks.ts";
 
 /**
- * The steps after the backup itself (kubestash-model.md §6 order): post-backup hooks, retention, history
+ * The steps after the backup itself (docs/model.md#step-order): post-backup hooks, retention, history
  * cleanup, and metrics as the final step. Also how a session is cut short (replaced, configuration gone).
  */
 

@@ -6,11 +6,11 @@ import { awaitsRetry } from "./retry-status.ts";
 import { jobsOfSession } from "./session-job-meta.ts";
 
 /**
- * Session history (decisions.md "history cleanup"): per BackupConfiguration and session name, keep the newest
- * `sessionHistoryLimit` completed sessions (Succeeded, Failed or Skipped; the session being finished counts as
- * one) besides any running ones; delete the older ones and their Jobs. Never Snapshots. A failed session that
- * still owes its retry is kept like a running one (its nextRetry lives on it). Also the order of sessions that
- * the concurrency rule uses.
+ * Session history (docs/decisions.md#history-cleanup): per BackupConfiguration and session name, keep the
+ * newest `sessionHistoryLimit` completed sessions (Succeeded, Failed or Skipped; the session being finished
+ * counts as one) besides any running ones; delete the older ones and their Jobs. Never Snapshots. A failed
+ * session that still owes its retry is kept like a running one (its nextRetry lives on it). Also the order of
+ * sessions that the concurrency rule uses.
  */
 
 const NUMERIC_SUFFIX = /-(\d+)$/;

@@ -6,7 +6,7 @@ import type { Job } from "../model/job.ts";
 import { buildHookJob, type HookKind, hookJobName, hookJobPhase } from "./hook-job.ts";
 
 /**
- * Running a session's pre- or post-backup hooks (kubestash-model.md §2 HookInfo; KubeStash's hook docs): one Job
+ * Running a session's pre- or post-backup hooks (docs/model.md#hooks; KubeStash's hook docs): one Job
  * per hook, one hook at a time in the order given. A failed pre-backup hook stops the rest (the backup is
  * skipped and the session fails); post-backup hooks all get their turn, since they usually undo something.
  */

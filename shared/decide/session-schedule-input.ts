@@ -11,7 +11,9 @@ import type { SessionScheduleInput } from "./due-sessions.ts";
 
 const FINISHED: ReadonlySet<BackupSessionPhase> = new Set(["Succeeded", "Failed", "Skipped"]);
 
-/** Running for concurrency purposes: neither Succeeded, Failed nor Skipped (decisions.md "concurrency"). */
+/**
+ * Running for concurrency purposes: neither Succeeded, Failed nor Skipped (docs/decisions.md#concurrency).
+ */
 export function isActiveSession(session: BackupSession): boolean {
   const phase = session.status?.phase;
   return phase === undefined || !FINISHED.has(phase);

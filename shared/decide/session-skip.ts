@@ -5,9 +5,10 @@ import { backupConfigurationPhase, backupSessionPhase, isSessionCompleted } from
 import { compareSessionsOldestFirst, isBeingDeleted } from "./session-history.ts";
 
 /**
- * Should a session that has not started be skipped (kubestash-model.md §6 BackupSkipped; decisions.md "paused
- * configuration", "concurrency")? Named predicates, composed in {@link skipMessage}: the first that holds gives
- * the message of `BackupSkipped=True` (reason PreRequisitesNotSatisfied).
+ * Should a session that has not started be skipped (docs/model.md#skipping;
+ * docs/decisions.md#paused-configuration, docs/decisions.md#concurrency)? Named predicates, composed in
+ * {@link skipMessage}: the first that holds gives the message of `BackupSkipped=True` (reason
+ * PreRequisitesNotSatisfied).
  */
 
 export interface SkipInput {
@@ -28,7 +29,10 @@ export function sessionConfigOf(
   return configuration?.spec.sessions?.find((s) => s.name === session.spec.session);
 }
 
-/** Why a configuration is not Ready, in words (the parts of kubestash-model.md §2.6 that fail). */
+/**
+ * Why a configuration is not Ready, in words (the parts of docs/model.md#backupconfiguration-phase that
+ * fail).
+ */
 export function notReadyReason(configuration: BackupConfiguration): string {
   const status = configuration.status;
   const validation = findCondition(status?.conditions, BackupConfigurationCondition.ValidationPassed);
@@ -52,7 +56,10 @@ export function notReadyReason(configuration: BackupConfiguration): string {
   return why.length > 0 ? why.join(", ") : "status not reported yet";
 }
 
-/** An older session of the same configuration and session that has not completed (decisions.md "concurrency"). */
+/**
+ * An older session of the same configuration and session that has not completed
+ * (docs/decisions.md#concurrency).
+ */
 export function olderActiveSibling(
   session: BackupSession,
   siblings: ReadonlyArray<BackupSession>,

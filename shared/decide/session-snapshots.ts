@@ -12,9 +12,9 @@ import { sessionNamespace } from "./session-job-meta.ts";
 import { snapshotId } from "./snapshot-id.ts";
 
 /**
- * The Snapshots of a session (kubestash-model.md §4; decisions.md "snapshot labels and owner"): one per
- * repository of the configuration's session, named after the Repository and the BackupSession, labelled with the
- * app, repository and session, owned by its Repository.
+ * The Snapshots of a session (docs/model.md#snapshot-fields; docs/decisions.md#snapshot-labels-and-owner):
+ * one per repository of the configuration's session, named after the Repository and the BackupSession,
+ * labelled with the app, repository and session, owned by its Repository.
  */
 
 export interface SnapshotsInput {

@@ -5,8 +5,8 @@ import { BackupSessionCondition as C, findCondition } from "../model/conditions.
 import { appRefOf } from "./session-snapshots.ts";
 
 /**
- * What a finished session reports (kubestash-model.md §3.3 `GetSummary`): the metrics payload, and the reasons
- * that decided a phase for the "Phase Changed" event.
+ * What a finished session reports (docs/model.md#backupsession-summary, `GetSummary`): the metrics payload,
+ * and the reasons that decided a phase for the "Phase Changed" event.
  */
 
 export interface SessionSummary {
@@ -17,7 +17,10 @@ export interface SessionSummary {
   status: { phase: "Succeeded" | "Failed"; duration: string; error: string };
 }
 
-/** §3.3: the first False condition's message, else a failed snapshot, else a retention that failed to apply. */
+/**
+ * docs/model.md#backupsession-summary: the first False condition's message, else a failed snapshot, else a
+ * retention that failed to apply.
+ */
 export function summaryError(status: BackupSessionStatus): string {
   const failed = (status.conditions ?? []).find((c) => c.status === "False");
   if (failed) return failed.message ?? failed.reason ?? failed.type;

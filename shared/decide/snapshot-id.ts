@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 
 /**
- * Snapshot ids in the shape of a ULID (kubestash-model.md §4: `spec.snapshotID`, lexicographically time-sortable):
- * 26 characters of Crockford base32, the first 10 the milliseconds since the epoch (48 bits), the last 16 eighty
- * bits. A real ULID takes those bits from a random source; ours take them from a SHA-256 of a seed (the session
- * and the repository), so deciding twice gives the same id and a duplicate create collides instead of forking.
+ * Snapshot ids in the shape of a ULID (docs/model.md#snapshot-fields: `spec.snapshotID`, lexicographically
+ * time-sortable): 26 characters of Crockford base32, the first 10 the milliseconds since the epoch (48 bits),
+ * the last 16 eighty bits. A real ULID takes those bits from a random source; ours take them from a SHA-256
+ * of a seed (the session and the repository), so deciding twice gives the same id and a duplicate create
+ * collides instead of forking.
  */
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

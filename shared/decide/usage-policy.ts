@@ -1,9 +1,9 @@
 import type { LabelSelector, UsagePolicy } from "../model/common.ts";
 
 /**
- * Who may use a BackupStorage, RetentionPolicy or HookTemplate (kubestash-model.md §1.4): `from: All` anyone,
- * `Same` (also when the policy is absent) only its own namespace, `Selector` namespaces whose labels match.
- * An invalid selector allows nobody.
+ * Who may use a BackupStorage, RetentionPolicy or HookTemplate (docs/model.md#usage-policy): `from: All`
+ * anyone, `Same` (also when the policy is absent) only its own namespace, `Selector` namespaces whose labels
+ * match. An invalid selector allows nobody.
  */
 export function isUsageAllowed(
   policy: UsagePolicy | undefined,
@@ -45,9 +45,10 @@ interface Defaultable {
 }
 
 /**
- * The default object (BackupStorage or RetentionPolicy) for a namespace (decisions.md "default tie-break"):
- * the namespace's own default wins; else, among other namespaces' defaults that allow it, the
- * lexicographically first namespace (then name). Returns why, for a condition message.
+ * The default object (BackupStorage or RetentionPolicy) for a namespace
+ * (docs/decisions.md#default-tie-break): the namespace's own default wins; else, among other namespaces'
+ * defaults that allow it, the lexicographically first namespace (then name). Returns why, for a condition
+ * message.
  */
 export function resolveDefault<T extends Defaultable>(
   candidates: ReadonlyArray<T>,

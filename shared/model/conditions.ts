@@ -1,7 +1,10 @@
 import type { Condition } from "./common.ts";
 import { toKubeTime } from "./time.ts";
 
-/** Condition types and reasons KubeStash uses (kubestash-model.md §2.5, §3.1, §4) plus the team's decisions. */
+/**
+ * Condition types and reasons KubeStash uses (docs/model.md#backupconfiguration-conditions,
+ * docs/model.md#backupsession-conditions, docs/model.md#snapshot-conditions) plus the team's decisions.
+ */
 
 export const BackupSessionCondition = {
   BackupSkipped: "BackupSkipped",
@@ -14,7 +17,7 @@ export const BackupSessionCondition = {
   SnapshotCleanupIncomplete: "SnapshotCleanupIncomplete",
   PodHasBeenInPendingStateForLongerThanExpected: "PodHasBeenInPendingStateForLongerThanExpected",
   MetricsPushed: "MetricsPushed",
-  /** Documented by KubeStash but absent from its Go source; our decision (decisions.md "deadline"). */
+  /** Documented by KubeStash but absent from its Go source; our decision (docs/decisions.md#deadline). */
   DeadlineExceeded: "DeadlineExceeded",
 } as const;
 
@@ -40,8 +43,8 @@ export const BackupSessionReason = {
 } as const;
 
 /**
- * Ours, on a failed BackupSession (decisions.md "retry bookkeeping"): `RetryDeferred=True` while its retry is
- * held back (it is retried later, never dropped; False with reason RetryCreated once created), and
+ * Ours, on a failed BackupSession (docs/decisions.md#retry-bookkeeping): `RetryDeferred=True` while its retry
+ * is held back (it is retried later, never dropped; False with reason RetryCreated once created), and
  * `RetrySkipped=True` when the retry it was owed will never be created (the sweep stops looking at it).
  */
 export const RetryCondition = {
@@ -72,7 +75,7 @@ export const BackupConfigurationCondition = {
 /**
  * Ours, on `status.sessions[].conditions` next to KubeStash's SchedulerEnsured: whether the schedule is
  * running (not paused or suspended). Its lastTransitionTime with reason Resumed is when scheduling resumed,
- * so times missed while paused are not caught up (decisions.md "resume after pause").
+ * so times missed while paused are not caught up (docs/decisions.md#resume-after-pause).
  */
 export const ScheduleActiveCondition = {
   type: "ScheduleActive",

@@ -1,4 +1,7 @@
-/** Label, annotation and finalizer keys KubeStash puts on the objects it creates (kubestash-model.md §3.4, §4.2). */
+/**
+ * Label, annotation and finalizer keys KubeStash puts on the objects it creates
+ * (docs/model.md#backupsession-metadata, docs/model.md#snapshot-name-and-labels).
+ */
 
 export const Label = {
   ManagedBy: "app.kubernetes.io/managed-by",

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 
 /**
- * Deterministic names (kubestash-model.md §3.4, §4.2; decisions.md "long names").
+ * Deterministic names (docs/model.md#backupsession-metadata, docs/model.md#snapshot-name-and-labels;
+ * docs/decisions.md#long-names).
  *
  * A name is `<prefix>-<name>-<suffix>` (empty parts dropped). When that is longer than the limit (63 where a
  * label value must hold it, 253 otherwise), the front part is cut and the first 8 hex characters of the

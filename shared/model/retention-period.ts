@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * KubeStash's RetentionPeriod grammar (kubestash-model.md §5.1): repeated `<int><unit>` with units
+ * KubeStash's RetentionPeriod grammar (docs/model.md#retentionperiod): repeated `<int><unit>` with units
  * y, mo, w, d, h, m (`mo` before `m`), any order, a repeated unit overwrites, empty = zero.
  * A month is 30 days and a year 365 days.
  */

@@ -11,7 +11,7 @@ import { applyRetryDecision, deferRetry, type FailureOutcome } from "./retry-act
 import { readRetryConfiguration } from "./retry-configuration.ts";
 
 /**
- * Evaluates failed BackupSessions and spawns their retries (decisions.md "retry bookkeeping"); the only
+ * Evaluates failed BackupSessions and spawns their retries (docs/decisions.md#retry-bookkeeping); the only
  * path that creates a retry. Three entries: a "BackupSession Phase Changed" to Failed and a "BackupSession
  * Retry Due" (one session), and the per-cluster sweep on every Schedule Tick (every failed session that still
  * owes a retry whose nextRetry has come or was never set). Each evaluation re-reads the objects, decides (pure),

@@ -11,7 +11,10 @@ import {
 import type { BackupConfiguration, UsagePolicy } from "../../../shared/model/index.ts";
 import { retentionPolicy } from "../../support/retention-samples.ts";
 
-/** Which RetentionPolicy a repository's retention uses (kubestash-model.md §2.4), and when it may not. */
+/**
+ * Which RetentionPolicy a repository's retention uses (docs/model.md#backends-resolution), and when it may
+ * not.
+ */
 
 const from = (value: "All" | "Same" | "Selector", matchLabels?: Record<string, string>): UsagePolicy => ({
   allowedNamespaces: { from: value, ...(matchLabels ? { selector: { matchLabels } } : {}) },

@@ -40,7 +40,7 @@ describe("matchesLabelSelector", () => {
   ])("%j → %s", (selector, expected) => expect(matchesLabelSelector(selector, labels)).toBe(expected));
 });
 
-describe("resolveDefault (decisions.md: default tie-break)", () => {
+describe("resolveDefault (docs/decisions.md#default-tie-break)", () => {
   const policy = (namespace: string, name: string, isDefault: boolean, from?: "All" | "Same") => ({
     metadata: { namespace, name },
     spec: { default: isDefault, ...(from ? { usagePolicy: { allowedNamespaces: { from } } } : {}) },

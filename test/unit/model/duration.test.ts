@@ -43,7 +43,7 @@ describe("formatGoDuration (as Go prints a time.Duration)", () => {
   ])("%d ms → %s", (ms, text) => expect(formatGoDuration(ms)).toBe(text));
 });
 
-describe("RetentionPeriod (kubestash-model.md §5.1)", () => {
+describe("RetentionPeriod (docs/model.md#retentionperiod)", () => {
   it.each([
     ["1y2mo3d4h5m", { y: 1, mo: 2, w: 0, d: 3, h: 4, m: 5 }],
     ["1y2mo3w4d5h6m", { y: 1, mo: 2, w: 3, d: 4, h: 5, m: 6 }],
