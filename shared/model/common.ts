@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Shapes shared by every KubeStash resource, named as in the CRDs (../shared/crds). */
+/** Shapes shared by every KubeStash resource, named as in KubeStash's CRDs (docs/crds.md). */
 
 /**
  * Marks a check as one of KubeStash's rules rather than part of its CRD's schema (docs/crds.md#rule-only-checks):
