@@ -8,6 +8,8 @@ import { Job } from "./job.ts";
 import { KubeEvent, Namespace } from "./kube-event.ts";
 import { Repository } from "./repository.ts";
 import { RetentionPolicy } from "./retention-policy.ts";
+import { RoleBinding } from "./role-binding.ts";
+import { ServiceAccount } from "./service-account.ts";
 import { Snapshot } from "./snapshot.ts";
 
 export * from "./addon.ts";
@@ -27,6 +29,8 @@ export * from "./parse.ts";
 export * from "./repository.ts";
 export * from "./retention-period.ts";
 export * from "./retention-policy.ts";
+export * from "./role-binding.ts";
+export * from "./service-account.ts";
 export * from "./snapshot.ts";
 export * from "./time.ts";
 
@@ -72,6 +76,8 @@ export const RESOURCE_KINDS = {
   Job: kind(Job, "batch/v1", "Job", "jobs"),
   Event: kind(KubeEvent, "v1", "Event", "events"),
   Namespace: kind(Namespace, "v1", "Namespace", "namespaces", false),
+  ServiceAccount: kind(ServiceAccount, "v1", "ServiceAccount", "serviceaccounts"),
+  RoleBinding: kind(RoleBinding, "rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
 } as const;
 
 export type ModeledKind = keyof typeof RESOURCE_KINDS;

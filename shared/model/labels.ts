@@ -66,3 +66,9 @@ export function backupSessionLabels(invoker: {
     [Label.SessionName]: invoker.sessionName,
   };
 }
+
+/**
+ * The value of `app.kubernetes.io/managed-by` on what only this project creates and KubeStash has no
+ * counterpart of (the executor's ServiceAccount and RoleBindings, docs/executor-rbac.md).
+ */
+export const SERVERLESS_MANAGED_BY = "kubestash-serverless";

@@ -96,3 +96,26 @@ export function triggeredSessionName(
 ): string {
   return validNameWithPrefixAndSuffix(configurationName, sessionName, `manual-${shortHash(requestId)}`);
 }
+
+/**
+ * The ClusterRole the backup executor is granted in each namespace it reads from (infra/rbac/executor-clusterrole.yaml,
+ * docs/executor-rbac.md#the-executors-clusterrole).
+ */
+export const EXECUTOR_CLUSTER_ROLE = "kubestash-serverless-backup-executor";
+
+/**
+ * The ServiceAccount the executor runs as, in the session's namespace, when the configuration's
+ * `addon.jobTemplate.spec.serviceAccountName` names none (docs/executor-rbac.md#identities).
+ */
+export const EXECUTOR_SERVICE_ACCOUNT = "kubestash-backup-executor";
+
+/**
+ * The RoleBinding that grants {@link EXECUTOR_CLUSTER_ROLE} to one ServiceAccount in one namespace:
+ * `kubestash-serverless-backup-executor:<sa namespace>:<sa name>`. Namespace and ServiceAccount names cannot hold
+ * a ":", so two ServiceAccounts never share a name; RBAC names allow it (as `system:` bindings do). Kept within
+ * 253 characters by the rule of {@link validNameWithPrefixAndSuffix}.
+ */
+export function executorRoleBindingName(serviceAccount: { namespace: string; name: string }): string {
+  const full = `${EXECUTOR_CLUSTER_ROLE}:${serviceAccount.namespace}:${serviceAccount.name}`;
+  return validNameWithPrefixAndSuffix(full, "", "", OBJECT_NAME_MAX);
+}

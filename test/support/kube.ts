@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
@@ -48,14 +48,28 @@ export async function ensureNamespace(admin: KubeClient, name: string, labels: R
   });
 }
 
-/** Installs infra/rbac (the ClusterRole and its binding) into a cluster. */
+/**
+ * Installs every file of infra/rbac (the functions' ClusterRole and binding, the executor's ClusterRole) into a
+ * cluster, as `kubectl apply -f infra/rbac/` would: an object that exists already is replaced, so a cluster
+ * kept from an earlier run gets the current rules.
+ */
 export async function installRbac(admin: KubeClient): Promise<void> {
-  for (const file of ["clusterrole.yaml", "clusterrolebinding.yaml"]) {
-    const text = readFileSync(path.join(PROJECT_ROOT, "infra/rbac", file), "utf8");
+  const dir = path.join(PROJECT_ROOT, "infra/rbac");
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()) {
+    const text = readFileSync(path.join(dir, file), "utf8");
     for (const doc of parseAllDocuments(text)) {
-      const object = doc.toJS() as { kind: string };
+      const object = doc.toJS() as { kind: string; metadata: { name: string } };
       const plural = object.kind === "ClusterRole" ? "clusterroles" : "clusterrolebindings";
-      await createRaw(admin, `/apis/rbac.authorization.k8s.io/v1/${plural}`, object);
+      const collection = `/apis/rbac.authorization.k8s.io/v1/${plural}`;
+      try {
+        await admin.transport.request({ method: "POST", path: collection, body: object });
+      } catch (error) {
+        if (!(error instanceof AlreadyExistsError)) throw error;
+        const objectPath = `${collection}/${encodeURIComponent(object.metadata.name)}`;
+        await admin.transport.request({ method: "PUT", path: objectPath, body: object });
+      }
     }
   }
 }
