@@ -3,7 +3,11 @@ import { type Command, Option } from "commander";
 import { z } from "zod";
 import { systemClock } from "../../shared/clock.ts";
 import { loadRegistryFile } from "../../shared/clusters/registry.ts";
-import type { ConfigurationFleetFacts, SessionFleetFacts } from "../../shared/decide/fleet.ts";
+import type {
+  ClusterOperatorFact,
+  ConfigurationFleetFacts,
+  SessionFleetFacts,
+} from "../../shared/decide/fleet.ts";
 import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
 import { KssError } from "../../shared/model/errors.ts";
 import {
@@ -109,6 +113,13 @@ function clusterTable(cluster: ReachableCluster): string {
   return table + renderIndented(invalid);
 }
 
+/** How a cluster held by the KubeStash operator's footprint is named (docs/migration.md#the-fleet-view). */
+export function operatorLabel(operator: ClusterOperatorFact): string {
+  return operator.state === "present"
+    ? "KubeStash operator present"
+    : "LEFTOVER KUBESTASH WEBHOOK (every BackupSession write rejected)";
+}
+
 export function renderFleetTable(status: FleetStatus): string {
   const blocks = status.clusters.map((cluster) => {
     const title = `CLUSTER ${cluster.id}${cluster.displayName ? ` (${cluster.displayName})` : ""}`;
@@ -119,14 +130,22 @@ export function renderFleetTable(status: FleetStatus): string {
     const t = cluster.totals;
     const facts = `${t.configurations} configurations · ${t.overdue} overdue · ${t.failing} failing · ${t.running} running`;
     const cost = `${cluster.requests} requests in ${cluster.elapsedMs} ms`;
-    return `${title} · reachable · ${facts} · ${cost}\n${clusterTable(cluster)}`;
+    const operator = cluster.operator
+      ? [
+          ` · ${operatorLabel(cluster.operator)} since ${cluster.operator.since}`,
+          `  ${cluster.operator.message}\n`,
+        ]
+      : ["", ""];
+    return `${title} · reachable${operator[0]} · ${facts} · ${cost}\n${operator[1]}${clusterTable(cluster)}`;
   });
   const s = status.summary;
   const summary =
     `at ${status.now}: ${s.clusters} clusters (${s.reachable} reachable, ${s.unreachable} unreachable` +
     `${s.disabled > 0 ? `, ${s.disabled} disabled` : ""}) · ${s.configurations} configurations · ` +
     `${s.overdue} overdue · ${s.failing} failing · ${s.rpoBreached} past their RPO · ${s.running} running · ` +
-    `${s.failures24h} failures and ${s.retries24h} retries in 24 h\n`;
+    `${s.failures24h} failures and ${s.retries24h} retries in 24 h` +
+    `${s.operatorPresent > 0 ? ` · ${s.operatorPresent} with the KubeStash operator present` : ""}` +
+    `${s.leftoverWebhook > 0 ? ` · ${s.leftoverWebhook} with a leftover KubeStash webhook` : ""}\n`;
   return `${blocks.join("\n")}\n${summary}`;
 }
 
@@ -155,7 +174,8 @@ export const fleetCommand: CliCommand = {
       )
       .addHelpText(
         "after",
-        "\nExit status: 0 all well, 1 a schedule is overdue or a cluster is unreachable, 2 usage or registry error.",
+        "\nExit status: 0 all well, 1 a schedule is overdue, a cluster is unreachable or a leftover KubeStash webhook" +
+          " blocks its sessions, 2 usage or registry error.",
       );
   },
   async run({ options }, context) {

@@ -1,6 +1,7 @@
 import type { CliCommand } from "../command.ts";
 import { applyCommand } from "./apply.ts";
 import { fleetCommand } from "./fleet.ts";
+import { migrateCommand } from "./migrate.ts";
 import { retentionPlanCommand } from "./retention-plan.ts";
 import { retriesCommand } from "./retries.ts";
 import { scheduleDueCommand } from "./schedule-due.ts";
@@ -18,4 +19,5 @@ export const COMMANDS: readonly CliCommand[] = [
   retriesCommand,
   applyCommand,
   fleetCommand,
+  migrateCommand,
 ];

@@ -25,6 +25,7 @@ section.cluster.unreachable { border: 2px solid #b42318; background: #fff5f4; }
 section.cluster.disabled { opacity: 0.6; }
 .badge { font-size: 0.75rem; border-radius: 4px; padding: 0.1rem 0.4rem; background: #b42318; color: #fff; }
 .badge.ok { background: #1a7f37; }
+.badge.warn { background: #b54708; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid #eaeef2; vertical-align: top; }
 th { font-weight: 600; color: #57606a; white-space: nowrap; }

@@ -109,7 +109,13 @@ export const DASHBOARD_SCRIPT = `
       return section;
     }
     var t = cluster.totals;
-    section.append(el("h2", "", [title, " ", el("span", "badge ok", ["reachable"])]));
+    var badges = [title, " ", el("span", "badge ok", ["reachable"])];
+    // docs/migration.md#the-fleet-view: the KubeStash operator (or its leftover webhook) holds this cluster.
+    if (cluster.operator) badges.push(" ", el("span", "badge " + (cluster.operator.state === "present" ? "warn" : "bad"),
+      [cluster.operator.state === "present" ? "KubeStash operator present" : "leftover KubeStash webhook"]));
+    section.append(el("h2", "", badges));
+    if (cluster.operator) section.append(el("p", cluster.operator.state === "present" ? "muted operator" : "error operator",
+      ["since " + cluster.operator.since + ": " + cluster.operator.message]));
     section.append(el("p", "muted", [t.configurations + " configurations · " + t.overdue + " overdue · " + t.failing +
       " failing · " + t.running + " running · " + cluster.requests + " requests in " + cluster.elapsedMs + " ms"]));
     var rows = [];
@@ -135,6 +141,8 @@ export const DASHBOARD_SCRIPT = `
       el("span", "pill", [s.running + " running"]),
       el("span", "pill", [s.failures24h + " failures / " + s.retries24h + " retries in 24 h"])
     );
+    if (s.operatorPresent > 0) summary.append(el("span", "pill warn", [s.operatorPresent + " with the KubeStash operator"]));
+    if (s.leftoverWebhook > 0) summary.append(el("span", "pill bad", [s.leftoverWebhook + " with a leftover KubeStash webhook"]));
     fleet.replaceChildren.apply(fleet, data.clusters.map(clusterSection));
     document.body.dataset.loaded = "true";
   }

@@ -11,6 +11,7 @@ import {
   scheduleLookup,
   sessionFleetFacts,
 } from "./fleet-session.ts";
+import { clusterMessageOf, operatorStateOf } from "./operator-presence.ts";
 import { backupConfigurationPhase } from "./phase.ts";
 import { appRefOf } from "./session-snapshots.ts";
 
@@ -51,7 +52,22 @@ export interface ConfigurationFleetFacts {
   state: ConfigurationState;
   sessions: SessionFleetFacts[];
   repositories: RepositoryFacts[];
+  /** The KubeStash operator's footprint holds this configuration (its KubeStashOperatorPresent condition). */
+  operator?: OperatorFleetFact;
 }
+
+/**
+ * What create-sessions found at its last tick, read from the configurations' KubeStashOperatorPresent
+ * condition (docs/migration.md#the-fleet-view): no extra LIST, and the view says what the functions acted on.
+ */
+export interface OperatorFleetFact {
+  state: "present" | "leftover-webhook";
+  since: string;
+  message: string;
+}
+
+/** The cluster's footprint: the newest condition among its configurations, and how many carry one. */
+export type ClusterOperatorFact = OperatorFleetFact & { configurations: number };
 
 export interface FleetTotals {
   configurations: number;
@@ -71,6 +87,8 @@ export interface ClusterFleetFacts {
   now: string;
   configurations: ConfigurationFleetFacts[];
   totals: FleetTotals;
+  /** "KubeStash operator present" or its leftover webhook: the functions drive none of this cluster's sessions. */
+  operator?: ClusterOperatorFact;
 }
 
 const key = (...parts: ReadonlyArray<string | undefined>) => parts.map((p) => p ?? "").join("\u0000");
@@ -161,6 +179,7 @@ function configurationFacts(
     ...new Set((config.spec.sessions ?? []).flatMap((s) => (s.repositories ?? []).map((r) => r.name))),
   ];
   const phase = config.status?.phase ?? backupConfigurationPhase(config);
+  const operator = operatorStateOf(config);
   return {
     namespace,
     name: config.metadata.name,
@@ -175,7 +194,22 @@ function configurationFacts(
         index.snapshotsByRepository.get(key(namespace, name)) ?? [],
       ),
     ),
+    ...(operator ? { operator } : {}),
   };
+}
+
+/** The cluster's footprint from its configurations' conditions: the most recent transition wins. */
+export function clusterOperatorFact(
+  configurations: readonly ConfigurationFleetFacts[],
+): ClusterOperatorFact | undefined {
+  const held = configurations.flatMap((c) => (c.operator ? [c.operator] : []));
+  const newest = held.reduce<OperatorFleetFact | undefined>(
+    (best, o) => (best === undefined || Date.parse(o.since) > Date.parse(best.since) ? o : best),
+    undefined,
+  );
+  return newest
+    ? { ...newest, message: clusterMessageOf(newest.message), configurations: held.length }
+    : undefined;
 }
 
 export function fleetTotals(configurations: readonly ConfigurationFleetFacts[]): FleetTotals {
@@ -205,5 +239,11 @@ export function clusterFleetFacts(objects: ClusterObjects, now: Date): ClusterFl
       key(a.metadata.namespace, a.metadata.name).localeCompare(key(b.metadata.namespace, b.metadata.name)),
     )
     .map((config) => configurationFacts(config, index, schedules, now));
-  return { now: toKubeTime(now), configurations, totals: fleetTotals(configurations) };
+  const operator = clusterOperatorFact(configurations);
+  return {
+    now: toKubeTime(now),
+    configurations,
+    totals: fleetTotals(configurations),
+    ...(operator ? { operator } : {}),
+  };
 }

@@ -119,6 +119,21 @@ export const BackupStorageCondition = {
   BackendSecretFound: "BackendSecretFound",
 } as const;
 
+/**
+ * Ours, on a BackupConfiguration's `status.conditions` (docs/migration.md#what-the-functions-do-meanwhile): the
+ * KubeStash operator's footprint was found in the cluster, so the functions create and drive none of its
+ * sessions. True with reason OperatorInstalled (the operator or its trigger CronJobs) or LeftoverWebhook (its
+ * validating webhook is left and its server is gone: every BackupSession write is rejected); False once it is
+ * gone (OperatorRemoved) or `kss migrate` took over (Migrated).
+ */
+export const OperatorPresentCondition = {
+  type: "KubeStashOperatorPresent",
+  OperatorInstalled: "OperatorInstalled",
+  LeftoverWebhook: "LeftoverWebhook",
+  OperatorRemoved: "OperatorRemoved",
+  Migrated: "Migrated",
+} as const;
+
 type Conditions = ReadonlyArray<Condition> | undefined;
 
 /** A condition to set; its lastTransitionTime is worked out by {@link setCondition}. */

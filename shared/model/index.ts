@@ -3,21 +3,29 @@ import { Addon, KubeStashFunction } from "./addon.ts";
 import { BackupConfiguration } from "./backup-configuration.ts";
 import { BackupSession } from "./backup-session.ts";
 import { BackupStorage } from "./backup-storage.ts";
+import { ClusterRole } from "./cluster-role.ts";
+import { CronJob } from "./cron-job.ts";
+import { Deployment } from "./deployment.ts";
 import { HookTemplate } from "./hook-template.ts";
 import { Job } from "./job.ts";
 import { KubeEvent, Namespace } from "./kube-event.ts";
 import { Repository } from "./repository.ts";
 import { RetentionPolicy } from "./retention-policy.ts";
 import { RoleBinding } from "./role-binding.ts";
+import { EndpointSlice, Service } from "./service.ts";
 import { ServiceAccount } from "./service-account.ts";
 import { Snapshot } from "./snapshot.ts";
+import { MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from "./webhook-configuration.ts";
 
 export * from "./addon.ts";
 export * from "./backup-configuration.ts";
 export * from "./backup-session.ts";
 export * from "./backup-storage.ts";
+export * from "./cluster-role.ts";
 export * from "./common.ts";
 export * from "./conditions.ts";
+export * from "./cron-job.ts";
+export * from "./deployment.ts";
 export * from "./duration.ts";
 export * from "./errors.ts";
 export * from "./hook-template.ts";
@@ -30,9 +38,11 @@ export * from "./repository.ts";
 export * from "./retention-period.ts";
 export * from "./retention-policy.ts";
 export * from "./role-binding.ts";
+export * from "./service.ts";
 export * from "./service-account.ts";
 export * from "./snapshot.ts";
 export * from "./time.ts";
+export * from "./webhook-configuration.ts";
 
 /** A kind we model: its schema, API group/version, plural and scope, as in its CRD. */
 export interface ResourceKind {
@@ -78,6 +88,26 @@ export const RESOURCE_KINDS = {
   Namespace: kind(Namespace, "v1", "Namespace", "namespaces", false),
   ServiceAccount: kind(ServiceAccount, "v1", "ServiceAccount", "serviceaccounts"),
   RoleBinding: kind(RoleBinding, "rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
+  // The KubeStash operator's footprint (docs/migration.md): read to detect it, deleted by `kss migrate`.
+  Deployment: kind(Deployment, "apps/v1", "Deployment", "deployments"),
+  CronJob: kind(CronJob, "batch/v1", "CronJob", "cronjobs"),
+  ValidatingWebhookConfiguration: kind(
+    ValidatingWebhookConfiguration,
+    "admissionregistration.k8s.io/v1",
+    "ValidatingWebhookConfiguration",
+    "validatingwebhookconfigurations",
+    false,
+  ),
+  MutatingWebhookConfiguration: kind(
+    MutatingWebhookConfiguration,
+    "admissionregistration.k8s.io/v1",
+    "MutatingWebhookConfiguration",
+    "mutatingwebhookconfigurations",
+    false,
+  ),
+  Service: kind(Service, "v1", "Service", "services"),
+  EndpointSlice: kind(EndpointSlice, "discovery.k8s.io/v1", "EndpointSlice", "endpointslices"),
+  ClusterRole: kind(ClusterRole, "rbac.authorization.k8s.io/v1", "ClusterRole", "clusterroles", false),
 } as const;
 
 export type ModeledKind = keyof typeof RESOURCE_KINDS;

@@ -36,6 +36,11 @@ export const Annotation = {
   ReplacedBy: "serverless.kubestash.com/replaced-by",
   /** Opt-in staggering window for sessions that fall due in the same minute, e.g. "10m". */
   StaggerWindow: "serverless.kubestash.com/stagger-window",
+  /**
+   * On a BackupSession or Snapshot the KubeStash operator made: when `kss migrate` handed it to the functions
+   * (RFC 3339; docs/migration.md#adoption).
+   */
+  AdoptedFromOperator: "serverless.kubestash.com/adopted-from-operator",
 } as const;
 
 /** Labels tying an object (Job, …) to the BackupSession it serves. */

@@ -10,6 +10,7 @@ import {
 import { indexObjectsInFile } from "../decide/manifest-references.ts";
 import { semanticIssues } from "../decide/manifest-rules.ts";
 import { newBackupSession, skippedStatus } from "../decide/new-session.ts";
+import type { OperatorPresence } from "../decide/operator-presence.ts";
 import { freshlyOverdue } from "../decide/overdue-notice.ts";
 import { resumedAt } from "../decide/schedule-state.ts";
 import { nextScheduleTime } from "../decide/schedule-times.ts";
@@ -28,6 +29,7 @@ import { ScheduleOverdue } from "../model/events/schedule-overdue.ts";
 import { Annotation } from "../model/labels.ts";
 import { toKubeTime } from "../model/time.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
+import { operatorHold } from "./operator-presence.ts";
 
 /**
  * Per cluster and tick: list the BackupConfigurations and BackupSessions (one LIST each, all namespaces),
@@ -65,9 +67,15 @@ export interface CreateSessionsReport {
   clusterId: string;
   outcomes: SessionOutcome[];
   invalidConfigurations: Array<{ namespace?: string; name: string; error: string }>;
+  /** The KubeStash operator's footprint, when it held this cluster's sessions (docs/migration.md). */
+  operator?: OperatorPresence;
 }
 
 export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Promise<CreateSessionsReport> {
+  // Coexistence (docs/migration.md#what-the-functions-do-meanwhile): beside the KubeStash operator, create none.
+  const operator = await operatorHold(deps.client, now);
+  if (operator)
+    return { clusterId: deps.client.clusterId, outcomes: [], invalidConfigurations: [], operator };
   const { client } = deps;
   const [configs, sessions, storages, policies] = await Promise.all([
     client.list("BackupConfiguration"),

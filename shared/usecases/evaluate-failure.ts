@@ -7,6 +7,7 @@ import type { BackupSession } from "../model/backup-session.ts";
 import { RetryReason } from "../model/conditions.ts";
 import { InvalidInputError } from "../model/errors.ts";
 import { retrySessionName } from "../model/names.ts";
+import { operatorHold } from "./operator-presence.ts";
 import { applyRetryDecision, deferRetry, type FailureOutcome } from "./retry-actions.ts";
 import { readRetryConfiguration } from "./retry-configuration.ts";
 
@@ -89,6 +90,8 @@ export function evaluateFailure(
 /** The sweep: every failed session of the cluster that still owes a retry and is due or not yet scheduled. */
 export function sweepFailures(deps: EvaluateFailureDeps, now: () => Date): Promise<FailureOutcome[]> {
   return serialized(deps, async () => {
+    // Coexistence (docs/migration.md#what-the-functions-do-meanwhile): the KubeStash operator retries its own.
+    if (await operatorHold(deps.client)) return [];
     const sessions = (await deps.client.list("BackupSession")).items;
     const at = now().getTime();
     const candidates = sessions.filter(

@@ -110,6 +110,9 @@ export interface FleetSummary
   reachable: number;
   unreachable: number;
   disabled: number;
+  /** Clusters where the KubeStash operator drives the sessions, and where its leftover webhook blocks them. */
+  operatorPresent: number;
+  leftoverWebhook: number;
 }
 
 export interface FleetStatus {
@@ -134,9 +137,12 @@ export async function fleetStatus(
   return { now: toKubeTime(now), clusters, summary: fleetSummary(clusters) };
 }
 
-/** True when the fleet needs attention: a schedule is overdue or an enabled cluster did not answer. */
+/**
+ * True when the fleet needs attention: a schedule is overdue, an enabled cluster did not answer, or a leftover
+ * KubeStash webhook rejects every BackupSession of a cluster (docs/migration.md#the-leftover-webhook).
+ */
 export function needsAttention(status: FleetStatus): boolean {
-  return status.summary.overdue > 0 || status.summary.unreachable > 0;
+  return status.summary.overdue > 0 || status.summary.unreachable > 0 || status.summary.leftoverWebhook > 0;
 }
 
 async function clusterStatus(
@@ -241,6 +247,8 @@ export function fleetSummary(clusters: readonly ClusterFleetStatus[]): FleetSumm
     reachable: reachable.length,
     unreachable: clusters.filter((c) => !c.reachable && !c.disabled).length,
     disabled: clusters.filter((c) => !c.reachable && c.disabled).length,
+    operatorPresent: reachable.filter((c) => c.operator?.state === "present").length,
+    leftoverWebhook: reachable.filter((c) => c.operator?.state === "leftover-webhook").length,
     configurations: sum((c) => c.totals.configurations),
     overdue: sum((c) => c.totals.overdue),
     failing: sum((c) => c.totals.failing),

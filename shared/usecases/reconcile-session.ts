@@ -6,6 +6,7 @@ import type { KubeClient } from "../kube/client.ts";
 import { ConflictError } from "../kube/errors.ts";
 import type { BackupSession } from "../model/backup-session.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
+import { operatorHold } from "./operator-presence.ts";
 import { phaseChangedEvent } from "./phase-changed-event.ts";
 import { loadSessionWorld, reconcileInputOf, type SessionWorld } from "./session-world.ts";
 
@@ -44,6 +45,8 @@ export async function reconcileSession(
   name: string,
   now: () => Date,
 ): Promise<ReconcileOutcome> {
+  // Coexistence (docs/migration.md#what-the-functions-do-meanwhile): the KubeStash operator drives it, not us.
+  if (await operatorHold(deps.client)) return { namespace, name, actions: 0, statusWritten: false };
   for (let attempt = 1; ; attempt++) {
     const world = await loadSessionWorld(deps.client, namespace);
     const session = world.sessions.find((s) => s.metadata.name === name);
@@ -62,6 +65,8 @@ export async function sweepSessions(
   now: () => Date,
   concurrency = 16,
 ): Promise<ReconcileOutcome[]> {
+  // Coexistence (docs/migration.md#what-the-functions-do-meanwhile): the KubeStash operator drives them, not us.
+  if (await operatorHold(deps.client)) return [];
   const world = await loadSessionWorld(deps.client);
   const open = world.sessions.filter(
     (s) => !isSessionCompleted(s.status?.phase) || s.metadata.deletionTimestamp,

@@ -6,6 +6,7 @@ import {
   type SessionRetentionOutcome,
 } from "./apply-retention.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
+import { operatorHold } from "./operator-presence.ts";
 import { pruneRepository, type RepositoryRetention } from "./prune-snapshots.ts";
 import { configurationFor, loadRetentionWorld, snapshotGroups } from "./retention-world.ts";
 
@@ -33,6 +34,8 @@ export async function sweepRetention(
   now: Date,
   namespace?: string,
 ): Promise<SweepOutcome> {
+  // Coexistence (docs/migration.md#what-the-functions-do-meanwhile): the KubeStash operator runs its retention.
+  if (await operatorHold(deps.client)) return { sessions: [], repositories: [], skipped: [], errors: [] };
   const world = await loadRetentionWorld(deps.client, namespace);
   const outcome: SweepOutcome = { sessions: [], repositories: [], skipped: [], errors: [] };
   const done = new Set<string>();

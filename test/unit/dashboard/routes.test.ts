@@ -27,6 +27,8 @@ const EMPTY: FleetStatus = {
     running: 0,
     failures24h: 0,
     retries24h: 0,
+    operatorPresent: 0,
+    leftoverWebhook: 0,
   },
 };
 
