@@ -1,6 +1,7 @@
 import { type EventPublisher, eventFor } from "../../shared/bus/publisher.ts";
 import { defineFunction } from "../../shared/handler/function-definition.ts";
 import type { KubeDeps } from "../../shared/handler/kube-deps.ts";
+import { snapshotCleanupStep } from "../../shared/handler/snapshot-cleanup-step.ts";
 import { BackupSessionPhaseChanged } from "../../shared/model/events/backup-session-phase-changed.ts";
 import { DETAIL_VERSION } from "../../shared/model/events/envelope.ts";
 import { RetentionApplied } from "../../shared/model/events/retention-applied.ts";
@@ -79,6 +80,10 @@ export const applyRetentionFunction = defineFunction({
       return sweepRetention(await depsFor(clusterId), now, namespace);
     };
     const outcome = await work();
+    // A pruned Snapshot's cleaner starts at once, not at the next tick (docs/retention-cleanup.md#when-it-runs).
+    for (const [clusterId, namespace] of prunedNamespaces(applied)) {
+      await snapshotCleanupStep(deps, await deps.clusters.client(clusterId), now, namespace);
+    }
     const backupSession =
       event["detail-type"] === "BackupSession Phase Changed"
         ? event.detail.name
@@ -89,6 +94,11 @@ export const applyRetentionFunction = defineFunction({
     return outcome;
   },
 });
+
+function prunedNamespaces(applied: ReadonlyArray<{ clusterId: string; result: RepositoryRetention }>) {
+  const keys = new Set(applied.map(({ clusterId, result }) => JSON.stringify([clusterId, result.namespace])));
+  return [...keys].map((k) => JSON.parse(k) as [string, string]);
+}
 
 async function publishRetentionApplied(
   publisher: EventPublisher,

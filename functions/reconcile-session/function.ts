@@ -2,6 +2,7 @@ import type { EventPublisher } from "../../shared/bus/publisher.ts";
 import type { SessionSummary } from "../../shared/decide/session-summary.ts";
 import { defineFunction } from "../../shared/handler/function-definition.ts";
 import type { KubeDeps } from "../../shared/handler/kube-deps.ts";
+import { snapshotCleanupStep } from "../../shared/handler/snapshot-cleanup-step.ts";
 import { parseGoDuration } from "../../shared/model/duration.ts";
 import { BackupSessionCreated } from "../../shared/model/events/backup-session-created.ts";
 import { ScheduleTick } from "../../shared/model/events/schedule-tick.ts";
@@ -11,7 +12,8 @@ export type ReconcileSessionFunctionDeps = KubeDeps & { publisher: EventPublishe
 
 /**
  * Drives BackupSessions: the one a "BackupSession Created" names, and — on every Schedule Tick — every
- * unfinished session of that cluster (the sweep), so a lost event delays a session by a minute at most.
+ * unfinished session of that cluster (the sweep), so a lost event delays a session by a minute at most; the
+ * tick then removes the data of deleted Snapshots (the snapshot cleanup step).
  */
 export const reconcileSessionFunction = defineFunction({
   name: "reconcile-session",
@@ -34,6 +36,8 @@ export const reconcileSessionFunction = defineFunction({
     const outcomes = await sweepSessions(reconcileDeps, now);
     for (const o of outcomes.filter((x) => x.error)) deps.logger.error("session not reconciled", { ...o });
     deps.metrics.addMetric("SessionsSwept", "Count", outcomes.length);
+    // The data of deleted Snapshots: cleaners started, their end seen, failures retried (docs/retention-cleanup.md).
+    await snapshotCleanupStep(deps, client, deps.clock.now());
     return outcomes;
   },
 });

@@ -2,7 +2,7 @@ import type { BackupConfiguration, Session } from "../model/backup-configuration
 import type { BackupSession, SnapshotStatusRef } from "../model/backup-session.ts";
 import { STORAGE_API_VERSION, type TypedObjectReference } from "../model/common.ts";
 import { SnapshotCondition, SnapshotReason, setCondition } from "../model/conditions.ts";
-import { Label } from "../model/labels.ts";
+import { CLEANUP_FINALIZER, Label } from "../model/labels.ts";
 import { snapshotName } from "../model/names.ts";
 import type { Repository } from "../model/repository.ts";
 import type { Snapshot, SnapshotStatus } from "../model/snapshot.ts";
@@ -61,6 +61,8 @@ function newSnapshot(
       name: snapshotName(repoName, session.metadata.name),
       namespace,
       labels: snapshotLabels(appRef, repoName, input.sessionConfig.name),
+      // Its backup data is removed before the object goes, per deletionPolicy (docs/retention-cleanup.md).
+      finalizers: [CLEANUP_FINALIZER],
       ownerReferences: [
         {
           apiVersion: STORAGE_API_VERSION,

@@ -172,3 +172,18 @@ export function setCondition(conditions: Conditions, next: ConditionInput, now: 
   const list = conditions ?? [];
   return previous ? list.map((c) => (c.type === next.type ? updated : c)) : [...list, updated];
 }
+
+/**
+ * Ours, on a Snapshot being deleted whose backup data is still in the backend
+ * (docs/retention-cleanup.md#when-the-cleaner-fails). KubeStash defines no condition for this on Snapshots; the
+ * type and the first reason are the ones it uses on a BackupSession when its snapshot cleanup failed.
+ * True while the data is not removed: the cleaner Job failed and is retried (SnapshotCleanupTerminatedBeforeCompletion),
+ * every attempt failed (CleanupAttemptsExhausted), or no cleaner can be built (CleanerNotCreatable). The
+ * `kubestash.com/cleanup` finalizer stays meanwhile; once the data is gone the Snapshot goes with it.
+ */
+export const SnapshotCleanupCondition = {
+  type: "SnapshotCleanupIncomplete",
+  TerminatedBeforeCompletion: "SnapshotCleanupTerminatedBeforeCompletion",
+  AttemptsExhausted: "CleanupAttemptsExhausted",
+  NotCreatable: "CleanerNotCreatable",
+} as const;

@@ -5,6 +5,7 @@ import type { ObjectReference } from "../model/index.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
 import { planRepository, type RepositoryTarget } from "./retention-plan.ts";
 import type { RetentionWorld } from "./retention-world.ts";
+import { markForDataRemoval } from "./snapshot-cleanup.ts";
 
 export type { RepositoryTarget } from "./retention-plan.ts";
 
@@ -95,8 +96,14 @@ export async function pruneRepository(
   let stoppedBy: unknown;
   await mapWithConcurrency(plan.prune, deps.concurrency ?? DEFAULT_CONCURRENCY, async (entry) => {
     if (stoppedBy !== undefined) return;
-    const uid = byName.get(entry.name)?.metadata.uid;
+    const snapshot = byName.get(entry.name);
+    const uid = snapshot?.metadata.uid;
     try {
+      // Retention frees storage: a Snapshot whose data a cleaner removes goes WipeOut first.
+      if (snapshot && !(await markForDataRemoval(deps.client, snapshot))) {
+        result.replaced.push(entry.name);
+        return;
+      }
       const deleted = await deps.client.delete("Snapshot", namespace, entry.name, uid ? { uid } : {});
       if (deleted) result.deleted.push(entry);
       else result.alreadyGone.push(entry.name);

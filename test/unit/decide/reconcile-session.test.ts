@@ -57,6 +57,7 @@ describe("decideReconcile: a session's lifecycle", () => {
         "kubestash.com/repo-name": "s3-repo",
         "kubestash.com/session-name": "daily",
       },
+      finalizers: ["kubestash.com/cleanup"],
       ownerReferences: [{ kind: "Repository", name: "s3-repo", uid: "uid-s3-repo", controller: true }],
     });
     expect(snapshot?.spec).toMatchObject({

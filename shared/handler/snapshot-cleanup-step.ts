@@ -1,0 +1,39 @@
+import type { CleanupState } from "../decide/snapshot-cleanup.ts";
+import type { KubeClient } from "../kube/client.ts";
+import {
+  cleanUpSnapshots,
+  cleanupMetrics,
+  type SnapshotCleanupReport,
+} from "../usecases/snapshot-cleanup.ts";
+import type { BaseDeps } from "./function-definition.ts";
+
+/**
+ * The snapshot cleanup as a step of a function (docs/retention-cleanup.md#when-it-runs): reconcile-session runs
+ * it on every Schedule Tick (a cleaner's end is seen within a minute, failures are retried), apply-retention
+ * right after it pruned (a pruned Snapshot's cleaner starts at once). Its counts go to CloudWatch, every
+ * Snapshot that needs a person is logged; a failure of the step is logged and never fails the function.
+ */
+
+const LOGGED: ReadonlyArray<CleanupState | "gone"> = ["failed", "exhausted", "blocked"];
+
+export async function snapshotCleanupStep(
+  deps: Pick<BaseDeps, "logger" | "metrics">,
+  client: KubeClient,
+  now: Date,
+  namespace?: string,
+): Promise<SnapshotCleanupReport | undefined> {
+  try {
+    const report = await cleanUpSnapshots({ client }, now, namespace);
+    for (const [name, value] of cleanupMetrics(report)) deps.metrics.addMetric(name, "Count", value);
+    for (const outcome of report.snapshots) {
+      if (outcome.error)
+        deps.logger.error("snapshot cleanup step failed", { clusterId: client.clusterId, ...outcome });
+      else if (LOGGED.includes(outcome.state))
+        deps.logger.warn("snapshot data not removed", { clusterId: client.clusterId, ...outcome });
+    }
+    return report;
+  } catch (error) {
+    deps.logger.error("snapshot cleanup failed", { clusterId: client.clusterId, namespace, error });
+    return undefined;
+  }
+}
