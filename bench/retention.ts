@@ -1,4 +1,3 @@
-import { executorStatus } from "../local/demo-executor.ts";
 import { decideRetention, type RetentionPolicySpec } from "../shared/decide/retention.ts";
 import type { KubeClient } from "../shared/kube/client.ts";
 import type { RequestStats } from "../shared/kube/transport.ts";
@@ -12,6 +11,7 @@ import {
   createSucceededSession,
   snapshotNames,
 } from "../test/support/retention-cluster.ts";
+import { completedSnapshotStatus } from "../test/support/snapshot-states.ts";
 import {
   formatCounts,
   formatSeconds,
@@ -102,7 +102,10 @@ async function createSucceeded(admin: KubeClient, namespace: string, count: numb
     };
     const { object } = await admin.create("Snapshot", snapshot);
     const at = new Date(NOW.getTime() - (count - i) * 60_000);
-    await admin.replaceStatus("Snapshot", { ...object, status: executorStatus(object, "Succeeded", at) });
+    await admin.replaceStatus("Snapshot", {
+      ...object,
+      status: completedSnapshotStatus(object, "Succeeded", at),
+    });
   });
 }
 

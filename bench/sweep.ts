@@ -1,4 +1,4 @@
-import { executorStatus } from "../local/demo-executor.ts";
+import { addonComponent } from "../local/demo-executor.ts";
 import type { KubeClient } from "../shared/kube/client.ts";
 import { sweepSessions } from "../shared/usecases/reconcile-session.ts";
 import { clientFor } from "../test/support/kube.ts";
@@ -96,10 +96,12 @@ async function changeOneSnapshotEach(
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     return mine.slice(0, 1);
   });
+  // What a real addon writes when it finishes: its component, nothing else.
   await inBatches(PART, "executor finishes one Snapshot per running session", firstOf, 32, (s) =>
-    admin.updateStatus("Snapshot", s.metadata.namespace, s.metadata.name, (current) =>
-      executorStatus(current, "Succeeded", new Date()),
-    ),
+    admin.updateStatus("Snapshot", s.metadata.namespace, s.metadata.name, (current) => ({
+      ...current.status,
+      components: addonComponent(current, "Succeeded", new Date()),
+    })),
   );
   return firstOf.length;
 }

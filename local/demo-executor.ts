@@ -1,68 +1,102 @@
 import { createHash } from "node:crypto";
-import { snapshotPhase } from "../shared/decide/phase.ts";
 import type { KubeClient } from "../shared/kube/client.ts";
-import type { Snapshot, SnapshotStatus } from "../shared/model/index.ts";
+import type { Job } from "../shared/model/job.ts";
+import { JobComponent, Label, MANAGED_BY } from "../shared/model/labels.ts";
+import type { Component, Snapshot } from "../shared/model/snapshot.ts";
 import { toKubeTime } from "../shared/model/time.ts";
+import { finishJob, type JobEnd } from "./job-controller.ts";
 
 /**
- * Plays the in-cluster executor for the local demo and the tests (no kubelet runs, so no backup Job ever
- * starts): writes a Snapshot's status the way KubeStash's executor does — one component, its phase, size and
- * duration, the metadata-uploaded and recent-list conditions — and the phase that follows from them.
+ * Plays the parts of a cluster that the local demo and the tests do not run (no kubelet, no addon image):
+ * - the addon in the backup Job, which writes **only** `status.components.<name>` of its Snapshot — here one
+ *   `dump` component as KubeStash's pvc addon writes it (docs/operator-contract.md#snapshot-status-ownership);
+ *   everything else on the Snapshot is the operator's, so ours;
+ * - the Job controller, which marks the backup Job and the metadata upload Job finished (job-controller.ts).
+ * It writes nothing our code waits for that a real cluster would not write.
  */
 
-export function executorStatus(
-  snapshot: Snapshot,
-  outcome: "Succeeded" | "Failed",
-  now: Date,
-): SnapshotStatus {
+/** The component a pvc addon writes: phase, driver, path, duration, and size, integrity and restic stats on success. */
+export function addonComponent(snapshot: Snapshot, outcome: JobEnd, now: Date): Record<string, Component> {
+  const session = snapshot.spec.session ?? "session";
+  const id = createHash("sha256").update(`${snapshot.metadata.name}/${now.toISOString()}`).digest("hex");
   const time = toKubeTime(now);
-  const condition = (type: string, reason: string) => ({
-    type,
-    status: "True" as const,
-    reason,
-    lastTransitionTime: time,
-  });
-  const status: SnapshotStatus = {
-    ...snapshot.status,
-    snapshotTime: time,
-    lastUpdateTime: time,
-    totalComponents: 1,
-    components: {
-      dump: {
-        path: `repository/v1/${snapshot.spec.session ?? "session"}/dump`,
-        phase: outcome,
-        driver: "Restic",
-        duration: "2.1s",
-        ...(outcome === "Succeeded"
-          ? { size: "1.2 MiB", integrity: true }
-          : { error: "restic: connection reset by peer" }),
-      },
-    },
-    conditions: [
-      condition("SnapshotMetadataUploaded", "SuccessfullyUploadedSnapshotMetadata"),
-      condition("RecentSnapshotListUpdated", "SuccessfullyUpdatedRecentSnapshotList"),
-    ],
+  const common = {
+    path: `repository/v1/${session}/dump`,
+    phase: outcome,
+    driver: "Restic" as const,
+    duration: "2.1s",
   };
-  return {
-    ...status,
-    phase: snapshotPhase({ ...snapshot, status }),
-    ...(outcome === "Succeeded" ? { size: "1.2 MiB", integrity: true } : {}),
+  if (outcome === "Failed") return { dump: { ...common, error: "restic: connection reset by peer" } };
+  const summary = {
+    id,
+    hostPath: "/kubestash-data",
+    size: "1.200 MiB",
+    uploaded: "310.000 KiB",
+    startTime: time,
+    endTime: time,
   };
+  return { dump: { ...common, size: "1.200 MiB", integrity: true, resticStats: [{ summary }] } };
 }
 
-/** Writes the executor's result on a Snapshot (idempotent: a finished Snapshot is left alone). */
-export async function completeSnapshot(
-  client: KubeClient,
-  snapshot: Snapshot,
-  outcome: "Succeeded" | "Failed",
-  now: Date,
-) {
+/**
+ * Writes the addon's result on a Snapshot: its components and nothing else (a Snapshot that has components
+ * already is left alone). The operator must have created the Snapshot's status first (totalComponents).
+ */
+export async function writeAddonResult(client: KubeClient, snapshot: Snapshot, outcome: JobEnd, now: Date) {
   return client.updateStatus("Snapshot", snapshot.metadata.namespace, snapshot.metadata.name, (current) =>
-    current.status?.components ? undefined : executorStatus(current, outcome, now),
+    current.status?.components
+      ? undefined
+      : { ...current.status, components: addonComponent(current, outcome, now) },
   );
 }
 
-/** The demo's executor: every Snapshot without a result gets one; about one in four fails, by its name. */
+const isFinished = (job: Job) =>
+  (job.status?.conditions ?? []).some(
+    (c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True",
+  );
+
+const componentOf = (job: Job) => job.metadata.labels?.[Label.Component];
+
+/**
+ * Runs every backup Job of one session the way a real pod would end: the addon reports its components on the
+ * session's Snapshots, then the Job controller marks the Job finished.
+ */
+export async function runBackupJobs(
+  client: KubeClient,
+  namespace: string,
+  sessionName: string,
+  outcome: JobEnd,
+  now: Date,
+): Promise<number> {
+  const jobs = await client.list("Job", { namespace, labelSelector: `${Label.InvokerName}=${sessionName}` });
+  const backups = jobs.items.filter((j) => componentOf(j) === JobComponent.Backup && !isFinished(j));
+  if (backups.length === 0) return 0;
+  const snapshots = await client.list("Snapshot", { namespace });
+  for (const snapshot of snapshots.items.filter((s) => s.spec.backupSession === sessionName)) {
+    await writeAddonResult(client, snapshot, outcome, now);
+  }
+  for (const job of backups) await finishJob(client, job, outcome === "Failed" ? "Failed" : "Succeeded", now);
+  return backups.length;
+}
+
+/** Lets every unfinished metadata upload Job of a session (or of all sessions) end as `outcome`. */
+export async function runMetadataJobs(
+  client: KubeClient,
+  outcome: JobEnd,
+  now: Date,
+  sessionName?: string,
+): Promise<number> {
+  const selector = [
+    `${Label.ManagedBy}=${MANAGED_BY}`,
+    `${Label.Component}=${JobComponent.SnapshotMetadata}`,
+    ...(sessionName ? [`${Label.InvokerName}=${sessionName}`] : []),
+  ].join(",");
+  const jobs = (await client.list("Job", { labelSelector: selector })).items.filter((j) => !isFinished(j));
+  for (const job of jobs) await finishJob(client, job, outcome, now);
+  return jobs.length;
+}
+
+/** The demo's cluster stand-in: every backup Job runs (about one in four fails, by its name), every upload succeeds. */
 export class DemoExecutor {
   private timer: NodeJS.Timeout | undefined;
 
@@ -78,21 +112,26 @@ export class DemoExecutor {
   }
 
   async tick(): Promise<number> {
-    let written = 0;
+    let finished = 0;
     for (const client of this.clients) {
-      const snapshots = await client.list("Snapshot");
-      for (const snapshot of snapshots.items.filter((s) => !s.status?.components)) {
-        const hash = createHash("sha256").update(snapshot.metadata.name).digest()[0] ?? 0;
-        await completeSnapshot(
+      const jobs = await client.list("Job", {
+        labelSelector: `${Label.ManagedBy}=${MANAGED_BY},${Label.Component}=${JobComponent.Backup}`,
+      });
+      for (const job of jobs.items.filter((j) => !isFinished(j))) {
+        const session = job.metadata.labels?.[Label.InvokerName] ?? "";
+        const hash = createHash("sha256").update(session).digest()[0] ?? 0;
+        const outcome = hash % this.failureEvery === 0 ? "Failed" : "Succeeded";
+        finished += await runBackupJobs(
           client,
-          snapshot,
-          hash % this.failureEvery === 0 ? "Failed" : "Succeeded",
+          job.metadata.namespace ?? "default",
+          session,
+          outcome,
           this.now(),
         );
-        written++;
       }
+      finished += await runMetadataJobs(client, "Succeeded", this.now());
     }
-    return written;
+    return finished;
   }
 
   stop(): void {

@@ -81,11 +81,11 @@ async function main(): Promise<void> {
   );
   const printer = new ObjectPrinter(clients, print);
   printer.start();
-  // On the embedded default only: play the executor (no kubelet runs, so no backup Job ever starts).
+  // On the embedded default only: play the addon and the Job controller (no kubelet runs, so no Job ever
+  // starts). They are cluster components, not our functions: they act as the cluster's admin.
   const executor = plane
-    ? new DemoExecutor(
-        clients.map((c) => c.client),
-        () => runtime.clock.now(),
+    ? new DemoExecutor(await Promise.all(plane.clusters.map((c) => clientFor(c, "admin"))), () =>
+        runtime.clock.now(),
       )
     : undefined;
   executor?.start();

@@ -133,7 +133,9 @@ export function decideConfigurationStatus(
         };
   const status: BackupConfigurationStatus = {
     ...previous,
-    targetFound: config.spec.target !== undefined,
+    // A configuration without a target backs up cluster resources (the manifest/kubedump addons): there is
+    // nothing to find, and KubeStash's operator reports it found (docs/operator-contract.md#targetless-configurations).
+    targetFound: true,
     backends: (config.spec.backends ?? []).map((b) => backendStatus(config, b, facts)),
     sessions: facts.sessions.map((s) => {
       const before = previous?.sessions?.find((p) => p.name === s.name);

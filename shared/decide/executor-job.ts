@@ -1,13 +1,15 @@
 import type { Addon, KubeStashFunction, Task } from "../model/addon.ts";
 import type { Session, TaskReference } from "../model/backup-configuration.ts";
 import type { BackupSession } from "../model/backup-session.ts";
+import type { TypedObjectReference } from "../model/common.ts";
 import type { Job } from "../model/job.ts";
-import { jobName } from "../model/names.ts";
+import { JobComponent } from "../model/labels.ts";
+import { EXECUTOR_SERVICE_ACCOUNT, jobName } from "../model/names.ts";
 import {
   layerVariables,
   missingRequiredParameters,
   parameterDefaults,
-  substituteVariables,
+  substituteDeep,
   type Variables,
 } from "./function-variables.ts";
 import {
@@ -32,21 +34,36 @@ export interface ExecutorJobInput {
   session: BackupSession;
   /** The configuration's `spec.sessions[]` entry this BackupSession runs. */
   sessionConfig: Session;
+  /** The configuration's target, when it has one (a targetless configuration backs up cluster resources). */
+  target?: TypedObjectReference | undefined;
   addon: Addon | undefined;
   functions: ReadonlyArray<KubeStashFunction>;
-  /** Names of the session's Snapshots (built-in variable `snapshot` when there is exactly one). */
-  snapshotNames: ReadonlyArray<string>;
+}
+
+/**
+ * One executor Job of a session. A single Job serves a PVC, a Deployment or a targetless configuration; a
+ * StatefulSet gets one per pod and a DaemonSet one per node, each with its own component (`COMPONENT_NAME`).
+ */
+export interface ExecutorComponent {
+  /** `COMPONENT_NAME` for per-pod Jobs (`dump-pod-0`, `dump-<node>`); absent for a single Job. */
+  componentName?: string;
+  /** `POD_ORDINAL` for a StatefulSet's pod. */
+  podOrdinal?: number;
+  /** The node a DaemonSet's pod runs on. */
+  nodeName?: string;
 }
 
 const NUMERIC_SUFFIX = /^(.*)-(\d+)$/;
 
 /**
  * `upload-<backupsession>` (KubeStash's `upload` prefix), within 63 characters; when it must be cut, the
- * session's time suffix stays last.
+ * session's time suffix stays last. A per-pod Job adds its component (`upload-<backupsession>-dump-pod-0`).
  */
-export function executorJobName(session: BackupSession): string {
+export function executorJobName(session: BackupSession, component: ExecutorComponent = {}): string {
   const match = NUMERIC_SUFFIX.exec(session.metadata.name);
-  return match ? jobName("upload", match[1] ?? "", match[2] ?? "") : jobName("upload", session.metadata.name);
+  const owner = match ? (match[1] ?? "") : session.metadata.name;
+  const suffix = [match?.[2], component.componentName].filter(Boolean).join("-");
+  return jobName("upload", owner, suffix);
 }
 
 /** Task executors we run as a Job; Sidecar and EphemeralContainer would need the workload changed. */
@@ -64,19 +81,31 @@ const POD_SETTINGS = [
   "runtimeClassName",
 ] as const;
 
-function builtInVariables(input: ExecutorJobInput): Variables {
-  const { session, snapshotNames } = input;
+/**
+ * The variables KubeStash's operator gives a backup Function (docs/operator-contract.md#variables): `namespace`,
+ * `backupSession`, `enableCache`; `PVC_NAME` for a PersistentVolumeClaim target; `COMPONENT_NAME` and
+ * `POD_ORDINAL` for a workload's per-pod Job. Restore-only ones (`snapshot`, `restoreSession`) are not set.
+ */
+function builtInVariables(input: ExecutorJobInput, component: ExecutorComponent): Variables {
+  const { session, target } = input;
   return {
     namespace: sessionNamespace(session),
     backupSession: session.metadata.name,
     enableCache: "true",
-    ...(snapshotNames.length === 1 && snapshotNames[0] ? { snapshot: snapshotNames[0] } : {}),
+    ...(target?.kind === "PersistentVolumeClaim" ? { PVC_NAME: target.name } : {}),
+    ...(component.componentName ? { COMPONENT_NAME: component.componentName } : {}),
+    ...(component.podOrdinal !== undefined ? { POD_ORDINAL: String(component.podOrdinal) } : {}),
   };
 }
 
-function containerName(taskName: string): string {
-  const name = taskName.toLowerCase().replace(/[^a-z0-9-]+/g, "-");
-  return name.replace(/^-+|-+$/g, "").slice(0, 63) || "task";
+/** KubeStash names a task's container `<task>-<index>` (`manifest-backup-0`), made a valid DNS label. */
+function containerName(taskName: string, index: number): string {
+  const name =
+    taskName
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .replace(/^-+|-+$/g, "") || "task";
+  return `${name.slice(0, 60 - String(index).length)}-${index}`;
 }
 
 interface TaskParts {
@@ -84,7 +113,12 @@ interface TaskParts {
   volumes: Record<string, unknown>[];
 }
 
-function taskParts(input: ExecutorJobInput, ref: TaskReference): BuildResult<TaskParts> {
+function taskParts(
+  input: ExecutorJobInput,
+  ref: TaskReference,
+  index: number,
+  component: ExecutorComponent,
+): BuildResult<TaskParts> {
   const addonName = input.addon?.metadata.name ?? "";
   const task = input.addon?.spec.backupTasks?.find((t) => t.name === ref.name);
   if (!task) return { ok: false, message: `Addon ${addonName} has no backup task ${ref.name}` };
@@ -100,7 +134,11 @@ function taskParts(input: ExecutorJobInput, ref: TaskReference): BuildResult<Tas
       ok: false,
       message: `Function ${task.function ?? "(none)"} of backup task ${ref.name} not found`,
     };
-  const variables = layerVariables(ref.params, parameterDefaults(task.parameters), builtInVariables(input));
+  const variables = layerVariables(
+    ref.params,
+    parameterDefaults(task.parameters),
+    builtInVariables(input, component),
+  );
   const missing = missingRequiredParameters(task.parameters, variables);
   if (missing.length > 0) {
     return { ok: false, message: `backup task ${ref.name} needs parameter(s) ${missing.join(", ")}` };
@@ -111,13 +149,15 @@ function taskParts(input: ExecutorJobInput, ref: TaskReference): BuildResult<Tas
     const name = String(template.name ?? "");
     return { name, ...(overrides.get(name) ?? asRecord(template.source) ?? {}) };
   });
+  const env = mergeBy("name", ref.variables ?? []);
   const container: Record<string, unknown> = {
-    name: containerName(ref.name),
+    name: containerName(ref.name, index),
     image: fn.spec.image,
-    ...(fn.spec.command ? { command: fn.spec.command.map((c) => substituteVariables(c, variables)) } : {}),
-    args: (fn.spec.args ?? []).map((a) => substituteVariables(a, variables)),
+    imagePullPolicy: "IfNotPresent",
+    ...(fn.spec.command ? { command: fn.spec.command } : {}),
+    args: fn.spec.args ?? [],
     ...(fn.spec.workingDir ? { workingDir: fn.spec.workingDir } : {}),
-    env: mergeBy("name", ref.variables ?? []),
+    ...(env.length > 0 ? { env } : {}),
     volumeMounts: mergeBy(
       "mountPath",
       fn.spec.volumeMounts ?? [],
@@ -125,7 +165,18 @@ function taskParts(input: ExecutorJobInput, ref: TaskReference): BuildResult<Tas
       asRecords(target?.volumeMounts),
     ),
   };
-  return { ok: true, value: { container, volumes: [...addonVolumes, ...asRecords(target?.volumes)] } };
+  const substituted = substituteDeep(
+    { container, volumes: [...addonVolumes, ...asRecords(target?.volumes)] },
+    variables,
+  );
+  if (substituted.unresolved.length > 0) {
+    const names = substituted.unresolved.map((n) => `\${${n}}`).join(", ");
+    return {
+      ok: false,
+      message: `backup task ${ref.name} (Function ${fn.metadata.name}) uses ${names}, which cannot be resolved for this session`,
+    };
+  }
+  return { ok: true, value: substituted.value };
 }
 
 function podSettings(jobTemplate: Record<string, unknown> | undefined): PodSpec {
@@ -135,16 +186,19 @@ function podSettings(jobTemplate: Record<string, unknown> | undefined): PodSpec 
   return out;
 }
 
-/** The executor Job, or why it cannot be built (missing Addon, task, Function or parameter). */
-export function buildExecutorJob(input: ExecutorJobInput): BuildResult<Job> {
+/** The executor Job for one component, or why it cannot be built (missing Addon, task, Function, parameter, variable). */
+export function buildExecutorJob(
+  input: ExecutorJobInput,
+  component: ExecutorComponent = {},
+): BuildResult<Job> {
   const addonInfo = input.sessionConfig.addon;
   if (!addonInfo) return { ok: false, message: `session ${input.sessionConfig.name} names no addon` };
   if (!input.addon || input.addon.metadata.name !== addonInfo.name) {
     return { ok: false, message: `Addon ${addonInfo.name} not found` };
   }
   const parts: TaskParts[] = [];
-  for (const ref of addonInfo.tasks) {
-    const built = taskParts(input, ref);
+  for (const [index, ref] of addonInfo.tasks.entries()) {
+    const built = taskParts(input, ref, index, component);
     if (!built.ok) return built;
     parts.push(built.value);
   }
@@ -155,14 +209,17 @@ export function buildExecutorJob(input: ExecutorJobInput): BuildResult<Job> {
   const templateMeta = asRecord(jobTemplate?.metadata);
   const backoffLimit = typeof jobTemplate?.backoffLimit === "number" ? jobTemplate.backoffLimit : 0;
   const podSpec: PodSpec = {
+    serviceAccountName: EXECUTOR_SERVICE_ACCOUNT,
     ...podSettings(jobTemplate),
+    ...(component.nodeName ? { nodeName: component.nodeName } : {}),
     ...(containers.length > 1 ? { initContainers: containers.slice(0, -1) } : {}),
     containers: [main],
     volumes: mergeBy("name", ...parts.map((p) => p.volumes)),
   };
   const job = sessionJob(
     input.session,
-    executorJobName(input.session),
+    executorJobName(input.session, component),
+    JobComponent.Backup,
     {
       spec: podSpec,
       labels: asStringMap(templateMeta?.labels),

@@ -4,6 +4,7 @@ import type { BackupSession, HookPhase } from "../model/backup-session.ts";
 import { parseGoDuration } from "../model/duration.ts";
 import type { HookTemplate } from "../model/hook-template.ts";
 import { type Job, jobOutcome } from "../model/job.ts";
+import { JobComponent } from "../model/labels.ts";
 import { jobName } from "../model/names.ts";
 import {
   layerVariables,
@@ -139,6 +140,7 @@ export function buildHookJob(input: HookJobInput): BuildResult<Job> {
   const job = sessionJob(
     session,
     hookJobName(input.kind, session, hook.name),
+    JobComponent.Hook,
     { spec: podSpec },
     {
       backoffLimit: hook.maxRetry,

@@ -6,13 +6,19 @@ import {
   findCondition,
   hasCondition,
   BackupSessionReason as R,
+  RepositoryCondition,
+  SnapshotCondition,
+  SnapshotReason,
 } from "../model/conditions.ts";
 import { formatGoDuration, parseGoDuration } from "../model/duration.ts";
 import { jobOutcome } from "../model/job.ts";
-import { Annotation, CLEANUP_FINALIZER } from "../model/labels.ts";
+import { Annotation, CLEANUP_FINALIZER, JobComponent, Label } from "../model/labels.ts";
+import type { Snapshot } from "../model/snapshot.ts";
 import { toKubeTime } from "../model/time.ts";
 import { buildExecutorJob, executorJobName } from "./executor-job.ts";
-import { backupSessionPhase, isSessionCompleted } from "./phase.ts";
+import { decideExecutorRbac, namespacesReadThrough } from "./executor-rbac.ts";
+import { backupSessionPhase, isSessionCompleted, snapshotPhase } from "./phase.ts";
+import { desiredRepository, storageOf } from "./repository-status.ts";
 import {
   type Draft,
   failOutstandingSnapshots,
@@ -30,6 +36,13 @@ import { jobsOfSession } from "./session-job-meta.ts";
 import { sessionConfigOf, skipMessage } from "./session-skip.ts";
 import { ensureSnapshots } from "./session-snapshots.ts";
 import { phaseEventMessage, phaseReasons, sessionSummary } from "./session-summary.ts";
+import { buildMetadataJob, metadataJobName } from "./snapshot-metadata-job.ts";
+import {
+  applySnapshotStatusUpdate,
+  creationUpdate,
+  type SnapshotStatusUpdate,
+  snapshotStep,
+} from "./snapshot-progress.ts";
 
 /**
  * What KubeStash's operator does for one BackupSession, as a pure decision
@@ -53,6 +66,8 @@ export interface SessionDecision {
   status: BackupSessionStatus;
   actions: SessionAction[];
   phaseChange?: PhaseChange;
+  /** Decide again right after these actions (they created what the next step needs, e.g. a Repository). */
+  again?: boolean;
 }
 
 type Step = "done" | "wait" | "failed";
@@ -63,7 +78,12 @@ function decideFinalizer(input: SessionReconcileInput): SessionDecision {
   const jobs = jobsOfSession(input.jobs, session);
   const actions: SessionAction[] = jobs
     .filter((job) => !isBeingDeleted(job))
-    .map((job) => ({ type: "delete-job", name: job.metadata.name, uid: job.metadata.uid }));
+    .map((job) => ({
+      type: "delete-job",
+      namespace: job.metadata.namespace ?? "default",
+      name: job.metadata.name,
+      uid: job.metadata.uid,
+    }));
   if (jobs.length === 0 && (session.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER)) {
     actions.push({ type: "remove-finalizer", finalizer: CLEANUP_FINALIZER });
   }
@@ -115,9 +135,31 @@ function preBackupHooks(draft: Draft, sessionConfig: Session): Step {
   return failed ? "failed" : "done";
 }
 
+/** Creates the Repositories the session names and lacks (docs/snapshot-completion.md#repositories); false if none. */
+function ensureRepositories(
+  draft: Draft,
+  configuration: BackupConfiguration,
+  sessionConfig: Session,
+): boolean {
+  const { input } = draft;
+  let created = false;
+  for (const info of sessionConfig.repositories ?? []) {
+    if (input.repositories.some((r) => r.metadata.name === info.name)) continue;
+    const repository = desiredRepository(configuration, info, storageOf(configuration, info, input.storages));
+    if (!repository) continue;
+    draft.actions.push({ type: "create-repository", repository });
+    created = true;
+  }
+  return created;
+}
+
 function snapshotsStep(draft: Draft, configuration: BackupConfiguration, sessionConfig: Session): Step {
   const known = stepFromCondition(draft, C.SnapshotsEnsured);
   if (known) return known;
+  if (ensureRepositories(draft, configuration, sessionConfig)) {
+    draft.again = true;
+    return "wait";
+  }
   const { input } = draft;
   const ensured = ensureSnapshots({ ...input, configuration, sessionConfig });
   if (!ensured.ok) {
@@ -129,7 +171,20 @@ function snapshotsStep(draft: Draft, configuration: BackupConfiguration, session
     });
     return "failed";
   }
-  for (const snapshot of ensured.create) draft.actions.push({ type: "create-snapshot", snapshot });
+  for (const snapshot of ensured.create) {
+    draft.actions.push({ type: "create-snapshot", snapshot });
+    // The operator's part at creation: the recent list, the time, how many components to expect.
+    draft.actions.push({
+      type: "update-snapshot-status",
+      name: snapshot.metadata.name,
+      update: creationUpdate(snapshot, EXECUTOR_COMPONENTS, draft.now),
+    });
+    draft.actions.push({
+      type: "update-repository-status",
+      name: snapshot.spec.repository ?? "",
+      initialized: false,
+    });
+  }
   draft.status.snapshots = ensured.refs;
   draft.status.totalSnapshots = ensured.refs.length;
   setStatusCondition(draft, {
@@ -146,11 +201,7 @@ function executorStep(draft: Draft, sessionConfig: Session): Step {
   if (known) return known;
   const { input } = draft;
   if (!input.jobs.some((j) => j.metadata.name === executorJobName(input.session))) {
-    const built = buildExecutorJob({
-      ...input,
-      sessionConfig,
-      snapshotNames: (draft.status.snapshots ?? []).map((s) => s.name),
-    });
+    const built = buildExecutorJob({ ...input, sessionConfig, target: input.configuration?.spec.target });
     if (!built.ok) {
       setStatusCondition(draft, {
         type: C.BackupExecutorEnsured,
@@ -161,6 +212,17 @@ function executorStep(draft: Draft, sessionConfig: Session): Step {
       failOutstandingSnapshots(draft, `backup executor could not be ensured: ${built.message}`);
       return "failed";
     }
+    const sessionRepositories = input.repositories.filter((r) =>
+      (sessionConfig.repositories ?? []).some((info) => info.name === r.metadata.name),
+    );
+    draft.actions.push({
+      type: "ensure-executor-rbac",
+      plan: decideExecutorRbac({
+        session: input.session,
+        sessionConfig,
+        ...namespacesReadThrough(sessionRepositories),
+      }),
+    });
     draft.actions.push({ type: "create-job", job: built.value });
   }
   setStatusCondition(draft, {
@@ -185,8 +247,101 @@ function deadlinePassed(draft: Draft): boolean {
   return deadline !== undefined && draft.now.getTime() > Date.parse(deadline);
 }
 
+/** A single executor Job serves a PVC, a Deployment or a targetless configuration: one component. */
+const EXECUTOR_COMPONENTS = 1;
+
+/**
+ * The operator's part while Snapshots are outstanding (docs/snapshot-completion.md): record a creation the
+ * previous round could not, upload the metadata of a Snapshot whose components are all in and record the
+ * outcome, fail one whose executor ended with components missing. Returns the Snapshots still outstanding.
+ */
+function progressSnapshots(draft: Draft): void {
+  const { input } = draft;
+  const executorJobs = input.jobs.filter(
+    (j) =>
+      j.metadata.labels?.[Label.Component] === JobComponent.Backup &&
+      j.metadata.labels?.[Label.InvokerName] === input.session.metadata.name,
+  );
+  for (const name of outstandingSnapshots(draft)) {
+    const snapshot = input.snapshots.find((s) => s.metadata.name === name);
+    if (!snapshot) continue;
+    if (!findCondition(snapshot.status?.conditions, SnapshotCondition.RecentSnapshotListUpdated)) {
+      draft.actions.push({
+        type: "update-snapshot-status",
+        name,
+        update: creationUpdate(snapshot, EXECUTOR_COMPONENTS, draft.now),
+      });
+      continue;
+    }
+    const metadataJob = input.jobs.find((j) => j.metadata.name === metadataJobName(name));
+    const step = snapshotStep(snapshot, executorJobs, metadataJob);
+    if (step.type === "wait") continue;
+    const update = step.type === "update" ? step.update : uploadMetadata(draft, snapshot);
+    if (!update) continue;
+    draft.actions.push({ type: "update-snapshot-status", name, update });
+    const phase = snapshotPhase({
+      ...snapshot,
+      status: applySnapshotStatusUpdate(snapshot, update, draft.now),
+    });
+    draft.status.snapshots = (draft.status.snapshots ?? []).map((s) =>
+      s.name === name ? { ...s, phase } : s,
+    );
+    const uploaded = update.conditions.some(
+      (c) => c.type === SnapshotCondition.SnapshotMetadataUploaded && c.status === "True",
+    );
+    draft.actions.push({
+      type: "update-repository-status",
+      name: snapshot.spec.repository ?? "",
+      initialized: uploaded,
+    });
+  }
+}
+
+/** Creates the metadata upload Job; when it cannot be built, the update that fails the Snapshot saying why. */
+function uploadMetadata(draft: Draft, snapshot: Snapshot): SnapshotStatusUpdate | undefined {
+  const { input } = draft;
+  const repository = input.repositories.find((r) => r.metadata.name === snapshot.spec.repository);
+  const storageRef = repository?.spec.storageRef;
+  const storage = input.storages.find(
+    (s) =>
+      s.metadata.name === storageRef?.name &&
+      (s.metadata.namespace ?? "") === (storageRef?.namespace ?? repository?.metadata.namespace ?? ""),
+  );
+  const built =
+    repository && storage
+      ? buildMetadataJob({
+          session: input.session,
+          snapshot,
+          repository,
+          storage,
+          writeRepository:
+            findCondition(repository.status?.conditions, RepositoryCondition.RepositoryInitialized)
+              ?.status !== "True",
+        })
+      : ({
+          ok: false,
+          message: `Repository ${snapshot.spec.repository ?? ""} or its BackupStorage ${storageRef?.name ?? ""} not found`,
+        } as const);
+  if (built.ok) {
+    draft.actions.push({ type: "create-job", job: built.value });
+    return undefined;
+  }
+  return {
+    set: {},
+    conditions: [
+      {
+        type: SnapshotCondition.SnapshotMetadataUploaded,
+        status: "False",
+        reason: SnapshotReason.FailedToUploadSnapshotMetadata,
+        message: built.message,
+      },
+    ],
+  };
+}
+
 /** Waits while a Snapshot is unfinished, unless its executor is gone or the deadline passed (then it fails). */
 function waitForSnapshots(draft: Draft): Step {
+  progressSnapshots(draft);
   if (outstandingSnapshots(draft).length === 0) return "done";
   const { input } = draft;
   const name = executorJobName(input.session);
@@ -194,8 +349,6 @@ function waitForSnapshots(draft: Draft): Step {
   const justCreated = draft.actions.some((a) => a.type === "create-job" && a.job.metadata.name === name);
   if (!job && !justCreated) {
     failOutstandingSnapshots(draft, `backup executor Job ${name} no longer exists`);
-  } else if (job && jobOutcome(job) !== "Running") {
-    failOutstandingSnapshots(draft, `backup executor Job ${name} ended before the snapshot completed`);
   } else if (deadlinePassed(draft)) {
     deadlineExceeded(draft);
     failOutstandingSnapshots(draft, `backup deadline ${draft.status.backupDeadline ?? ""} exceeded`);
@@ -238,17 +391,16 @@ function runLifecycle(draft: Draft): void {
   }
   const pre = preBackupHooks(draft, sessionConfig);
   if (pre === "wait") return;
-  const started =
-    pre === "done" &&
-    snapshotsStep(draft, configuration, sessionConfig) === "done" &&
-    executorStep(draft, sessionConfig) === "done";
+  const snapshots = pre === "done" ? snapshotsStep(draft, configuration, sessionConfig) : "failed";
+  if (snapshots === "wait") return;
+  const started = snapshots === "done" && executorStep(draft, sessionConfig) === "done";
   if (started) {
     setDeadline(draft);
     if (waitForSnapshots(draft) === "wait") return;
   }
-  const snapshots = draft.status.snapshots ?? [];
+  const refs = draft.status.snapshots ?? [];
   finishSession(draft, sessionConfig, {
-    backupSucceeded: started && snapshots.length > 0 && snapshots.every((s) => s.phase === "Succeeded"),
+    backupSucceeded: started && refs.length > 0 && refs.every((s) => s.phase === "Succeeded"),
     runPostHooks: true,
     deadlinePassed: deadlinePassed(draft),
   });
@@ -300,7 +452,8 @@ function conclude(draft: Draft): SessionDecision {
     actions.push({ type: "push-metrics", summary: sessionSummary(session, status, configuration) });
   }
   const from = session.status?.phase;
-  if (from === phase) return { status, actions };
+  const again = draft.again ? { again: true } : {};
+  if (from === phase) return { status, actions, ...again };
   if (phase !== "Pending") {
     actions.push({
       type: "record-event",
@@ -312,6 +465,7 @@ function conclude(draft: Draft): SessionDecision {
   return {
     status,
     actions,
+    ...again,
     phaseChange: { ...(from ? { from } : {}), to: phase, reasons: phaseReasons(status, phase) },
   };
 }

@@ -1,14 +1,17 @@
 import type { Addon, KubeStashFunction } from "../model/addon.ts";
 import type { BackupConfiguration } from "../model/backup-configuration.ts";
 import type { BackupSession, BackupSessionStatus } from "../model/backup-session.ts";
+import type { BackupStorage } from "../model/backup-storage.ts";
 import { type ConditionInput, setCondition } from "../model/conditions.ts";
 import type { HookTemplate } from "../model/hook-template.ts";
 import type { Job } from "../model/job.ts";
 import type { Repository } from "../model/repository.ts";
-import type { Snapshot, SnapshotStatus } from "../model/snapshot.ts";
+import type { Snapshot } from "../model/snapshot.ts";
+import type { ExecutorRbacPlan } from "./executor-rbac.ts";
 import { snapshotPhase } from "./phase.ts";
-import { failedSnapshotStatus } from "./session-snapshots.ts";
+import { incompleteSnapshotUpdate } from "./session-snapshots.ts";
 import type { SessionSummary } from "./session-summary.ts";
+import type { SnapshotStatusUpdate } from "./snapshot-progress.ts";
 
 /** The types of the session decision, and the draft status its steps write into. */
 
@@ -20,9 +23,14 @@ export interface SessionReconcileInput {
   configuration: BackupConfiguration | undefined;
   /** The Repositories the configuration's session names (same namespace); others are ignored. */
   repositories: ReadonlyArray<Repository>;
+  /** BackupStorages of the cluster: where a repository's data and metadata go. */
+  storages: ReadonlyArray<BackupStorage>;
   /** The Snapshots of this session (`spec.backupSession` = its name). */
   snapshots: ReadonlyArray<Snapshot>;
-  /** Jobs of this session and of its siblings (label `kubestash.com/invoker-name`); others are ignored. */
+  /**
+   * Jobs of this session and of its siblings (labels `kubestash.com/invoker-name` and `-namespace`), in any
+   * namespace: a metadata upload runs in its BackupStorage's namespace.
+   */
   jobs: ReadonlyArray<Job>;
   /** The Addon the configuration's session names, if it exists. */
   addon: Addon | undefined;
@@ -41,12 +49,17 @@ export interface SessionReconcileInput {
  * read); an action that finds its work done (AlreadyExists, NotFound) counts as done.
  */
 export type SessionAction =
+  | { type: "create-repository"; repository: Repository }
   | { type: "create-snapshot"; snapshot: Snapshot }
   | { type: "create-job"; job: Job }
-  /** Write `status` to the Snapshot's status subresource: `BackupIncomplete=True`, so its phase is Failed. */
-  | { type: "fail-snapshot"; name: string; message: string; status: SnapshotStatus }
+  /** The executor's ServiceAccount and RoleBindings (docs/executor-rbac.md), before its Job. */
+  | { type: "ensure-executor-rbac"; plan: ExecutorRbacPlan }
+  /** Apply `update` to the Snapshot's freshest status (the executor may have written since it was read). */
+  | { type: "update-snapshot-status"; name: string; update: SnapshotStatusUpdate }
+  /** Recompute the Repository's status from its Snapshots; `initialized` once its repository.yaml is written. */
+  | { type: "update-repository-status"; name: string; initialized: boolean }
   | { type: "delete-session"; name: string; uid: string | undefined }
-  | { type: "delete-job"; name: string; uid: string | undefined }
+  | { type: "delete-job"; namespace: string; name: string; uid: string | undefined }
   | { type: "remove-finalizer"; finalizer: string }
   | { type: "record-event"; eventType: "Normal" | "Warning"; reason: string; message: string }
   | { type: "push-metrics"; summary: SessionSummary };
@@ -58,6 +71,8 @@ export interface Draft {
   status: BackupSessionStatus;
   actions: SessionAction[];
   pushMetrics: boolean;
+  /** Set by a step whose actions the next step needs at once (see SessionDecision.again). */
+  again?: boolean;
 }
 
 export function newDraft(input: SessionReconcileInput, now: Date): Draft {
@@ -89,13 +104,7 @@ export function failOutstandingSnapshots(draft: Draft, message: string): void {
   const names = new Set(outstandingSnapshots(draft));
   if (names.size === 0) return;
   for (const name of names) {
-    const snapshot = draft.input.snapshots.find((s) => s.metadata.name === name);
-    draft.actions.push({
-      type: "fail-snapshot",
-      name,
-      message,
-      status: failedSnapshotStatus(snapshot, message, draft.now),
-    });
+    draft.actions.push({ type: "update-snapshot-status", name, update: incompleteSnapshotUpdate(message) });
   }
   draft.status.snapshots = (draft.status.snapshots ?? []).map((s) =>
     names.has(s.name) ? { ...s, phase: "Failed" } : s,

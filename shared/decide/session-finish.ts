@@ -101,7 +101,12 @@ export function cleanHistory(draft: Draft, limit: number): void {
     limit,
   });
   for (const job of selection.jobs) {
-    draft.actions.push({ type: "delete-job", name: job.metadata.name, uid: job.metadata.uid });
+    draft.actions.push({
+      type: "delete-job",
+      namespace: job.metadata.namespace ?? "default",
+      name: job.metadata.name,
+      uid: job.metadata.uid,
+    });
   }
   for (const old of selection.sessions) {
     draft.actions.push({ type: "delete-session", name: old.metadata.name, uid: old.metadata.uid });

@@ -1,7 +1,7 @@
 import type { BackupSession } from "../model/backup-session.ts";
 import { CORE_API_VERSION, type OwnerReference } from "../model/common.ts";
 import type { Job } from "../model/job.ts";
-import { Label, sessionOffshootLabels } from "../model/labels.ts";
+import { type JobComponent, Label, sessionOffshootLabels } from "../model/labels.ts";
 
 /** What the executor and hook Job builders share: names, labels, owner, and the Job's outer shape. */
 
@@ -30,11 +30,12 @@ export function sessionOwnerReferences(session: BackupSession): OwnerReference[]
   ];
 }
 
-export function jobLabels(session: BackupSession): Record<string, string> {
+export function jobLabels(session: BackupSession, component: JobComponent): Record<string, string> {
   return sessionOffshootLabels({
     name: session.metadata.name,
     namespace: sessionNamespace(session),
     sessionName: session.spec.session ?? "",
+    component,
   });
 }
 
@@ -61,14 +62,18 @@ export function asRecords(value: unknown): Record<string, unknown>[] {
   });
 }
 
+/** Pod security context when the configuration sets none: KubeStash runs its Jobs as `nobody` (65534). */
+export const DEFAULT_POD_SECURITY_CONTEXT = { runAsUser: 65534 } as const;
+
 /** A batch/v1 Job for the session: its labels on Job and Pod, owned by the session, never restarted in place. */
 export function sessionJob(
   session: BackupSession,
   name: string,
+  component: JobComponent,
   pod: { spec: PodSpec; labels?: Record<string, string>; annotations?: Record<string, string> },
   spec: { backoffLimit: number; activeDeadlineSeconds?: number },
 ): Job {
-  const labels = jobLabels(session);
+  const labels = jobLabels(session, component);
   const ownerReferences = sessionOwnerReferences(session);
   return {
     apiVersion: "batch/v1",
@@ -89,7 +94,7 @@ export function sessionJob(
           labels: { ...pod.labels, ...labels },
           ...(pod.annotations ? { annotations: pod.annotations } : {}),
         },
-        spec: { ...pod.spec, restartPolicy: "Never" },
+        spec: { securityContext: DEFAULT_POD_SECURITY_CONTEXT, ...pod.spec, restartPolicy: "Never" },
       },
     },
   };

@@ -1,15 +1,16 @@
 import type { BackupConfiguration, Session } from "../model/backup-configuration.ts";
 import type { BackupSession, SnapshotStatusRef } from "../model/backup-session.ts";
 import { STORAGE_API_VERSION, type TypedObjectReference } from "../model/common.ts";
-import { SnapshotCondition, SnapshotReason, setCondition } from "../model/conditions.ts";
+import { SnapshotCondition, SnapshotReason } from "../model/conditions.ts";
 import { CLEANUP_FINALIZER, Label } from "../model/labels.ts";
 import { snapshotName } from "../model/names.ts";
 import type { Repository } from "../model/repository.ts";
-import type { Snapshot, SnapshotStatus } from "../model/snapshot.ts";
+import type { Snapshot } from "../model/snapshot.ts";
 import { snapshotPhase } from "./phase.ts";
 import { sessionTime } from "./session-history.ts";
 import { sessionNamespace } from "./session-job-meta.ts";
 import { snapshotId } from "./snapshot-id.ts";
+import type { SnapshotStatusUpdate } from "./snapshot-progress.ts";
 
 /**
  * The Snapshots of a session (docs/model.md#snapshot-fields; docs/decisions.md#snapshot-labels-and-owner):
@@ -126,27 +127,19 @@ export function ensureSnapshots(input: SnapshotsInput): EnsuredSnapshots {
 }
 
 /**
- * The status that fails a Snapshot whose backup cannot finish (deadline, executor gone, session replaced):
+ * What fails a Snapshot whose backup cannot finish (deadline, executor gone, session replaced):
  * `BackupIncomplete=True` (reason BackupExecutorTerminatedBeforeCompletion), so {@link snapshotPhase} is Failed.
  */
-export function failedSnapshotStatus(
-  snapshot: Snapshot | undefined,
-  message: string,
-  now: Date,
-): SnapshotStatus {
-  const status = snapshot?.status ?? {};
+export function incompleteSnapshotUpdate(message: string): SnapshotStatusUpdate {
   return {
-    ...status,
-    phase: "Failed",
-    conditions: setCondition(
-      status.conditions,
+    set: {},
+    conditions: [
       {
         type: SnapshotCondition.BackupIncomplete,
         status: "True",
         reason: SnapshotReason.BackupExecutorTerminatedBeforeCompletion,
         message,
       },
-      now,
-    ),
+    ],
   };
 }

@@ -5,6 +5,7 @@
 
 export const Label = {
   ManagedBy: "app.kubernetes.io/managed-by",
+  Component: "app.kubernetes.io/component",
   InvokerKind: "kubestash.com/invoker-kind",
   InvokerName: "kubestash.com/invoker-name",
   InvokerNamespace: "kubestash.com/invoker-namespace",
@@ -18,6 +19,15 @@ export const Label = {
 
 /** The value of `app.kubernetes.io/managed-by` on everything KubeStash (and so we) create. */
 export const MANAGED_BY = "kubestash.com";
+
+/** `app.kubernetes.io/component` of the Jobs made for a session: KubeStash's values, and ours for the metadata upload. */
+export const JobComponent = {
+  Backup: "kubestash-backup",
+  Hook: "kubestash-hook",
+  Cleaner: "kubestash-cleaner",
+  SnapshotMetadata: "kubestash-snapshot-metadata",
+} as const;
+export type JobComponent = (typeof JobComponent)[keyof typeof JobComponent];
 
 /** Finalizer on BackupSessions: their Jobs are cleaned before the object goes. */
 export const CLEANUP_FINALIZER = "kubestash.com/cleanup";
@@ -43,15 +53,19 @@ export const Annotation = {
   AdoptedFromOperator: "serverless.kubestash.com/adopted-from-operator",
 } as const;
 
-/** Labels tying an object (Job, …) to the BackupSession it serves. */
+/**
+ * Labels tying a Job to the BackupSession it serves, as KubeStash's operator puts them (its OffshootLabels plus
+ * the component; docs/operator-contract.md#the-executor-job): exactly these five.
+ */
 export function sessionOffshootLabels(session: {
   name: string;
   namespace: string;
   sessionName: string;
+  component: JobComponent;
 }): Record<string, string> {
   return {
+    [Label.Component]: session.component,
     [Label.ManagedBy]: MANAGED_BY,
-    [Label.InvokerKind]: "BackupSession",
     [Label.InvokerName]: session.name,
     [Label.InvokerNamespace]: session.namespace,
     [Label.SessionName]: session.sessionName,

@@ -2,10 +2,14 @@ import { isDeepStrictEqual } from "node:util";
 import type { EventPublisher } from "../bus/publisher.ts";
 import { isSessionCompleted } from "../decide/phase.ts";
 import { decideReconcile, type SessionAction, type SessionDecision } from "../decide/reconcile-session.ts";
+import { repositoryStatus } from "../decide/repository-status.ts";
+import { applySnapshotStatusUpdate } from "../decide/snapshot-progress.ts";
 import type { KubeClient } from "../kube/client.ts";
-import { ConflictError } from "../kube/errors.ts";
+import { ConflictError, NotFoundError } from "../kube/errors.ts";
 import type { BackupSession } from "../model/backup-session.ts";
+import { Label } from "../model/labels.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
+import { ensureExecutorRbac } from "./executor-rbac.ts";
 import { operatorHold } from "./operator-presence.ts";
 import { phaseChangedEvent } from "./phase-changed-event.ts";
 import { loadSessionWorld, reconcileInputOf, type SessionWorld } from "./session-world.ts";
@@ -33,6 +37,8 @@ export interface ReconcileOutcome {
   actions: number;
   statusWritten: boolean;
   phaseChange?: SessionDecision["phaseChange"];
+  /** The decision asked to be made again at once (it created what its next step needs). */
+  again?: boolean;
   error?: string;
 }
 
@@ -47,12 +53,15 @@ export async function reconcileSession(
 ): Promise<ReconcileOutcome> {
   // Coexistence (docs/migration.md#what-the-functions-do-meanwhile): the KubeStash operator drives it, not us.
   if (await operatorHold(deps.client)) return { namespace, name, actions: 0, statusWritten: false };
+  let rounds = 0;
   for (let attempt = 1; ; attempt++) {
     const world = await loadSessionWorld(deps.client, namespace);
     const session = world.sessions.find((s) => s.metadata.name === name);
     if (!session) return { namespace, name, actions: 0, statusWritten: false };
     try {
-      return await reconcileFrom(deps, world, session, now());
+      const outcome = await reconcileFrom(deps, world, session, now());
+      // A decision that created what its next step needs (a Repository) is made again at once, a few times at most.
+      if (!outcome.again || ++rounds >= MAX_ATTEMPTS) return outcome;
     } catch (error) {
       if (!(error instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw error;
     }
@@ -74,7 +83,8 @@ export async function sweepSessions(
   return mapWithConcurrency(open, concurrency, async (session) => {
     const { namespace = "default", name } = session.metadata;
     try {
-      return await reconcileFrom(deps, world, session, now());
+      const outcome = await reconcileFrom(deps, world, session, now());
+      return outcome.again ? await reconcileSession(deps, namespace, name, now) : outcome;
     } catch (error) {
       if (error instanceof ConflictError) return reconcileSession(deps, namespace, name, now);
       return { namespace, name, actions: 0, statusWritten: false, error: String(error) };
@@ -110,6 +120,7 @@ async function reconcileFrom(
     actions: decision.actions.length,
     statusWritten: statusChanged,
     ...(change ? { phaseChange: change } : {}),
+    ...(decision.again ? { again: true } : {}),
   };
 }
 
@@ -122,20 +133,33 @@ async function execute(
   const { client } = deps;
   const namespace = session.metadata.namespace;
   switch (action.type) {
+    case "create-repository":
+      // AlreadyExists is success: a Repository someone else made first is the one we use.
+      await client.create("Repository", action.repository, () => true);
+      return;
     case "create-snapshot":
       await client.create("Snapshot", action.snapshot);
       return;
     case "create-job":
-      await client.create("Job", action.job);
+      await client.create("Job", action.job, () => true);
       return;
-    case "fail-snapshot":
-      await client.updateStatus("Snapshot", namespace, action.name, () => action.status);
+    case "ensure-executor-rbac":
+      await ensureExecutorRbac(client, action.plan);
+      return;
+    case "update-snapshot-status":
+      // Applied to the freshest read: the executor may have written its components since the decision's read.
+      await client.updateStatus("Snapshot", namespace, action.name, (current) =>
+        applySnapshotStatusUpdate(current, action.update, now),
+      );
+      return;
+    case "update-repository-status":
+      await updateRepositoryStatus(client, namespace ?? "default", action.name, action.initialized, now);
       return;
     case "delete-session":
       await client.delete("BackupSession", namespace, action.name, { uid: action.uid });
       return;
     case "delete-job":
-      await client.delete("Job", namespace, action.name, {
+      await client.delete("Job", action.namespace, action.name, {
         uid: action.uid,
         propagationPolicy: "Background",
       });
@@ -158,6 +182,27 @@ async function execute(
     case "push-metrics":
       await deps.pushMetrics?.(action.summary);
       return;
+  }
+}
+
+/**
+ * A Repository's status recomputed from its Snapshots as they are now (docs/snapshot-completion.md#repositories);
+ * a Repository that is gone is nothing to update.
+ */
+async function updateRepositoryStatus(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  initialized: boolean,
+  now: Date,
+): Promise<void> {
+  const snapshots = await client.list("Snapshot", { namespace, labelSelector: `${Label.RepoName}=${name}` });
+  try {
+    await client.updateStatus("Repository", namespace, name, (current) =>
+      repositoryStatus(current, snapshots.items, initialized, now),
+    );
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
   }
 }
 

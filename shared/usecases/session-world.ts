@@ -4,6 +4,7 @@ import type {
   Addon,
   BackupConfiguration,
   BackupSession,
+  BackupStorage,
   HookTemplate,
   Job,
   KubeStashFunction,
@@ -20,6 +21,7 @@ export interface SessionWorld {
   sessions: BackupSession[];
   configurations: BackupConfiguration[];
   repositories: Repository[];
+  storages: BackupStorage[];
   snapshots: Snapshot[];
   jobs: Job[];
   addons: Addon[];
@@ -29,22 +31,36 @@ export interface SessionWorld {
 
 export async function loadSessionWorld(client: KubeClient, namespace?: string): Promise<SessionWorld> {
   const scope = namespace === undefined ? {} : { namespace };
-  const [sessions, configurations, repositories, snapshots, jobs, addons, functions, hookTemplates] =
-    await Promise.all([
-      client.list("BackupSession", scope),
-      client.list("BackupConfiguration", scope),
-      client.list("Repository", scope),
-      client.list("Snapshot", scope),
-      client.list("Job", { ...scope, labelSelector: `${Label.ManagedBy}=${MANAGED_BY}` }),
-      client.list("Addon"),
-      client.list("Function"),
-      // Hook templates may live in another namespace than the session: always all of them.
-      client.list("HookTemplate"),
-    ]);
+  const [
+    sessions,
+    configurations,
+    repositories,
+    storages,
+    snapshots,
+    jobs,
+    addons,
+    functions,
+    hookTemplates,
+  ] = await Promise.all([
+    client.list("BackupSession", scope),
+    client.list("BackupConfiguration", scope),
+    client.list("Repository", scope),
+    // A repository's storage, and so its metadata Job, may be in another namespace: always all of them.
+    client.list("BackupStorage"),
+    client.list("Snapshot", scope),
+    client.list("Job", {
+      labelSelector: `${Label.ManagedBy}=${MANAGED_BY}${namespace === undefined ? "" : `,${Label.InvokerNamespace}=${namespace}`}`,
+    }),
+    client.list("Addon"),
+    client.list("Function"),
+    // Hook templates may live in another namespace than the session: always all of them.
+    client.list("HookTemplate"),
+  ]);
   return {
     sessions: sessions.items,
     configurations: configurations.items,
     repositories: repositories.items,
+    storages: storages.items,
     snapshots: snapshots.items,
     jobs: jobs.items,
     addons: addons.items,
@@ -79,12 +95,14 @@ export function reconcileInputOf(
     session,
     configuration,
     repositories: world.repositories.filter((r) => r.metadata.namespace === namespace),
+    storages: world.storages,
     snapshots: world.snapshots.filter(
       (s) => s.metadata.namespace === namespace && s.spec.backupSession === session.metadata.name,
     ),
     jobs: world.jobs.filter(
       (j) =>
-        j.metadata.namespace === namespace && siblingNames.has(j.metadata.labels?.[Label.InvokerName] ?? ""),
+        j.metadata.labels?.[Label.InvokerNamespace] === namespace &&
+        siblingNames.has(j.metadata.labels?.[Label.InvokerName] ?? ""),
     ),
     addon: world.addons.find((a) => a.metadata.name === specSession?.addon?.name),
     functions: world.functions,

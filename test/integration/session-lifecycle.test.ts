@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { executorStatus } from "../../local/demo-executor.ts";
+import { addonComponent, runMetadataJobs } from "../../local/demo-executor.ts";
+import { finishJob } from "../../local/job-controller.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
 import {
   formatGoDuration,
@@ -34,21 +35,33 @@ beforeAll(async () => {
 const snapshotsOf = async (session: string) =>
   (await admin.list("Snapshot", { namespace: ns })).items.filter((s) => s.spec.backupSession === session);
 
-/** Plays the executor: a component reported Running, as restic would while it uploads. */
-async function reportRunning(snapshot: Snapshot, now: Date) {
+/**
+ * Plays the addon while it uploads: its component reported Running — the only field an addon writes (the
+ * operator, so our code, wrote totalComponents and the conditions when it created the Snapshot).
+ */
+async function reportRunning(snapshot: Snapshot) {
   await admin.updateStatus(
     "Snapshot",
     ns,
     snapshot.metadata.name,
     (current): SnapshotStatus => ({
       ...current.status,
-      totalComponents: 1,
       components: { dump: { phase: "Running", driver: "Restic" } },
-      conditions: [
-        { type: "RecentSnapshotListUpdated", status: "True", lastTransitionTime: toKubeTime(now) },
-      ],
     }),
   );
+}
+
+/**
+ * The rest of a backup as a cluster plays it: the executor pod ends (the Job controller marks its Job), our
+ * reconcile at `now` starts the metadata upload, and that Job ends too (the Job controller again).
+ */
+async function endBackupJobs(deps: Parameters<typeof reconcileSession>[0], name: string, now: Date) {
+  const executors = (
+    await admin.list("Job", { namespace: ns, labelSelector: `kubestash.com/invoker-name=${name}` })
+  ).items;
+  for (const job of executors) await finishJob(admin, job, "Succeeded", now);
+  await reconcileSession(deps, ns, name, () => now);
+  await runMetadataJobs(admin, "Succeeded", now, name);
 }
 
 describe("a BackupSession driven to its end on the real API server", () => {
@@ -78,14 +91,44 @@ describe("a BackupSession driven to its end on the real API server", () => {
     });
     expect(session.status?.backupDeadline).toBeUndefined();
 
-    for (const s of snaps) await reportRunning(s, at(10));
+    // The operator's part at creation is done: the recent list, the time, the count.
+    expect(snaps[0]?.status).toMatchObject({
+      totalComponents: 1,
+      verificationStatus: "NotVerified",
+      conditions: [
+        {
+          type: "RecentSnapshotListUpdated",
+          status: "True",
+          reason: "SuccessfullyUpdatedRecentSnapshotList",
+        },
+      ],
+    });
+    for (const s of snaps) await reportRunning(s);
     await reconcileSession(deps, ns, name, () => at(11));
     expect((await admin.get("BackupSession", ns, name)).status?.phase).toBe("Running");
 
     for (const s of await snapshotsOf(name)) {
       await completeSnapshotForce(s, "Succeeded", at(40));
     }
+    await endBackupJobs(deps, name, at(41));
     await reconcileSession(deps, ns, name, () => at(42));
+    // The operator's part at completion: metadata uploaded, size and integrity from the components.
+    for (const s of await snapshotsOf(name)) {
+      expect(s.status).toMatchObject({ phase: "Succeeded", size: "1.200 MiB", integrity: true });
+      expect(s.status?.conditions?.find((c) => c.type === "SnapshotMetadataUploaded")).toMatchObject({
+        status: "True",
+        reason: "SuccessfullyUploadedSnapshotMetadata",
+      });
+    }
+    // The Repository's status follows its Snapshots, and its repository.yaml was written with the first upload.
+    expect((await admin.get("Repository", ns, "repo-a")).status).toMatchObject({
+      phase: "Ready",
+      snapshotCount: expect.any(Number),
+      recentSnapshots: expect.arrayContaining([
+        expect.objectContaining({ name: `repo-a-${name}`, phase: "Succeeded" }),
+      ]),
+      conditions: [{ type: "RepositoryInitialized", status: "True" }],
+    });
     session = await admin.get("BackupSession", ns, name);
     expect(session.status?.phase).toBe("Succeeded");
     // Duration counts from the session's creation (the API server's clock) to completion (the fixed clock).
@@ -115,12 +158,14 @@ describe("a BackupSession driven to its end on the real API server", () => {
     if (!first || !second) throw new Error("two snapshots");
     await completeSnapshotForce(first, "Succeeded", at(20));
     await completeSnapshotForce(second, "Failed", at(21));
+    await endBackupJobs(deps, name, at(21));
     await reconcileSession(deps, ns, name, () => at(22));
     const session = await admin.get("BackupSession", ns, name);
     expect(session.status?.phase).toBe("Failed");
+    // Running while the metadata upload ran, then Failed.
     expect(deps.publisher.ofType("BackupSession Phase Changed").at(-1)?.detail).toMatchObject({
       newPhase: "Failed",
-      oldPhase: "Pending",
+      oldPhase: "Running",
     });
   });
 
@@ -131,7 +176,7 @@ describe("a BackupSession driven to its end on the real API server", () => {
     await reconcileSession(deps, ns, name, () => at(6));
     const [snap] = await snapshotsOf(name);
     if (!snap) throw new Error("a snapshot");
-    await reportRunning(snap, at(10));
+    await reportRunning(snap);
     await reconcileSession(deps, ns, name, () => at(11));
     const running = await admin.get("BackupSession", ns, name);
     expect(running.status?.phase).toBe("Running");
@@ -230,17 +275,20 @@ describe("a BackupSession driven to its end on the real API server", () => {
     const [snap] = await snapshotsOf(name);
     if (!snap) throw new Error("a snapshot");
     await completeSnapshotForce(snap, "Succeeded", at(20));
+    await endBackupJobs(deps, name, at(20));
     const other = { client: await clientFor(cluster, "functions"), publisher };
     await Promise.all([
       reconcileSession(deps, ns, name, () => at(21)),
       reconcileSession(other, ns, name, () => at(21)),
     ]);
     expect((await admin.get("BackupSession", ns, name)).status?.phase).toBe("Succeeded");
+    // One event per change, however many reconcilers raced: Running (upload started), then one Succeeded.
     expect(
       publisher
         .ofType("BackupSession Phase Changed")
-        .filter((e) => (e.detail as { name: string }).name === name),
-    ).toHaveLength(1);
+        .filter((e) => (e.detail as { name: string }).name === name)
+        .map((e) => (e.detail as { newPhase: string }).newPhase),
+    ).toEqual(["Running", "Succeeded"]);
   });
 
   it("the sweep catches a session whose Created event was lost", async () => {
@@ -263,6 +311,7 @@ describe("a BackupSession driven to its end on the real API server", () => {
       names.push(name);
       await reconcileSession(deps, ns, name, () => t(6));
       for (const s of await snapshotsOf(name)) await completeSnapshotForce(s, "Succeeded", t(20));
+      await endBackupJobs(deps, name, t(20));
       await reconcileSession(deps, ns, name, () => t(21));
     }
     const left = (await admin.list("BackupSession", { namespace: ns })).items
@@ -292,9 +341,10 @@ describe("a BackupSession driven to its end on the real API server", () => {
   });
 });
 
-/** The executor's final report on a snapshot (replacing a Running report). */
+/** The addon's final report on a snapshot (replacing a Running report): its component only. */
 async function completeSnapshotForce(snapshot: Snapshot, outcome: "Succeeded" | "Failed", now: Date) {
-  await admin.updateStatus("Snapshot", ns, snapshot.metadata.name, (current) =>
-    executorStatus({ ...current, status: { ...current.status, components: undefined } }, outcome, now),
-  );
+  await admin.updateStatus("Snapshot", ns, snapshot.metadata.name, (current) => ({
+    ...current.status,
+    components: addonComponent(current, outcome, now),
+  }));
 }

@@ -1,7 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
-import { completeSnapshot } from "../../local/demo-executor.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
 import {
   BackupConfiguration,
@@ -14,6 +13,7 @@ import {
   toKubeTime,
 } from "../../shared/model/index.ts";
 import type { ClusterInfo } from "../controlplane/index.ts";
+import { writeCompletedSnapshot } from "./snapshot-states.ts";
 
 /**
  * Retention's objects on the test control plane: Snapshots written as the reconciler and the executor would
@@ -44,7 +44,7 @@ export async function createSnapshots(admin: KubeClient, namespace: string, spec
     );
     const { object } = await admin.create("Snapshot", snapshot);
     if (spec.outcome !== "Running") {
-      await completeSnapshot(admin, object, spec.outcome, spec.at);
+      await writeCompletedSnapshot(admin, object, spec.outcome, spec.at);
       continue;
     }
     await admin.updateStatus(

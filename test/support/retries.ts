@@ -1,4 +1,4 @@
-import { completeSnapshot } from "../../local/demo-executor.ts";
+import { runBackupJobs, runMetadataJobs } from "../../local/demo-executor.ts";
 import { newBackupSession } from "../../shared/decide/new-session.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
 import {
@@ -57,7 +57,10 @@ export async function failSession(
     (s) => s.spec.backupSession === name,
   );
   if (snapshots.length === 0) throw new Error(`${name}: no snapshots to fail`);
-  for (const snapshot of snapshots) await completeSnapshot(clients.admin, snapshot, "Failed", start);
+  // The cluster's part: the addon reports its components Failed, the Job controller ends the Jobs.
+  await runBackupJobs(clients.admin, namespace, name, "Failed", start);
+  await reconcileSession(deps, namespace, name, () => start);
+  await runMetadataJobs(clients.admin, "Succeeded", start, name);
   await reconcileSession(deps, namespace, name, () => end);
   const phase = (await clients.admin.get("BackupSession", namespace, name)).status?.phase;
   if (phase !== "Failed") throw new Error(`${name}: expected Failed, got ${phase}`);

@@ -4,10 +4,13 @@ import {
   type SessionDecision,
   type SessionReconcileInput,
 } from "../../shared/decide/reconcile-session.ts";
+import { metadataJobName } from "../../shared/decide/snapshot-metadata-job.ts";
+import { applySnapshotStatusUpdate } from "../../shared/decide/snapshot-progress.ts";
 import type {
   Addon,
   BackupConfiguration,
   BackupSession,
+  BackupStorage,
   HookInfo,
   HookTemplate,
   Job,
@@ -81,6 +84,16 @@ export function repository(name = "s3-repo"): Repository {
     spec: { storageRef: { name: "s3-storage" }, deletionPolicy: "WipeOut" },
   };
 }
+
+export const storage: BackupStorage = {
+  apiVersion: "storage.kubestash.com/v1alpha1",
+  kind: "BackupStorage",
+  metadata: { name: "s3-storage", namespace: NS, uid: "uid-s3-storage" },
+  spec: {
+    storage: { provider: "s3", s3: { bucket: "backups", prefix: "demo", secretName: "s3-secret" } },
+    deletionPolicy: "Delete",
+  },
+};
 
 export const addon: Addon = {
   apiVersion: "addons.kubestash.com/v1alpha1",
@@ -167,6 +180,7 @@ export function world(over: Partial<SessionReconcileInput> = {}): SessionReconci
     session,
     configuration: config,
     repositories: [repository(), repository("gcs-repo")],
+    storages: [storage],
     snapshots: [],
     jobs: [],
     addon,
@@ -196,9 +210,11 @@ export function apply(
         ...jobs,
         { ...job, metadata: { ...job.metadata, ...created, uid: `uid-${job.metadata.name}` } },
       ];
-    } else if (action.type === "fail-snapshot") {
+    } else if (action.type === "update-snapshot-status") {
       snapshots = snapshots.map((s) =>
-        s.metadata.name === action.name ? { ...s, status: action.status } : s,
+        s.metadata.name === action.name
+          ? { ...s, status: applySnapshotStatusUpdate(s, action.update, now) }
+          : s,
       );
     } else if (action.type === "delete-session") {
       siblings = siblings.filter((s) => s.metadata.name !== action.name);
@@ -218,27 +234,29 @@ export function step(input: SessionReconcileInput, now: Date) {
   return { decision, next: apply(input, decision, now) };
 }
 
-/** The executor's part: a Snapshot's status as a finished (or still running) backup writes it. */
+/**
+ * The executor's part — what a real addon writes, and nothing more: its Snapshot's `status.components`
+ * (the operator, so the decision, writes the rest). With `upload`, the decision's next step (the metadata
+ * Job) is taken and the Job controller ends that Job successfully, so the Snapshot can complete.
+ */
 export function reportSnapshot(
   input: SessionReconcileInput,
   name: string,
   phase: SnapshotPhase,
   now: Date,
+  options: { upload?: boolean } = { upload: true },
 ): SessionReconcileInput {
-  const time = toKubeTime(now);
-  const status: Snapshot["status"] = {
-    snapshotTime: time,
-    totalComponents: 1,
-    components: { dump: { phase, driver: "Restic" } },
-    conditions:
-      phase === "Running"
-        ? []
-        : [{ type: "SnapshotMetadataUploaded", status: "True", lastTransitionTime: time }],
-  };
-  return {
+  const reported: SessionReconcileInput = {
     ...input,
-    snapshots: input.snapshots.map((s) => (s.metadata.name === name ? { ...s, status } : s)),
+    snapshots: input.snapshots.map((s) =>
+      s.metadata.name === name
+        ? { ...s, status: { ...s.status, components: { dump: { phase, driver: "Restic" } } } }
+        : s,
+    ),
   };
+  if (phase === "Running" || options.upload === false) return reported;
+  const uploading = apply(reported, decideReconcile(reported, now), now);
+  return finishJob(uploading, metadataJobName(name), "Complete");
 }
 
 /** The Job controller's part: a Job's final condition. */

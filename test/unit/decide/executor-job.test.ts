@@ -2,19 +2,24 @@
 import { describe, expect, it } from "vitest";
 import { buildExecutorJob, executorJobName } from "../../../shared/decide/executor-job.ts";
 import { substituteVariables } from "../../../shared/decide/function-variables.ts";
-import type { Addon, Job, Session } from "../../../shared/model/index.ts";
+import type {
+  Addon,
+  Job,
+  KubeStashFunction,
+  Session,
+  TypedObjectReference,
+} from "../../../shared/model/index.ts";
 import { addon, backupSession, pvcBackup, sessionConfig } from "../../support/session-world.ts";
 
 const session = backupSession();
 
-function build(config: Session = sessionConfig(), theAddon: Addon | undefined = addon) {
-  return buildExecutorJob({
-    session,
-    sessionConfig: config,
-    addon: theAddon,
-    functions: [pvcBackup],
-    snapshotNames: ["s3-repo-snap"],
-  });
+function build(
+  config: Session = sessionConfig(),
+  theAddon: Addon | undefined = addon,
+  target: TypedObjectReference | undefined = undefined,
+  functions: KubeStashFunction[] = [pvcBackup],
+) {
+  return buildExecutorJob({ session, sessionConfig: config, addon: theAddon, functions, target });
 }
 
 function podSpec(job: Job): Record<string, unknown> {
@@ -43,10 +48,12 @@ describe("buildExecutorJob", () => {
     expect(job.metadata).toMatchObject({
       name: executorJobName(session),
       namespace: "demo",
+      // Exactly KubeStash's five (docs/operator-contract.md#executor-job).
       labels: {
+        "app.kubernetes.io/component": "kubestash-backup",
         "app.kubernetes.io/managed-by": "kubestash.com",
-        "kubestash.com/invoker-kind": "BackupSession",
         "kubestash.com/invoker-name": session.metadata.name,
+        "kubestash.com/invoker-namespace": "demo",
         "kubestash.com/session-name": "daily",
       },
       ownerReferences: [
@@ -56,12 +63,14 @@ describe("buildExecutorJob", () => {
     expect(job.spec.backoffLimit).toBe(0);
     const pod = podSpec(job);
     expect(pod.restartPolicy).toBe("Never");
+    expect(pod.securityContext).toEqual({ runAsUser: 65534 });
+    expect(pod.serviceAccountName).toBe("kubestash-backup-executor");
     expect(pod.containers).toEqual([
       {
-        name: "logical-backup",
+        name: "logical-backup-0",
         image: "ghcr.io/kubestash/pvc:v0.13.0",
+        imagePullPolicy: "IfNotPresent",
         args: ["backup", "--namespace=demo", `--backupsession=${session.metadata.name}`, "--paths=/data"],
-        env: [],
         volumeMounts: [{ name: "kubestash-tmp-volume", mountPath: "/kubestash-tmp" }],
       },
     ]);
@@ -122,8 +131,58 @@ describe("buildExecutorJob", () => {
     const result = build(config, twoTasks);
     if (!result.ok) throw new Error(result.message);
     const pod = podSpec(result.value);
-    expect(pod.initContainers).toMatchObject([{ name: "manifest-backup" }]);
-    expect(pod.containers).toMatchObject([{ name: "logical-backup" }]);
+    expect(pod.initContainers).toMatchObject([{ name: "manifest-backup-0" }]);
+    expect(pod.containers).toMatchObject([{ name: "logical-backup-1" }]);
+  });
+
+  it("substitutes ${PVC_NAME} in the Addon's volume template from a PVC target", () => {
+    const withClaim: Addon = {
+      ...addon,
+      spec: {
+        backupTasks: [
+          {
+            ...addon.spec.backupTasks?.[0],
+            name: "logical-backup",
+            volumeTemplate: [
+              { name: "data", source: { persistentVolumeClaim: { claimName: "${PVC_NAME}" } } },
+            ],
+          },
+        ],
+      },
+    };
+    const result = build(sessionConfig(), withClaim, {
+      kind: "PersistentVolumeClaim",
+      name: "db-data",
+      namespace: "demo",
+    });
+    if (!result.ok) throw new Error(result.message);
+    expect(podSpec(result.value).volumes).toEqual([
+      { name: "data", persistentVolumeClaim: { claimName: "db-data" } },
+    ]);
+  });
+
+  it("a variable that cannot be resolved fails the build naming it, so no Job has a literal ${…}", () => {
+    const withClaim: Addon = {
+      ...addon,
+      spec: {
+        backupTasks: [
+          {
+            ...addon.spec.backupTasks?.[0],
+            name: "logical-backup",
+            volumeTemplate: [
+              { name: "data", source: { persistentVolumeClaim: { claimName: "${PVC_NAME}" } } },
+            ],
+          },
+        ],
+      },
+    };
+    // A StatefulSet target has no PVC_NAME.
+    const result = build(sessionConfig(), withClaim, { kind: "StatefulSet", name: "db", namespace: "demo" });
+    expect(result).toEqual({
+      ok: false,
+      message:
+        "backup task logical-backup (Function pvc-backup) uses ${PVC_NAME}, which cannot be resolved for this session",
+    });
   });
 
   it.each<[string, Session, Addon | undefined, RegExp]>([

@@ -17,6 +17,7 @@ import {
   configuration,
   finishJob,
   hook,
+  NS,
   reportSnapshot,
   sessionConfig,
   sibling,
@@ -116,6 +117,9 @@ describe("decideReconcile: skip rules", () => {
     expect(status.phase).toBe("Pending");
     expect(actions.map((a) => a.type).filter((t) => t !== "record-event")).toEqual([
       "create-snapshot",
+      "update-snapshot-status",
+      "update-repository-status",
+      "ensure-executor-rbac",
       "create-job",
     ]);
   });
@@ -138,9 +142,16 @@ describe("decideReconcile: skip rules", () => {
     };
     const { status, actions } = decideReconcile(input, at(60));
     expect(actions[0]).toMatchObject({
-      type: "fail-snapshot",
+      type: "update-snapshot-status",
       name: S3_SNAPSHOT,
-      message: expect.stringMatching(/replaced by BackupSession app-backup-daily-1795698000/),
+      update: {
+        conditions: [
+          {
+            type: "BackupIncomplete",
+            message: expect.stringMatching(/replaced by BackupSession app-backup-daily-1795698000/),
+          },
+        ],
+      },
     });
     expect(actions).toContainEqual(
       expect.objectContaining({
@@ -183,8 +194,18 @@ describe("decideReconcile: history, completion and deletion", () => {
     // Assess
     const deletions = actions.filter((a) => a.type === "delete-session" || a.type === "delete-job");
     expect(deletions).toEqual([
-      { type: "delete-job", name: `upload-${oldest.metadata.name}`, uid: `uid-job-${oldest.metadata.name}` },
-      { type: "delete-job", name: `upload-${older.metadata.name}`, uid: `uid-job-${older.metadata.name}` },
+      {
+        type: "delete-job",
+        namespace: NS,
+        name: `upload-${oldest.metadata.name}`,
+        uid: `uid-job-${oldest.metadata.name}`,
+      },
+      {
+        type: "delete-job",
+        namespace: NS,
+        name: `upload-${older.metadata.name}`,
+        uid: `uid-job-${older.metadata.name}`,
+      },
       { type: "delete-session", name: oldest.metadata.name, uid: oldest.metadata.uid },
       { type: "delete-session", name: older.metadata.name, uid: older.metadata.uid },
     ]);

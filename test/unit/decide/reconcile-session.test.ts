@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { snapshotPhase } from "../../../shared/decide/phase.ts";
 import { decideReconcile, type SessionAction } from "../../../shared/decide/reconcile-session.ts";
+import { metadataJobName } from "../../../shared/decide/snapshot-metadata-job.ts";
+import { applySnapshotStatusUpdate } from "../../../shared/decide/snapshot-progress.ts";
 import { findCondition, toKubeTime } from "../../../shared/model/index.ts";
 import {
   at,
@@ -38,7 +40,42 @@ describe("decideReconcile: a session's lifecycle", () => {
     const { status, actions, phaseChange } = decideReconcile(input, at(5));
 
     // Assess
-    expect(types(actions)).toEqual(["create-snapshot", "create-job", "record-event", "record-event"]);
+    expect(types(actions)).toEqual([
+      "create-snapshot",
+      "update-snapshot-status",
+      "update-repository-status",
+      "ensure-executor-rbac",
+      "create-job",
+      "record-event",
+      "record-event",
+    ]);
+    // The operator's part at creation (the executor writes only components): recent list, time, count.
+    expect(actions[1]).toEqual({
+      type: "update-snapshot-status",
+      name: S3_SNAPSHOT,
+      update: {
+        set: { snapshotTime: toKubeTime(at(5)), totalComponents: 1, verificationStatus: "NotVerified" },
+        conditions: [
+          {
+            type: "RecentSnapshotListUpdated",
+            status: "True",
+            reason: "SuccessfullyUpdatedRecentSnapshotList",
+            message: "Recent snapshot list updated successfully",
+          },
+        ],
+      },
+    });
+    expect(actions[2]).toEqual({ type: "update-repository-status", name: "s3-repo", initialized: false });
+    // The executor's identity before its Job: our ServiceAccount (the configuration names none), bound here.
+    expect(actions[3]).toMatchObject({
+      type: "ensure-executor-rbac",
+      plan: {
+        serviceAccount: { namespace: NS, name: "kubestash-backup-executor" },
+        roleBindings: [
+          { metadata: { namespace: NS }, roleRef: { name: "kubestash-serverless-backup-executor" } },
+        ],
+      },
+    });
     // One Event per step a person reads in `kubectl describe`.
     expect(
       actions.flatMap((a) => (a.type === "record-event" ? [[a.eventType, a.reason, a.message]] : [])),
@@ -185,11 +222,19 @@ describe("decideReconcile: a session's lifecycle", () => {
     const { status, actions, phaseChange } = decideReconcile(input, at(606));
 
     // Assess
-    const failed = actions.find((a) => a.type === "fail-snapshot");
-    expect(failed).toMatchObject({ name: S3_SNAPSHOT, message: expect.stringMatching(/deadline/) });
+    const failed = actions.find((a) => a.type === "update-snapshot-status");
     const snapshot = input.snapshots[0];
-    if (failed?.type !== "fail-snapshot" || !snapshot) throw new Error("expected a fail-snapshot");
-    expect(snapshotPhase({ ...snapshot, status: failed.status })).toBe("Failed");
+    if (failed?.type !== "update-snapshot-status" || !snapshot) throw new Error("expected a snapshot update");
+    expect(failed.name).toBe(S3_SNAPSHOT);
+    expect(failed.update.conditions).toEqual([
+      expect.objectContaining({
+        type: "BackupIncomplete",
+        status: "True",
+        message: expect.stringMatching(/deadline/),
+      }),
+    ]);
+    const after = applySnapshotStatusUpdate(snapshot, failed.update, at(606));
+    expect(snapshotPhase({ ...snapshot, status: after })).toBe("Failed");
     expect(condition(status, "DeadlineExceeded")).toMatchObject({
       status: "True",
       reason: "FailedToCompleteWithinDeadline",
@@ -267,9 +312,31 @@ describe("decideReconcile: a session's lifecycle", () => {
     expect(condition(status, "PreBackupHooksExecutionSucceeded")?.message).toMatch(/within 60s/);
   });
 
-  it("a missing Repository → SnapshotsEnsured False, Failed, nothing created", () => {
-    const { status, actions } = decideReconcile(world({ repositories: [] }), at(5));
+  it("a missing Repository is created as the operator does (no labels, no owner, finalizer), then decided again", () => {
+    const { status, actions, again } = decideReconcile(world({ repositories: [] }), at(5));
+    expect(types(actions).filter((t) => t !== "record-event")).toEqual(["create-repository"]);
+    expect(actions[0]).toEqual({
+      type: "create-repository",
+      repository: {
+        apiVersion: "storage.kubestash.com/v1alpha1",
+        kind: "Repository",
+        metadata: { name: "s3-repo", namespace: NS, finalizers: ["kubestash.com/cleanup"] },
+        spec: {
+          appRef: { apiGroup: "apps", kind: "StatefulSet", name: "db", namespace: NS },
+          storageRef: { name: "s3-storage", namespace: NS },
+          path: "/s3-repo",
+          deletionPolicy: "Delete",
+        },
+      },
+    });
+    expect(again).toBe(true);
+    expect(condition(status, "SnapshotsEnsured")).toBeUndefined();
+  });
+
+  it("a missing Repository whose storage is unknown → SnapshotsEnsured False, Failed, nothing created", () => {
+    const { status, actions } = decideReconcile(world({ repositories: [], storages: [] }), at(5));
     expect(types(actions)).not.toContain("create-snapshot");
+    expect(types(actions)).not.toContain("create-repository");
     expect(jobsCreated(actions)).toEqual([]);
     expect(condition(status, "SnapshotsEnsured")).toMatchObject({
       status: "False",
@@ -281,7 +348,16 @@ describe("decideReconcile: a session's lifecycle", () => {
 
   it("a missing Function → BackupExecutorEnsured False and the new Snapshot failed", () => {
     const { status, actions } = decideReconcile(world({ functions: [] }), at(5));
-    expect(types(actions).slice(0, 2)).toEqual(["create-snapshot", "fail-snapshot"]);
+    expect(types(actions).slice(0, 4)).toEqual([
+      "create-snapshot",
+      "update-snapshot-status",
+      "update-repository-status",
+      "update-snapshot-status",
+    ]);
+    expect(actions[3]).toMatchObject({
+      name: S3_SNAPSHOT,
+      update: { conditions: [{ type: "BackupIncomplete", status: "True" }] },
+    });
     expect(condition(status, "BackupExecutorEnsured")).toMatchObject({
       status: "False",
       reason: "FailedToEnsureBackupExecutor",
@@ -293,7 +369,75 @@ describe("decideReconcile: a session's lifecycle", () => {
   it("the executor Job failed before the Snapshot completed → the Snapshot fails", () => {
     const started = step(world(), at(5)).next;
     const { status, actions } = decideReconcile(finishJob(started, EXECUTOR, "Failed"), at(50));
-    expect(actions[0]).toMatchObject({ type: "fail-snapshot", name: S3_SNAPSHOT });
+    expect(actions[0]).toMatchObject({
+      type: "update-snapshot-status",
+      name: S3_SNAPSHOT,
+      update: {
+        conditions: [
+          {
+            type: "BackupIncomplete",
+            reason: "BackupExecutorTerminatedBeforeCompletion",
+            message: `backup executor Job ${EXECUTOR} (Failed: BackoffLimitExceeded) ended with 1 of 1 component(s) never reported`,
+          },
+        ],
+      },
+    });
     expect(status.phase).toBe("Failed");
+  });
+
+  it("components all in → the metadata Job; its success → SnapshotMetadataUploaded, size, phase, Repository initialized", () => {
+    // Prepare: started; the addon reports its component (only that)
+    const started = step(world(), at(5)).next;
+    const reported = reportSnapshot(started, S3_SNAPSHOT, "Succeeded", at(20), { upload: false });
+
+    // Act 1: the operator uploads the metadata
+    const upload = step(reported, at(21));
+    expect(jobsCreated(upload.decision.actions)).toEqual([metadataJobName(S3_SNAPSHOT)]);
+    expect(upload.decision.status.phase).toBe("Running");
+
+    // Act 2: the Job controller reports the upload Job Complete
+    const done = decideReconcile(finishJob(upload.next, metadataJobName(S3_SNAPSHOT), "Complete"), at(30));
+
+    // Assess
+    const update = done.actions.find((a) => a.type === "update-snapshot-status");
+    expect(update).toMatchObject({
+      update: {
+        conditions: [
+          {
+            type: "SnapshotMetadataUploaded",
+            status: "True",
+            reason: "SuccessfullyUploadedSnapshotMetadata",
+            message: "Metadata uploaded to backend successfully",
+          },
+        ],
+      },
+    });
+    expect(done.actions).toContainEqual({
+      type: "update-repository-status",
+      name: "s3-repo",
+      initialized: true,
+    });
+    expect(done.status.snapshots?.[0]?.phase).toBe("Succeeded");
+  });
+
+  it("a failed metadata upload → SnapshotMetadataUploaded False naming the Job, the Snapshot Failed", () => {
+    const started = step(world(), at(5)).next;
+    const reported = reportSnapshot(started, S3_SNAPSHOT, "Succeeded", at(20), { upload: false });
+    const upload = step(reported, at(21)).next;
+    const job = metadataJobName(S3_SNAPSHOT);
+    const { actions, status } = decideReconcile(finishJob(upload, job, "Failed"), at(30));
+    expect(actions.find((a) => a.type === "update-snapshot-status")).toMatchObject({
+      update: {
+        conditions: [
+          {
+            type: "SnapshotMetadataUploaded",
+            status: "False",
+            reason: "FailedToUploadSnapshotMetadata",
+            message: `metadata upload Job ${job} failed: BackoffLimitExceeded`,
+          },
+        ],
+      },
+    });
+    expect(status.snapshots?.[0]?.phase).toBe("Failed");
   });
 });
