@@ -16,7 +16,7 @@ import { asRecord, type BuildResult, sessionJob } from "./session-job-meta.ts";
  * them. The files are JSON, which is YAML too.
  */
 
-export const METADATA_IMAGE = "rclone/rclone:1.68.2";
+export const METADATA_IMAGE = "rclone/rclone:1.60.1";
 const REMOTE = "BACKEND";
 const LOCAL_MOUNT = "kubestash-storage";
 

@@ -7,8 +7,11 @@ import { promisify } from "node:util";
  * group of a uid — and which local executable stands for each program path inside the image. A command whose
  * program is not in `programs` is refused, so a Job can never run something the table does not vouch for.
  *
- * To add an image (an rclone image for snapshot metadata, say): append an entry to {@link IMAGE_PROGRAMS} or
- * pass `images` to the runner, with a `checkTag` that refuses a tag the local program does not match.
+ * Inside the container the runner puts on PATH only the table's programs (job-runner.ts), so a shell script
+ * the image runs finds exactly these too.
+ *
+ * To add an image: append an entry to {@link IMAGE_PROGRAMS} or pass `images` to the runner, with a `checkTag`
+ * that refuses a tag the local program does not match.
  */
 
 export interface ImageProgram {
@@ -54,7 +57,40 @@ export const RESTIC_IMAGE: ImageProgram = {
   },
 };
 
-export const IMAGE_PROGRAMS: ReadonlyArray<ImageProgram> = [RESTIC_IMAGE];
+/** The rclone release on this machine (Debian's package prints "rclone v1.60.1-DEV"), e.g. "1.60.1". */
+export async function localRcloneVersion(executable = "/usr/bin/rclone"): Promise<string> {
+  const { stdout } = await run(executable, ["version"]);
+  const match = /^rclone v(\d+\.\d+\.\d+)/.exec(stdout.trim());
+  if (!match?.[1]) throw new Error(`cannot read the rclone version from "${stdout.trim().split("\n")[0]}"`);
+  return match[1];
+}
+
+/**
+ * rclone's official image (rclone's Dockerfile at v1.60.1): Alpine with ca-certificates, fuse and tzdata,
+ * /usr/local/bin/rclone, `ENTRYPOINT ["rclone"]`, `ENV XDG_CONFIG_HOME=/config`, `WORKDIR /data` (not played:
+ * the runner gives a fresh working directory), Alpine's PATH and busybox's /bin/sh; Alpine's /etc/passwd has
+ * nobody as 65534:65534 (the image adds rclone as 1009:1009).
+ */
+export const RCLONE_IMAGE: ImageProgram = {
+  repository: "rclone/rclone",
+  entrypoint: ["rclone"],
+  env: {
+    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    XDG_CONFIG_HOME: "/config",
+  },
+  programs: { "/usr/local/bin/rclone": "/usr/bin/rclone", "/bin/sh": "/bin/sh" },
+  primaryGroups: { 0: 0, 1009: 1009, 65534: 65534 },
+  async checkTag(tag) {
+    const local = await localRcloneVersion();
+    if (tag !== local) {
+      throw new Error(
+        `image rclone/rclone:${tag ?? "(no tag)"} is not the rclone on this machine (${local}): refusing to stand in for it`,
+      );
+    }
+  },
+};
+
+export const IMAGE_PROGRAMS: ReadonlyArray<ImageProgram> = [RESTIC_IMAGE, RCLONE_IMAGE];
 
 /** `[registry/]repository[:tag][@digest]` → Docker Hub's short repository name and the tag. */
 export function parseImage(image: string): { repository: string; tag?: string } {

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { KubeClient } from "../../shared/kube/client.ts";
@@ -19,10 +19,15 @@ import { IMAGE_PROGRAMS, type ImageProgram, parseImage } from "./job-runner-imag
  * startTime, active/ready/terminating, the pod first in uncountedTerminatedPods with the interim condition
  * (SuccessCriteriaMet or FailureTarget), then the count and the final condition (Complete with completionTime,
  * or Failed), reasons CompletionsReached, BackoffLimitExceeded or DeadlineExceeded with the controller's messages.
+ * A failed Pod within `backoffLimit` (default 6) is counted in `failed` and replaced by a new Pod, as the
+ * controller does, without its back-off delay.
  *
  * Container paths are mapped by rewriting the mount paths found at the start of an argument or env value, or
- * after `:` / `=` (there is no mount namespace). Not played: Pod objects, Events, probes, restarts
- * (restartPolicy other than Never is refused), parallelism/completions above 1, the TTL controller.
+ * after `:` / `=` (there is no mount namespace). PATH inside a container holds only the image's programs: each
+ * entry outside the container's volumes becomes a per-container folder of links named after the table's
+ * programs (job-runner-images.ts), so `sh -c` scripts find those and nothing else of this machine; entries in
+ * a volume are mapped. Not played: Pod objects, Events, probes, restarts (restartPolicy other than Never is
+ * refused), parallelism/completions above 1, the TTL controller, the image's WORKDIR.
  */
 
 export interface JobRunnerOptions {
@@ -44,6 +49,8 @@ export interface ContainerRun {
   exitCode: number | null;
   stdout: string;
   stderr: string;
+  /** Which Pod of the Job ran it: 1, then 2, … after a failed Pod within the backoffLimit. */
+  attempt: number;
 }
 
 export interface JobRun {
@@ -83,7 +90,6 @@ export async function runJob(options: JobRunnerOptions, namespace: string, name:
   ];
   for (const container of all) await imageOf(options, container);
 
-  const pod = { name: `${name}-${randomBytes(3).toString("hex").slice(0, 5)}`, uid: randomUUID(), namespace };
   const writeStatus = async (status: Obj) => {
     job = await client.replaceStatus("Job", { ...job, status: { ...job.status, ...status } } as Job);
   };
@@ -95,47 +101,34 @@ export async function runJob(options: JobRunnerOptions, namespace: string, name:
     typeof spec.activeDeadlineSeconds === "number"
       ? Date.now() + spec.activeDeadlineSeconds * 1000
       : undefined;
+  const backoffLimit = typeof spec.backoffLimit === "number" ? spec.backoffLimit : 6;
+  const labels =
+    (job.spec.template as { metadata?: { labels?: Record<string, string> } }).metadata?.labels ?? {};
   const runs: ContainerRun[] = [];
-  let phase: JobRun["pod"]["phase"];
-  let reason: string | undefined;
-  const scratchDirs: string[] = [];
-  try {
-    const volumes = await prepareVolumes(options, podSpec, namespace, scratchDirs);
-    const context = {
-      options,
-      podSpec,
-      pod,
-      volumes,
-      deadline,
-      scratchDirs,
-      labels:
-        (job.spec.template as { metadata?: { labels?: Record<string, string> } }).metadata?.labels ?? {},
+  let failedPods = 0;
+  let outcome: PodOutcome;
+  for (let attempt = 1; ; attempt++) {
+    const pod = {
+      name: `${name}-${randomBytes(3).toString("hex").slice(0, 5)}`,
+      uid: randomUUID(),
+      namespace,
     };
-    phase = "Succeeded";
-    for (const c of (podSpec.initContainers as Container[] | undefined) ?? []) {
-      const result = await runContainer(context, c, true);
-      runs.push(result);
-      if (result.exitCode !== 0) {
-        phase = "Failed";
-        break;
-      }
+    const played = await runPod({ options, podSpec, pod, deadline, labels, attempt }, () =>
+      writeStatus({ ready: 1 }),
+    );
+    runs.push(...played.runs);
+    if (played.phase === "Pending") {
+      // The kubelet keeps such a Pod waiting (CreateContainerConfigError, …): the Job stays active.
+      return { job, pod: { phase: "Pending", reason: played.reason }, containers: runs };
     }
-    if (phase === "Succeeded") {
-      const containers = (podSpec.containers as Container[] | undefined) ?? [];
-      await writeStatus({ ready: 1 }); // every container started, no readiness probe: the Pod is Ready
-      const results = await Promise.all(containers.map((c) => runContainer(context, c, false)));
-      runs.push(...results);
-      if (results.some((r) => r.exitCode !== 0)) phase = "Failed";
-    }
-    if (deadline !== undefined && Date.now() > deadline) reason = "DeadlineExceeded";
-  } catch (error) {
-    if (!(error instanceof PodPending)) throw error;
-    // The kubelet keeps such a Pod waiting (CreateContainerConfigError, …): the Job stays active.
-    return { job, pod: { phase: "Pending", reason: error.message }, containers: runs };
-  } finally {
-    // The Pod's emptyDir and Secret volumes end with it.
-    await Promise.all(scratchDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+    outcome = { phase: played.phase, ...(played.reason ? { reason: played.reason } : {}), uid: pod.uid };
+    if (played.phase === "Succeeded" || played.reason !== undefined || failedPods + 1 > backoffLimit) break;
+    // A failed Pod within the backoffLimit: counted, then replaced by a new Pod (the back-off delay not played).
+    failedPods += 1;
+    await writeStatus({ active: 0, ready: 0, uncountedTerminatedPods: { failed: [pod.uid] } });
+    await writeStatus({ failed: failedPods, active: 1, uncountedTerminatedPods: {} });
   }
+  const { phase, reason } = outcome;
 
   const succeeded = phase === "Succeeded" && reason === undefined;
   const at = toKubeTime(now());
@@ -158,12 +151,12 @@ export async function runJob(options: JobRunnerOptions, namespace: string, name:
     active: 0,
     ready: 0,
     terminating: 0,
-    uncountedTerminatedPods: succeeded ? { succeeded: [pod.uid] } : { failed: [pod.uid] },
+    uncountedTerminatedPods: succeeded ? { succeeded: [outcome.uid] } : { failed: [outcome.uid] },
     conditions: [...existing, interim],
   });
   const final = condition(succeeded ? "Complete" : "Failed", why, message);
   await writeStatus({
-    ...(succeeded ? { succeeded: 1, completionTime: at } : { failed: 1 }),
+    ...(succeeded ? { succeeded: 1, completionTime: at } : { failed: failedPods + 1 }),
     uncountedTerminatedPods: {},
     conditions: [...existing, interim, final],
   });
@@ -174,14 +167,61 @@ export async function runJob(options: JobRunnerOptions, namespace: string, name:
   };
 }
 
-interface RunContext {
+interface PodContext {
   options: JobRunnerOptions;
   podSpec: Obj;
   pod: { name: string; uid: string; namespace: string };
-  volumes: Map<string, string>;
   deadline: number | undefined;
-  scratchDirs: string[];
   labels: Record<string, string>;
+  attempt: number;
+}
+
+interface RunContext extends PodContext {
+  volumes: Map<string, string>;
+  scratchDirs: string[];
+}
+
+type PodOutcome = { phase: "Succeeded" | "Failed"; reason?: string; uid: string };
+
+/** One Pod: init containers one after another, then the containers together; its scratch volumes end with it. */
+async function runPod(
+  pod: PodContext,
+  onReady: () => Promise<void>,
+): Promise<
+  | { phase: "Succeeded" | "Failed"; reason?: string; runs: ContainerRun[] }
+  | { phase: "Pending"; reason: string; runs: ContainerRun[] }
+> {
+  const runs: ContainerRun[] = [];
+  const scratchDirs: string[] = [];
+  const { podSpec } = pod;
+  try {
+    const volumes = await prepareVolumes(pod.options, podSpec, pod.pod.namespace, scratchDirs);
+    const context: RunContext = { ...pod, volumes, scratchDirs };
+    let phase: "Succeeded" | "Failed" = "Succeeded";
+    for (const c of (podSpec.initContainers as Container[] | undefined) ?? []) {
+      const result = await runContainer(context, c, true);
+      runs.push(result);
+      if (result.exitCode !== 0) {
+        phase = "Failed";
+        break;
+      }
+    }
+    if (phase === "Succeeded") {
+      const containers = (podSpec.containers as Container[] | undefined) ?? [];
+      await onReady(); // every container started, no readiness probe: the Pod is Ready
+      const results = await Promise.all(containers.map((c) => runContainer(context, c, false)));
+      runs.push(...results);
+      if (results.some((r) => r.exitCode !== 0)) phase = "Failed";
+    }
+    const reason = pod.deadline !== undefined && Date.now() > pod.deadline ? "DeadlineExceeded" : undefined;
+    return { phase, ...(reason ? { reason } : {}), runs };
+  } catch (error) {
+    if (!(error instanceof PodPending)) throw error;
+    return { phase: "Pending", reason: error.message, runs };
+  } finally {
+    // The Pod's emptyDir and Secret volumes end with it.
+    await Promise.all(scratchDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  }
 }
 
 async function secretData(
@@ -412,6 +452,7 @@ async function runContainer(context: RunContext, container: Container, init: boo
 
   const processEnv: Record<string, string> = { ...image.env, HOSTNAME: context.pod.name };
   for (const [k, v] of Object.entries(env)) processEnv[k] = mapPaths(v, mounts);
+  processEnv.PATH = await imagePath(context, image, env.PATH ?? image.env?.PATH, mounts);
   const cwd =
     typeof container.workingDir === "string"
       ? mapPaths(container.workingDir, mounts)
@@ -446,5 +487,35 @@ async function runContainer(context: RunContext, container: Container, init: boo
     exitCode: result.code,
     stdout: result.stdout,
     stderr: result.stderr,
+    attempt: context.attempt,
   };
+}
+
+/**
+ * The container's PATH here: a folder of links named after the image's programs (`rclone` → the local
+ * rclone) for each entry that is the image's, the mapped folder for an entry in one of its volumes. A script
+ * then finds the programs the table vouches for and no other program of this machine.
+ */
+async function imagePath(
+  context: RunContext,
+  image: ImageProgram,
+  containerPath: string | undefined,
+  mounts: ReadonlyArray<Mount>,
+): Promise<string> {
+  const bin = await mkdtemp(path.join(os.tmpdir(), "kss-pod-bin-"));
+  context.scratchDirs.push(bin);
+  await chmod(bin, 0o755); // the container's user must reach it
+  const linked = new Set<string>();
+  for (const [inImage, local] of Object.entries(image.programs)) {
+    const name = path.posix.basename(inImage);
+    if (linked.has(name)) continue; // `rclone` and `/usr/local/bin/rclone` are one program
+    linked.add(name);
+    await symlink(local, path.join(bin, name));
+  }
+  const entries = (containerPath ?? "").split(":").filter((e) => e !== "");
+  const local = entries.map((e) => {
+    const mapped = mapPaths(e, mounts);
+    return mapped === e ? bin : mapped;
+  });
+  return [...new Set(local.length > 0 ? local : [bin])].join(":");
 }
