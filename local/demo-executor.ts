@@ -16,7 +16,12 @@ import { finishJob, type JobEnd } from "./job-controller.ts";
  */
 
 /** The component a pvc addon writes: phase, driver, path, duration, and size, integrity and restic stats on success. */
-export function addonComponent(snapshot: Snapshot, outcome: JobEnd, now: Date): Record<string, Component> {
+export function addonComponent(
+  snapshot: Snapshot,
+  outcome: JobEnd,
+  now: Date,
+  name = "dump",
+): Record<string, Component> {
   const session = snapshot.spec.session ?? "session";
   const id = createHash("sha256").update(`${snapshot.metadata.name}/${now.toISOString()}`).digest("hex");
   const time = toKubeTime(now);
@@ -35,19 +40,37 @@ export function addonComponent(snapshot: Snapshot, outcome: JobEnd, now: Date): 
     startTime: time,
     endTime: time,
   };
-  return { dump: { ...common, size: "1.200 MiB", integrity: true, resticStats: [{ summary }] } };
+  return { [name]: { ...common, size: "1.200 MiB", integrity: true, resticStats: [{ summary }] } };
 }
 
 /**
- * Writes the addon's result on a Snapshot: its components and nothing else (a Snapshot that has components
- * already is left alone). The operator must have created the Snapshot's status first (totalComponents).
+ * Writes one executor Job's addon result on a Snapshot: its component (named by the Job's `COMPONENT_NAME`,
+ * else `dump`) and nothing else; a component already reported is left alone. The operator must have
+ * created the Snapshot's status first (totalComponents).
  */
-export async function writeAddonResult(client: KubeClient, snapshot: Snapshot, outcome: JobEnd, now: Date) {
+export async function writeAddonResult(
+  client: KubeClient,
+  snapshot: Snapshot,
+  outcome: JobEnd,
+  now: Date,
+  component = "dump",
+) {
   return client.updateStatus("Snapshot", snapshot.metadata.namespace, snapshot.metadata.name, (current) =>
-    current.status?.components
+    current.status?.components?.[component]
       ? undefined
-      : { ...current.status, components: addonComponent(current, outcome, now) },
+      : {
+          ...current.status,
+          components: { ...current.status?.components, ...addonComponent(current, outcome, now, component) },
+        },
   );
+}
+
+/** The component an executor Job's addon reports: its `COMPONENT_NAME`, else `dump` (a single Job). */
+function componentNameOf(job: Job): string {
+  const containers = (
+    job.spec.template.spec as { containers?: Array<{ env?: Array<{ name?: string; value?: string }> }> }
+  ).containers;
+  return containers?.[0]?.env?.find((e) => e.name === "COMPONENT_NAME")?.value ?? "dump";
 }
 
 const isFinished = (job: Job) =>
@@ -71,11 +94,14 @@ export async function runBackupJobs(
   const jobs = await client.list("Job", { namespace, labelSelector: `${Label.InvokerName}=${sessionName}` });
   const backups = jobs.items.filter((j) => componentOf(j) === JobComponent.Backup && !isFinished(j));
   if (backups.length === 0) return 0;
-  const snapshots = await client.list("Snapshot", { namespace });
-  for (const snapshot of snapshots.items.filter((s) => s.spec.backupSession === sessionName)) {
-    await writeAddonResult(client, snapshot, outcome, now);
+  const snapshots = (await client.list("Snapshot", { namespace })).items.filter(
+    (s) => s.spec.backupSession === sessionName,
+  );
+  for (const job of backups) {
+    for (const snapshot of snapshots)
+      await writeAddonResult(client, snapshot, outcome, now, componentNameOf(job));
+    await finishJob(client, job, outcome, now);
   }
-  for (const job of backups) await finishJob(client, job, outcome === "Failed" ? "Failed" : "Succeeded", now);
   return backups.length;
 }
 

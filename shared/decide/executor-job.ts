@@ -51,6 +51,8 @@ export interface ExecutorComponent {
   podOrdinal?: number;
   /** The node a DaemonSet's pod runs on. */
   nodeName?: string;
+  /** The target's volumes this Job mounts (from the workload; a StatefulSet pod's own claim). */
+  volumes?: ReadonlyArray<Record<string, unknown>>;
 }
 
 const NUMERIC_SUFFIX = /^(.*)-(\d+)$/;
@@ -149,7 +151,10 @@ function taskParts(
     const name = String(template.name ?? "");
     return { name, ...(overrides.get(name) ?? asRecord(template.source) ?? {}) };
   });
-  const env = mergeBy("name", ref.variables ?? []);
+  const componentEnv = component.componentName
+    ? [{ name: "COMPONENT_NAME", value: component.componentName }]
+    : [];
+  const env = mergeBy("name", componentEnv, ref.variables ?? []);
   const container: Record<string, unknown> = {
     name: containerName(ref.name, index),
     image: fn.spec.image,
@@ -166,7 +171,7 @@ function taskParts(
     ),
   };
   const substituted = substituteDeep(
-    { container, volumes: [...addonVolumes, ...asRecords(target?.volumes)] },
+    { container, volumes: [...addonVolumes, ...(component.volumes ?? []), ...asRecords(target?.volumes)] },
     variables,
   );
   if (substituted.unresolved.length > 0) {

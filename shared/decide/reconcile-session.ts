@@ -15,6 +15,7 @@ import { jobOutcome } from "../model/job.ts";
 import { Annotation, CLEANUP_FINALIZER, JobComponent, Label } from "../model/labels.ts";
 import type { Snapshot } from "../model/snapshot.ts";
 import { toKubeTime } from "../model/time.ts";
+import { executorComponents } from "./executor-components.ts";
 import { buildExecutorJob, executorJobName } from "./executor-job.ts";
 import { decideExecutorRbac, namespacesReadThrough } from "./executor-rbac.ts";
 import { backupSessionPhase, isSessionCompleted, snapshotPhase } from "./phase.ts";
@@ -153,7 +154,12 @@ function ensureRepositories(
   return created;
 }
 
-function snapshotsStep(draft: Draft, configuration: BackupConfiguration, sessionConfig: Session): Step {
+function snapshotsStep(
+  draft: Draft,
+  configuration: BackupConfiguration,
+  sessionConfig: Session,
+  components: Components,
+): Step {
   const known = stepFromCondition(draft, C.SnapshotsEnsured);
   if (known) return known;
   if (ensureRepositories(draft, configuration, sessionConfig)) {
@@ -177,7 +183,7 @@ function snapshotsStep(draft: Draft, configuration: BackupConfiguration, session
     draft.actions.push({
       type: "update-snapshot-status",
       name: snapshot.metadata.name,
-      update: creationUpdate(snapshot, EXECUTOR_COMPONENTS, draft.now),
+      update: creationUpdate(snapshot, componentCount(draft, components), draft.now),
     });
     draft.actions.push({
       type: "update-repository-status",
@@ -196,22 +202,53 @@ function snapshotsStep(draft: Draft, configuration: BackupConfiguration, session
   return "done";
 }
 
-function executorStep(draft: Draft, sessionConfig: Session): Step {
+/** The executor Jobs a session needs (one, or one per pod of a workload), decided once per reconcile. */
+type Components = () => ReturnType<typeof executorComponents>;
+
+/** How many components the executor will report: one per executor Job (those that exist, else those planned). */
+function componentCount(draft: Draft, components: Components): number {
+  const existing = executorJobsOf(draft).length;
+  if (existing > 0) return existing;
+  const planned = components();
+  return planned.ok ? planned.value.length : 1;
+}
+
+function executorJobsOf(draft: Draft) {
+  const { input } = draft;
+  return input.jobs.filter(
+    (j) =>
+      j.metadata.labels?.[Label.Component] === JobComponent.Backup &&
+      j.metadata.labels?.[Label.InvokerName] === input.session.metadata.name,
+  );
+}
+
+function executorStep(draft: Draft, sessionConfig: Session, components: Components): Step {
   const known = stepFromCondition(draft, C.BackupExecutorEnsured);
   if (known) return known;
   const { input } = draft;
-  if (!input.jobs.some((j) => j.metadata.name === executorJobName(input.session))) {
-    const built = buildExecutorJob({ ...input, sessionConfig, target: input.configuration?.spec.target });
-    if (!built.ok) {
-      setStatusCondition(draft, {
-        type: C.BackupExecutorEnsured,
-        status: "False",
-        reason: R.FailedToEnsureBackupExecutor,
-        message: built.message,
-      });
-      failOutstandingSnapshots(draft, `backup executor could not be ensured: ${built.message}`);
-      return "failed";
-    }
+  const fail = (message: string): Step => {
+    setStatusCondition(draft, {
+      type: C.BackupExecutorEnsured,
+      status: "False",
+      reason: R.FailedToEnsureBackupExecutor,
+      message,
+    });
+    failOutstandingSnapshots(draft, `backup executor could not be ensured: ${message}`);
+    return "failed";
+  };
+  const planned = components();
+  if (!planned.ok) return fail(planned.message);
+  const jobs = [];
+  for (const component of planned.value) {
+    if (input.jobs.some((j) => j.metadata.name === executorJobName(input.session, component))) continue;
+    const built = buildExecutorJob(
+      { ...input, sessionConfig, target: input.configuration?.spec.target },
+      component,
+    );
+    if (!built.ok) return fail(built.message);
+    jobs.push(built.value);
+  }
+  if (jobs.length > 0) {
     const sessionRepositories = input.repositories.filter((r) =>
       (sessionConfig.repositories ?? []).some((info) => info.name === r.metadata.name),
     );
@@ -223,7 +260,7 @@ function executorStep(draft: Draft, sessionConfig: Session): Step {
         ...namespacesReadThrough(sessionRepositories),
       }),
     });
-    draft.actions.push({ type: "create-job", job: built.value });
+    for (const job of jobs) draft.actions.push({ type: "create-job", job });
   }
   setStatusCondition(draft, {
     type: C.BackupExecutorEnsured,
@@ -247,21 +284,14 @@ function deadlinePassed(draft: Draft): boolean {
   return deadline !== undefined && draft.now.getTime() > Date.parse(deadline);
 }
 
-/** A single executor Job serves a PVC, a Deployment or a targetless configuration: one component. */
-const EXECUTOR_COMPONENTS = 1;
-
 /**
  * The operator's part while Snapshots are outstanding (docs/snapshot-completion.md): record a creation the
  * previous round could not, upload the metadata of a Snapshot whose components are all in and record the
  * outcome, fail one whose executor ended with components missing. Returns the Snapshots still outstanding.
  */
-function progressSnapshots(draft: Draft): void {
+function progressSnapshots(draft: Draft, components: Components): void {
   const { input } = draft;
-  const executorJobs = input.jobs.filter(
-    (j) =>
-      j.metadata.labels?.[Label.Component] === JobComponent.Backup &&
-      j.metadata.labels?.[Label.InvokerName] === input.session.metadata.name,
-  );
+  const executorJobs = executorJobsOf(draft);
   for (const name of outstandingSnapshots(draft)) {
     const snapshot = input.snapshots.find((s) => s.metadata.name === name);
     if (!snapshot) continue;
@@ -269,7 +299,7 @@ function progressSnapshots(draft: Draft): void {
       draft.actions.push({
         type: "update-snapshot-status",
         name,
-        update: creationUpdate(snapshot, EXECUTOR_COMPONENTS, draft.now),
+        update: creationUpdate(snapshot, componentCount(draft, components), draft.now),
       });
       continue;
     }
@@ -340,14 +370,14 @@ function uploadMetadata(draft: Draft, snapshot: Snapshot): SnapshotStatusUpdate 
 }
 
 /** Waits while a Snapshot is unfinished, unless its executor is gone or the deadline passed (then it fails). */
-function waitForSnapshots(draft: Draft): Step {
-  progressSnapshots(draft);
+function waitForSnapshots(draft: Draft, components: Components): Step {
+  progressSnapshots(draft, components);
   if (outstandingSnapshots(draft).length === 0) return "done";
-  const { input } = draft;
-  const name = executorJobName(input.session);
-  const job = input.jobs.find((j) => j.metadata.name === name);
-  const justCreated = draft.actions.some((a) => a.type === "create-job" && a.job.metadata.name === name);
-  if (!job && !justCreated) {
+  const name = executorJobName(draft.input.session);
+  const justCreated = draft.actions.some(
+    (a) => a.type === "create-job" && a.job.metadata.labels?.[Label.Component] === JobComponent.Backup,
+  );
+  if (executorJobsOf(draft).length === 0 && !justCreated) {
     failOutstandingSnapshots(draft, `backup executor Job ${name} no longer exists`);
   } else if (deadlinePassed(draft)) {
     deadlineExceeded(draft);
@@ -391,12 +421,18 @@ function runLifecycle(draft: Draft): void {
   }
   const pre = preBackupHooks(draft, sessionConfig);
   if (pre === "wait") return;
-  const snapshots = pre === "done" ? snapshotsStep(draft, configuration, sessionConfig) : "failed";
+  let planned: ReturnType<typeof executorComponents> | undefined;
+  const components: Components = () => {
+    planned ??= executorComponents(configuration.spec.target, sessionConfig, input.targetWorkload);
+    return planned;
+  };
+  const snapshots =
+    pre === "done" ? snapshotsStep(draft, configuration, sessionConfig, components) : "failed";
   if (snapshots === "wait") return;
-  const started = snapshots === "done" && executorStep(draft, sessionConfig) === "done";
+  const started = snapshots === "done" && executorStep(draft, sessionConfig, components) === "done";
   if (started) {
     setDeadline(draft);
-    if (waitForSnapshots(draft) === "wait") return;
+    if (waitForSnapshots(draft, components) === "wait") return;
   }
   const refs = draft.status.snapshots ?? [];
   finishSession(draft, sessionConfig, {

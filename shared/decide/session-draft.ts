@@ -7,6 +7,7 @@ import type { HookTemplate } from "../model/hook-template.ts";
 import type { Job } from "../model/job.ts";
 import type { Repository } from "../model/repository.ts";
 import type { Snapshot } from "../model/snapshot.ts";
+import type { TargetWorkload } from "./executor-components.ts";
 import type { ExecutorRbacPlan } from "./executor-rbac.ts";
 import { snapshotPhase } from "./phase.ts";
 import { incompleteSnapshotUpdate } from "./session-snapshots.ts";
@@ -32,6 +33,11 @@ export interface SessionReconcileInput {
    * namespace: a metadata upload runs in its BackupStorage's namespace.
    */
   jobs: ReadonlyArray<Job>;
+  /**
+   * The configuration's target workload (StatefulSet, DaemonSet, Deployment) with its pods, read only while the
+   * session's executor is not ensured yet; undefined otherwise or when the target is not a workload.
+   */
+  targetWorkload?: TargetWorkload;
   /** The Addon the configuration's session names, if it exists. */
   addon: Addon | undefined;
   /** The Functions the addon tasks and Function-type HookTemplates name. */

@@ -16,6 +16,7 @@ import { EndpointSlice, Service } from "./service.ts";
 import { ServiceAccount } from "./service-account.ts";
 import { Snapshot } from "./snapshot.ts";
 import { MutatingWebhookConfiguration, ValidatingWebhookConfiguration } from "./webhook-configuration.ts";
+import { DaemonSet, Pod, StatefulSet } from "./workload.ts";
 
 export * from "./addon.ts";
 export * from "./backup-configuration.ts";
@@ -43,6 +44,7 @@ export * from "./service-account.ts";
 export * from "./snapshot.ts";
 export * from "./time.ts";
 export * from "./webhook-configuration.ts";
+export * from "./workload.ts";
 
 /** A kind we model: its schema, API group/version, plural and scope, as in its CRD. */
 export interface ResourceKind {
@@ -90,6 +92,9 @@ export const RESOURCE_KINDS = {
   RoleBinding: kind(RoleBinding, "rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
   // The KubeStash operator's footprint (docs/migration.md): read to detect it, deleted by `kss migrate`.
   Deployment: kind(Deployment, "apps/v1", "Deployment", "deployments"),
+  StatefulSet: kind(StatefulSet, "apps/v1", "StatefulSet", "statefulsets"),
+  DaemonSet: kind(DaemonSet, "apps/v1", "DaemonSet", "daemonsets"),
+  Pod: kind(Pod, "v1", "Pod", "pods"),
   CronJob: kind(CronJob, "batch/v1", "CronJob", "cronjobs"),
   ValidatingWebhookConfiguration: kind(
     ValidatingWebhookConfiguration,

@@ -13,6 +13,7 @@ import { ensureExecutorRbac } from "./executor-rbac.ts";
 import { operatorHold } from "./operator-presence.ts";
 import { phaseChangedEvent } from "./phase-changed-event.ts";
 import { loadSessionWorld, reconcileInputOf, type SessionWorld } from "./session-world.ts";
+import { readTargetWorkload } from "./target-workload.ts";
 
 /**
  * Drives BackupSessions as KubeStash's operator would: decide (pure) on what was read, carry out the actions
@@ -98,7 +99,9 @@ async function reconcileFrom(
   session: BackupSession,
   now: Date,
 ): Promise<ReconcileOutcome> {
-  const decision = decideReconcile(reconcileInputOf(world, session, deps.hookRunnerImage), now);
+  const input = reconcileInputOf(world, session, deps.hookRunnerImage);
+  const targetWorkload = await readTargetWorkload(deps.client, input);
+  const decision = decideReconcile(targetWorkload ? { ...input, targetWorkload } : input, now);
   const { namespace = "default", name } = session.metadata;
   for (const action of decision.actions) await execute(deps, session, action, now);
   const finalizerRemoved = decision.actions.some((a) => a.type === "remove-finalizer");

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { addonComponent, runMetadataJobs } from "../../local/demo-executor.ts";
+import { addonComponent, runBackupJobs, runMetadataJobs } from "../../local/demo-executor.ts";
 import { finishJob } from "../../local/job-controller.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
 import {
@@ -147,6 +147,81 @@ describe("a BackupSession driven to its end on the real API server", () => {
     const again = await reconcileSession(deps, ns, name, () => at(43));
     expect(again).toMatchObject({ actions: 0, statusWritten: false });
     expect(publisher.ofType("BackupSession Phase Changed")).toHaveLength(2);
+  });
+
+  it("backs up a StatefulSet pod by pod: one executor Job each, a component each, then Succeeded", async () => {
+    // Prepare: a real StatefulSet object (no controller runs, so no pod exists: KubeStash reads the spec).
+    const statefulSet = {
+      apiVersion: "apps/v1" as const,
+      kind: "StatefulSet" as const,
+      metadata: { name: "db", namespace: ns },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "db" } },
+        template: {
+          metadata: { labels: { app: "db" } },
+          spec: { containers: [{ name: "db", image: "postgres:17" }] },
+        },
+        volumeClaimTemplates: [
+          {
+            metadata: { name: "data" },
+            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+          },
+        ],
+      },
+    };
+    await admin.create("StatefulSet", statefulSet, () => true);
+    await installConfiguration(admin, ns, "sts", {
+      addon: {
+        name: "pvc-addon",
+        tasks: [
+          {
+            name: "logical-backup",
+            targetVolumes: { volumeMounts: [{ name: "data", mountPath: "/source/data" }] },
+          },
+        ],
+      },
+    });
+    await admin.patch("BackupConfiguration", ns, "sts", {
+      spec: { target: { apiGroup: "apps", kind: "StatefulSet", name: "db", namespace: ns } },
+    });
+    const name = await scheduleSession(functions, "sts", at(5));
+    const deps = { client: functions, publisher: new RecordingPublisher() };
+
+    // Act 1: the executor Jobs, one per pod, each mounting that pod's claim
+    await reconcileSession(deps, ns, name, () => at(6));
+    const jobs = (
+      await admin.list("Job", { namespace: ns, labelSelector: `kubestash.com/invoker-name=${name}` })
+    ).items;
+    expect(jobs.map((j) => j.metadata.name).sort()).toEqual([
+      `upload-${name}-dump-pod-0`,
+      `upload-${name}-dump-pod-1`,
+    ]);
+    const pods = jobs.map(
+      (j) => j.spec.template.spec as { containers: Array<{ env: unknown }>; volumes: unknown[] },
+    );
+    expect(pods.map((p) => p.containers[0]?.env).sort()).toEqual(
+      [0, 1].map((i) => [{ name: "COMPONENT_NAME", value: `dump-pod-${i}` }]),
+    );
+    expect(pods.flatMap((p) => p.volumes)).toEqual(
+      expect.arrayContaining(
+        [0, 1].map((i) => ({ name: "data", persistentVolumeClaim: { claimName: `data-db-${i}` } })),
+      ),
+    );
+    const [snapshot] = await snapshotsOf(name);
+    expect(snapshot?.status?.totalComponents).toBe(2);
+
+    // Act 2: each pod's addon reports its component, the Jobs end, the metadata is uploaded
+    await runBackupJobs(admin, ns, name, "Succeeded", at(20));
+    await reconcileSession(deps, ns, name, () => at(21));
+    await runMetadataJobs(admin, "Succeeded", at(21), name);
+    await reconcileSession(deps, ns, name, () => at(22));
+
+    // Assess
+    const [done] = await snapshotsOf(name);
+    expect(Object.keys(done?.status?.components ?? {}).sort()).toEqual(["dump-pod-0", "dump-pod-1"]);
+    expect(done?.status).toMatchObject({ phase: "Succeeded", size: "2.400 MiB" });
+    expect((await admin.get("BackupSession", ns, name)).status?.phase).toBe("Succeeded");
   });
 
   it("ends Failed when one snapshot fails", async () => {

@@ -61,7 +61,7 @@ export function configuration(session: Session = sessionConfig(), paused = false
     kind: "BackupConfiguration",
     metadata: { name: "app-backup", namespace: NS, uid: "uid-config" },
     spec: {
-      target: { apiGroup: "apps", kind: "StatefulSet", name: "db", namespace: NS },
+      target: { kind: "PersistentVolumeClaim", name: "db-data", namespace: NS },
       backends: [{ name: "s3", storageRef: { name: "s3-storage" }, retentionPolicy: { name: "keep-5" } }],
       sessions: [session],
       paused,

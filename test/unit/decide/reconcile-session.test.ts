@@ -88,8 +88,8 @@ describe("decideReconcile: a session's lifecycle", () => {
       name: S3_SNAPSHOT,
       namespace: NS,
       labels: {
-        "kubestash.com/app-ref-kind": "StatefulSet",
-        "kubestash.com/app-ref-name": "db",
+        "kubestash.com/app-ref-kind": "PersistentVolumeClaim",
+        "kubestash.com/app-ref-name": "db-data",
         "kubestash.com/app-ref-namespace": NS,
         "kubestash.com/repo-name": "s3-repo",
         "kubestash.com/session-name": "daily",
@@ -104,7 +104,7 @@ describe("decideReconcile: a session's lifecycle", () => {
       backupSession: SESSION,
       version: "v1",
       deletionPolicy: "WipeOut",
-      appRef: { apiGroup: "apps", kind: "StatefulSet", name: "db", namespace: NS },
+      appRef: { kind: "PersistentVolumeClaim", name: "db-data", namespace: NS },
     });
     expect(snapshot?.spec.snapshotID).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(jobsCreated(actions)).toEqual([EXECUTOR]);
@@ -161,7 +161,7 @@ describe("decideReconcile: a session's lifecycle", () => {
           name: "app-backup",
           namespace: NS,
         },
-        target: { apiGroup: "apps", kind: "StatefulSet", name: "db", namespace: NS },
+        target: { kind: "PersistentVolumeClaim", name: "db-data", namespace: NS },
         status: { phase: "Succeeded", duration: "1m5s", error: "" },
       },
     });
@@ -322,7 +322,7 @@ describe("decideReconcile: a session's lifecycle", () => {
         kind: "Repository",
         metadata: { name: "s3-repo", namespace: NS, finalizers: ["kubestash.com/cleanup"] },
         spec: {
-          appRef: { apiGroup: "apps", kind: "StatefulSet", name: "db", namespace: NS },
+          appRef: { kind: "PersistentVolumeClaim", name: "db-data", namespace: NS },
           storageRef: { name: "s3-storage", namespace: NS },
           path: "/s3-repo",
           deletionPolicy: "Delete",
