@@ -5,7 +5,9 @@ import { JobComponent } from "../model/labels.ts";
 import { jobName } from "../model/names.ts";
 import type { Repository } from "../model/repository.ts";
 import type { Snapshot } from "../model/snapshot.ts";
+import { componentsPhase } from "./phase.ts";
 import { asRecord, type BuildResult, sessionJob } from "./session-job-meta.ts";
+import { snapshotIntegrity, totalSize } from "./snapshot-progress.ts";
 
 /**
  * The Job that writes a completed Snapshot's metadata to its backend, where KubeStash keeps it
@@ -149,6 +151,24 @@ function backendOf(storage: BackupStorage, repoPath: string | undefined): BuildR
   }
 }
 
+/**
+ * The Snapshot as it is once this upload succeeds: the phase its components give, their size and integrity
+ * (the condition itself can only follow the upload), so the backend's copy records the backup's outcome.
+ */
+function completedSnapshot(snapshot: Snapshot): Snapshot {
+  const size = totalSize(snapshot);
+  const integrity = snapshotIntegrity(snapshot);
+  return {
+    ...snapshot,
+    status: {
+      ...snapshot.status,
+      phase: componentsPhase(snapshot),
+      ...(size !== undefined ? { size } : {}),
+      ...(integrity !== undefined ? { integrity } : {}),
+    },
+  };
+}
+
 /** What KubeStash keeps of an object in the backend: the object without its server-side bookkeeping. */
 export function metadataDocument(object: Snapshot | Repository): string {
   const { name, namespace, labels, annotations, creationTimestamp } = object.metadata;
@@ -192,7 +212,7 @@ export function buildMetadataJob(input: MetadataJobInput): BuildResult<Job> {
             command: ["sh", "-c", SCRIPT],
             env: [
               ...env,
-              value("SNAPSHOT_METADATA", metadataDocument(snapshot)),
+              value("SNAPSHOT_METADATA", metadataDocument(completedSnapshot(snapshot))),
               value("SNAPSHOT_DESTINATION", `${base}/snapshots/${snapshot.metadata.name}.yaml`),
               ...(input.writeRepository
                 ? [
