@@ -67,6 +67,12 @@ function join(...parts: ReadonlyArray<string | undefined>): string {
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 
+/** A remote (not local) backend: no volumes, rclone configured by `env` only. */
+const remote = (path: string, env: Env[]): BuildResult<Backend> => ({
+  ok: true,
+  value: { base: `${REMOTE}:${path}`, env, volumes: [], mounts: [] },
+});
+
 /** The rclone remote for each provider KubeStash's BackupStorage has; its Secret's keys as KubeStash names them. */
 function backendOf(storage: BackupStorage, repoPath: string | undefined): BuildResult<Backend> {
   const provider = storage.spec.storage?.provider;
@@ -94,57 +100,33 @@ function backendOf(storage: BackupStorage, repoPath: string | undefined): BuildR
     }
     case "s3": {
       if (!secret) return needSecret();
-      return {
-        ok: true,
-        value: {
-          base: `${REMOTE}:${join(str(block.bucket), str(block.prefix), repoPath)}`,
-          env: [
-            value(config("TYPE"), "s3"),
-            value(config("PROVIDER"), "Other"),
-            value(config("ENV_AUTH"), "false"),
-            ...(str(block.endpoint) ? [value(config("ENDPOINT"), String(block.endpoint))] : []),
-            ...(str(block.region) ? [value(config("REGION"), String(block.region))] : []),
-            fromSecret(config("ACCESS_KEY_ID"), secret, "AWS_ACCESS_KEY_ID"),
-            fromSecret(config("SECRET_ACCESS_KEY"), secret, "AWS_SECRET_ACCESS_KEY"),
-          ],
-          volumes: [],
-          mounts: [],
-        },
-      };
+      return remote(join(str(block.bucket), str(block.prefix), repoPath), [
+        value(config("TYPE"), "s3"),
+        value(config("PROVIDER"), "Other"),
+        value(config("ENV_AUTH"), "false"),
+        ...(str(block.endpoint) ? [value(config("ENDPOINT"), String(block.endpoint))] : []),
+        ...(str(block.region) ? [value(config("REGION"), String(block.region))] : []),
+        fromSecret(config("ACCESS_KEY_ID"), secret, "AWS_ACCESS_KEY_ID"),
+        fromSecret(config("SECRET_ACCESS_KEY"), secret, "AWS_SECRET_ACCESS_KEY"),
+      ]);
     }
     case "gcs": {
       if (!secret) return needSecret();
-      return {
-        ok: true,
-        value: {
-          base: `${REMOTE}:${join(str(block.bucket), str(block.prefix), repoPath)}`,
-          env: [
-            value(config("TYPE"), "google cloud storage"),
-            fromSecret(config("SERVICE_ACCOUNT_CREDENTIALS"), secret, "GOOGLE_SERVICE_ACCOUNT_JSON_KEY"),
-            fromSecret(config("PROJECT_NUMBER"), secret, "GOOGLE_PROJECT_ID"),
-          ],
-          volumes: [],
-          mounts: [],
-        },
-      };
+      return remote(join(str(block.bucket), str(block.prefix), repoPath), [
+        value(config("TYPE"), "google cloud storage"),
+        fromSecret(config("SERVICE_ACCOUNT_CREDENTIALS"), secret, "GOOGLE_SERVICE_ACCOUNT_JSON_KEY"),
+        fromSecret(config("PROJECT_NUMBER"), secret, "GOOGLE_PROJECT_ID"),
+      ]);
     }
     case "azure": {
       if (!secret) return needSecret();
-      return {
-        ok: true,
-        value: {
-          base: `${REMOTE}:${join(str(block.container), str(block.prefix), repoPath)}`,
-          env: [
-            value(config("TYPE"), "azureblob"),
-            ...(str(block.storageAccount)
-              ? [value(config("ACCOUNT"), String(block.storageAccount))]
-              : [fromSecret(config("ACCOUNT"), secret, "AZURE_ACCOUNT_NAME")]),
-            fromSecret(config("KEY"), secret, "AZURE_ACCOUNT_KEY"),
-          ],
-          volumes: [],
-          mounts: [],
-        },
-      };
+      return remote(join(str(block.container), str(block.prefix), repoPath), [
+        value(config("TYPE"), "azureblob"),
+        ...(str(block.storageAccount)
+          ? [value(config("ACCOUNT"), String(block.storageAccount))]
+          : [fromSecret(config("ACCOUNT"), secret, "AZURE_ACCOUNT_NAME")]),
+        fromSecret(config("KEY"), secret, "AZURE_ACCOUNT_KEY"),
+      ]);
     }
     default:
       return { ok: false, message: `BackupStorage ${storage.metadata.name} has no supported provider` };
