@@ -11,10 +11,10 @@ import {
   SnapshotReason,
 } from "../model/conditions.ts";
 import { formatGoDuration, parseGoDuration } from "../model/duration.ts";
-import { jobOutcome } from "../model/job.ts";
 import { Annotation, CLEANUP_FINALIZER, JobComponent, Label } from "../model/labels.ts";
 import type { Snapshot } from "../model/snapshot.ts";
 import { toKubeTime } from "../model/time.ts";
+import { type Absence, confirmAbsence, executorJobsAbsence, invokerAbsence } from "./absence.ts";
 import { executorComponents } from "./executor-components.ts";
 import { buildExecutorJob, executorJobName } from "./executor-job.ts";
 import { decideExecutorRbac, namespacesReadThrough } from "./executor-rbac.ts";
@@ -40,6 +40,7 @@ import { phaseEventMessage, phaseReasons, sessionSummary } from "./session-summa
 import { buildMetadataJob, metadataJobName } from "./snapshot-metadata-job.ts";
 import {
   applySnapshotStatusUpdate,
+  componentsComplete,
   creationUpdate,
   type SnapshotStatusUpdate,
   snapshotStep,
@@ -69,6 +70,12 @@ export interface SessionDecision {
   phaseChange?: PhaseChange;
   /** Decide again right after these actions (they created what the next step needs, e.g. a Repository). */
   again?: boolean;
+  /**
+   * Objects missing from the read (or read before what makes their state matter) that a step would fail the
+   * session for: read each again, directly, and decide again with the result in `input.confirmed`. When set,
+   * `status` is the session's own and there are no actions (docs/consistency.md#absence-is-confirmed-by-a-fresh-read).
+   */
+  confirm?: Absence[];
 }
 
 type Step = "done" | "wait" | "failed";
@@ -306,6 +313,11 @@ function progressSnapshots(draft: Draft, components: Components): void {
     const metadataJob = input.jobs.find((j) => j.metadata.name === metadataJobName(name));
     const step = snapshotStep(snapshot, executorJobs, metadataJob);
     if (step.type === "wait") continue;
+    // The executor ended with components missing: the Snapshot may have been read before it reported them.
+    const incomplete = step.type === "update" && !componentsComplete(snapshot);
+    if (incomplete && !confirmAbsence(draft, { kind: "Snapshot", namespace: namespaceOf(draft), name })) {
+      continue;
+    }
     const update = step.type === "update" ? step.update : uploadMetadata(draft, snapshot);
     if (!update) continue;
     draft.actions.push({ type: "update-snapshot-status", name, update });
@@ -327,16 +339,37 @@ function progressSnapshots(draft: Draft, components: Components): void {
   }
 }
 
-/** Creates the metadata upload Job; when it cannot be built, the update that fails the Snapshot saying why. */
+function namespaceOf(draft: Draft): string {
+  return draft.input.session.metadata.namespace ?? "default";
+}
+
+/**
+ * Creates the metadata upload Job; when it cannot be built, the update that fails the Snapshot saying why. A
+ * Repository or BackupStorage missing from the read is read again first (undefined: nothing to do yet).
+ */
 function uploadMetadata(draft: Draft, snapshot: Snapshot): SnapshotStatusUpdate | undefined {
   const { input } = draft;
-  const repository = input.repositories.find((r) => r.metadata.name === snapshot.spec.repository);
+  const repositoryName = snapshot.spec.repository ?? "";
+  const repository = input.repositories.find((r) => r.metadata.name === repositoryName);
   const storageRef = repository?.spec.storageRef;
+  const storageNamespace = storageRef?.namespace ?? repository?.metadata.namespace ?? "";
   const storage = input.storages.find(
-    (s) =>
-      s.metadata.name === storageRef?.name &&
-      (s.metadata.namespace ?? "") === (storageRef?.namespace ?? repository?.metadata.namespace ?? ""),
+    (s) => s.metadata.name === storageRef?.name && (s.metadata.namespace ?? "") === storageNamespace,
   );
+  const repositoryAbsence = {
+    kind: "Repository",
+    namespace: namespaceOf(draft),
+    name: repositoryName,
+  } as const;
+  if (!repository && repositoryName !== "" && !confirmAbsence(draft, repositoryAbsence)) return undefined;
+  const storageAbsence = {
+    kind: "BackupStorage",
+    namespace: storageNamespace,
+    name: storageRef?.name ?? "",
+  } as const;
+  if (repository && !storage && storageAbsence.name !== "" && !confirmAbsence(draft, storageAbsence)) {
+    return undefined;
+  }
   const built =
     repository && storage
       ? buildMetadataJob({
@@ -378,6 +411,8 @@ function waitForSnapshots(draft: Draft, components: Components): Step {
     (a) => a.type === "create-job" && a.job.metadata.labels?.[Label.Component] === JobComponent.Backup,
   );
   if (executorJobsOf(draft).length === 0 && !justCreated) {
+    // The load's Jobs may predate the Job this session's status says was made: read them again first.
+    if (!confirmAbsence(draft, executorJobsAbsence(draft.input.session))) return "wait";
     failOutstandingSnapshots(draft, `backup executor Job ${name} no longer exists`);
   } else if (deadlinePassed(draft)) {
     deadlineExceeded(draft);
@@ -392,6 +427,9 @@ function runLifecycle(draft: Draft): void {
   const { input } = draft;
   const { session, configuration } = input;
   const sessionConfig = sessionConfigOf(configuration, session);
+  // A configuration (or its session) missing from the load skips or fails the session only once read again.
+  const invoker = invokerAbsence(session);
+  if (!sessionConfig && invoker && !confirmAbsence(draft, invoker)) return;
   if (!hasStarted(session.status)) {
     const skip = skipMessage(input);
     if (skip !== undefined) {
@@ -474,6 +512,8 @@ function conditionEvents(
  */
 function conclude(draft: Draft): SessionDecision {
   const { session, configuration } = draft.input;
+  // Nothing is written or done on a world with unconfirmed absences: the reads come first.
+  if (draft.confirm.length > 0) return { status: { ...session.status }, actions: [], confirm: draft.confirm };
   const status = draft.status;
   const phase = backupSessionPhase({ ...session, status });
   status.phase = phase;

@@ -7,6 +7,7 @@ import type { HookTemplate } from "../model/hook-template.ts";
 import type { Job } from "../model/job.ts";
 import type { Repository } from "../model/repository.ts";
 import type { Snapshot } from "../model/snapshot.ts";
+import type { Absence } from "./absence.ts";
 import type { TargetWorkload } from "./executor-components.ts";
 import type { ExecutorRbacPlan } from "./executor-rbac.ts";
 import { snapshotPhase } from "./phase.ts";
@@ -48,6 +49,11 @@ export interface SessionReconcileInput {
   siblings: ReadonlyArray<BackupSession>;
   /** Image that runs Pod- and Operator-type hooks; without it such hooks fail with a clear message. */
   hookRunnerImage?: string;
+  /**
+   * Keys (`absenceKey`) of the absences the use case read again, directly, for this decision: what those reads
+   * found is in the lists above, so what is still missing there is gone (docs/consistency.md#absence-is-confirmed-by-a-fresh-read).
+   */
+  confirmed?: ReadonlySet<string>;
 }
 
 /**
@@ -79,10 +85,12 @@ export interface Draft {
   pushMetrics: boolean;
   /** Set by a step whose actions the next step needs at once (see SessionDecision.again). */
   again?: boolean;
+  /** Absences a step would act on that are not confirmed yet (see SessionDecision.confirm). */
+  confirm: Absence[];
 }
 
 export function newDraft(input: SessionReconcileInput, now: Date): Draft {
-  return { input, now, status: { ...input.session.status }, actions: [], pushMetrics: false };
+  return { input, now, status: { ...input.session.status }, actions: [], pushMetrics: false, confirm: [] };
 }
 
 export function setStatusCondition(draft: Draft, condition: ConditionInput): void {

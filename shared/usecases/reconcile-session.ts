@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
 import type { EventPublisher } from "../bus/publisher.ts";
+import { absenceKey } from "../decide/absence.ts";
 import { isSessionCompleted } from "../decide/phase.ts";
-import { decideReconcile, type SessionAction, type SessionDecision } from "../decide/reconcile-session.ts";
+import type { SessionAction, SessionDecision } from "../decide/reconcile-session.ts";
 import { repositoryStatus } from "../decide/repository-status.ts";
 import { applySnapshotStatusUpdate } from "../decide/snapshot-progress.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -9,11 +10,11 @@ import { ConflictError, NotFoundError } from "../kube/errors.ts";
 import type { BackupSession } from "../model/backup-session.ts";
 import { Label } from "../model/labels.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
+import { decideConfirmingAbsences } from "./confirm-absence.ts";
 import { ensureExecutorRbac } from "./executor-rbac.ts";
 import { operatorHold } from "./operator-presence.ts";
 import { phaseChangedEvent } from "./phase-changed-event.ts";
-import { loadSessionWorld, reconcileInputOf, type SessionWorld } from "./session-world.ts";
-import { readTargetWorkload } from "./target-workload.ts";
+import { loadSessionWorld, type SessionWorld } from "./session-world.ts";
 
 /**
  * Drives BackupSessions as KubeStash's operator would: decide (pure) on what was read, carry out the actions
@@ -77,6 +78,8 @@ export async function sweepSessions(
 ): Promise<ReconcileOutcome[]> {
   // Coexistence (docs/migration.md#what-the-functions-do-meanwhile): the KubeStash operator drives them, not us.
   if (await operatorHold(deps.client)) return [];
+  // A LIST that fails rejects the load and so the sweep, for this cluster, with nothing written
+  // (docs/consistency.md#a-failed-list-fails-the-whole-load).
   const world = await loadSessionWorld(deps.client);
   const open = world.sessions.filter(
     (s) => !isSessionCompleted(s.status?.phase) || s.metadata.deletionTimestamp,
@@ -93,16 +96,23 @@ export async function sweepSessions(
   });
 }
 
-async function reconcileFrom(
+/**
+ * Decides one session on `world` (absences confirmed by fresh reads first, docs/consistency.md) and carries the
+ * decision out. Exported for tests that hand it a world read in a chosen order.
+ */
+export async function reconcileFrom(
   deps: ReconcileDeps,
   world: SessionWorld,
   session: BackupSession,
   now: Date,
 ): Promise<ReconcileOutcome> {
-  const input = reconcileInputOf(world, session, deps.hookRunnerImage);
-  const targetWorkload = await readTargetWorkload(deps.client, input);
-  const decision = decideReconcile(targetWorkload ? { ...input, targetWorkload } : input, now);
+  const decision = await decideConfirmingAbsences(deps.client, world, session, now, deps.hookRunnerImage);
   const { namespace = "default", name } = session.metadata;
+  if (decision.confirm) {
+    // Still unsettled after the fresh reads: nothing is done on this world; the next reconcile reads again.
+    const what = decision.confirm.map(absenceKey).join(", ");
+    return { namespace, name, actions: 0, statusWritten: false, error: `absence not confirmed: ${what}` };
+  }
   for (const action of decision.actions) await execute(deps, session, action, now);
   const finalizerRemoved = decision.actions.some((a) => a.type === "remove-finalizer");
   let written = session;

@@ -15,7 +15,9 @@ import { Label, MANAGED_BY } from "../model/labels.ts";
 
 /**
  * Everything the session decisions read, loaded with a fixed number of LIST requests (not one per session):
- * for one namespace when a single session is reconciled, for the whole cluster in the sweep.
+ * for one namespace when a single session is reconciled, for the whole cluster in the sweep. The LISTs run in
+ * parallel and are not consistent with each other, so an absence in them is confirmed by a fresh read before
+ * it fails anything; a LIST that fails rejects the whole load, never read as empty (docs/consistency.md).
  */
 export interface SessionWorld {
   sessions: BackupSession[];

@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: KubeStash Function args carry ${name:=default} variables
+import { absenceKey } from "../../shared/decide/absence.ts";
 import {
   decideReconcile,
   type SessionDecision,
@@ -17,7 +18,6 @@ import type {
   KubeStashFunction,
   Repository,
   Session,
-  Snapshot,
   SnapshotPhase,
 } from "../../shared/model/index.ts";
 import {
@@ -228,9 +228,23 @@ export function apply(
   return { ...input, session, snapshots, jobs, siblings };
 }
 
-/** Decides and applies once. */
+/**
+ * Decides as the use case does: absences the decision asks to confirm are read again — here the world is the
+ * truth, so each is confirmed as it is — and the decision is made again (docs/consistency.md).
+ */
+export function decideConfirmed(input: SessionReconcileInput, now: Date): SessionDecision {
+  let decision = decideReconcile(input, now);
+  for (let round = 0; decision.confirm && round < 4; round++) {
+    const confirmed = new Set([...(input.confirmed ?? []), ...decision.confirm.map(absenceKey)]);
+    input = { ...input, confirmed };
+    decision = decideReconcile(input, now);
+  }
+  return decision;
+}
+
+/** Decides (confirming absences) and applies once; the next input carries no confirmations. */
 export function step(input: SessionReconcileInput, now: Date) {
-  const decision = decideReconcile(input, now);
+  const decision = decideConfirmed(input, now);
   return { decision, next: apply(input, decision, now) };
 }
 
@@ -255,7 +269,7 @@ export function reportSnapshot(
     ),
   };
   if (phase === "Running" || options.upload === false) return reported;
-  const uploading = apply(reported, decideReconcile(reported, now), now);
+  const uploading = apply(reported, decideConfirmed(reported, now), now);
   return finishJob(uploading, metadataJobName(name), "Complete");
 }
 

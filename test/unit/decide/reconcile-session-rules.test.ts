@@ -15,6 +15,7 @@ import {
   at,
   backupSession,
   configuration,
+  decideConfirmed,
   finishJob,
   hook,
   NS,
@@ -41,8 +42,9 @@ const failed: BackupSession["status"] = {
 };
 const running: BackupSession["status"] = { phase: "Running", snapshots: [{ name: "x", phase: "Running" }] };
 
+/** As the use case decides: a configuration missing from the load is read again first (docs/consistency.md). */
 const skipMessage = (input: SessionReconcileInput) => {
-  const { status } = decideReconcile(input, at(5));
+  const { status } = decideConfirmed(input, at(5));
   const skipped = findCondition(status.conditions, "BackupSkipped");
   return { phase: status.phase, reason: skipped?.reason, message: skipped?.message };
 };
