@@ -20,7 +20,9 @@ import { type FunctionWiring, readWiring } from "./wiring.ts";
  * The whole function set in one process: each function of serverless.yml loaded from
  * functions/<name>/function.ts, scheduled functions fired on the minute (on the real clock, or on a
  * fast-forwarded one), and events routed between them by serverless.yml's patterns. Like an asynchronous
- * Lambda invocation, a failed delivery is tried up to 3 times, then dead-lettered.
+ * Lambda invocation, a failed delivery is retried `maximumRetryAttempts` times (serverless.yml, Lambda's
+ * default 2), one minute after the first failure and two after the second — minutes of the runtime's clock,
+ * so a fast-forwarded run waits `msPerMinute` and twice that — then dead-lettered.
  */
 
 export interface LocalRuntimeOptions {
@@ -49,7 +51,8 @@ export interface LocalRuntimeOptions {
   dashboardPort?: number;
 }
 
-const MAX_DELIVERY_ATTEMPTS = 3;
+/** Lambda's waits before the retries of an asynchronous invocation, in minutes: 1, then 2. */
+export const RETRY_DELAY_MINUTES: readonly number[] = [1, 2];
 
 // biome-ignore lint/suspicious/noExplicitAny: functions of every dependency shape run here
 type AnyFunction = FunctionDefinition<ReadonlyArray<AnyEventDefinition>, any>;
@@ -94,6 +97,8 @@ export class LocalRuntime {
   readonly clock: Clock;
   private timer: NodeJS.Timeout | undefined;
   private lastMinute = -1;
+  /** Ends the waits of deliveries to be retried when the runtime stops (they are retried at once). */
+  private readonly stopping = new AbortController();
   /** PutEvents on loopback: where other systems and `kss trigger --endpoint` send events. */
   putEvents: PutEventsServer | undefined;
   /** The fleet dashboard on loopback, when `dashboardPort` was given. */
@@ -148,6 +153,8 @@ export class LocalRuntime {
     const fn = this.functions.get(name);
     if (!fn) return;
     const deps = this.depsFor(name);
+    const retries =
+      this.wiring.find((w) => w.name === name)?.maximumRetryAttempts ?? RETRY_DELAY_MINUTES.length;
     for (let attempt = 1; ; attempt++) {
       try {
         const outcome = await handleEvent(fn, envelope, deps);
@@ -161,7 +168,11 @@ export class LocalRuntime {
         );
         return;
       } catch (error) {
-        if (attempt < MAX_DELIVERY_ATTEMPTS) continue;
+        this.collectMetrics(deps.metrics); // Powertools flushes a failed invocation's metrics too
+        if (attempt <= retries) {
+          await this.waitBeforeRetry(RETRY_DELAY_MINUTES[attempt - 1] ?? 2);
+          continue;
+        }
         this.options.onDelivery?.(name, envelope, "failed", error);
         await this.deadLetters.send({
           reason: `failed ${attempt} times: ${String(error)}`,
@@ -171,6 +182,22 @@ export class LocalRuntime {
         return;
       }
     }
+  }
+
+  /** Waits `minutes` of the runtime's clock (real minutes, or `msPerMinute` each); cut short by stop(). */
+  private async waitBeforeRetry(minutes: number): Promise<void> {
+    const signal = this.stopping.signal;
+    if (signal.aborted) return;
+    const ms = minutes * (this.options.msPerMinute ?? 60_000);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        resolve();
+      }
+      signal.addEventListener("abort", done);
+    });
   }
 
   /** Keeps what a Lambda would flush as EMF (so the local run prints no EMF lines). */
@@ -216,6 +243,7 @@ export class LocalRuntime {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.stopping.abort();
     await this.putEvents?.stop();
     await this.dashboard?.stop();
     await this.bus.idle();

@@ -16,7 +16,12 @@ export interface FunctionWiring {
   /** Minutes between runs, from `schedule: rate(N minute[s])`. */
   everyMinutes: number[];
   patterns: EventPattern[];
+  /** Retries of a failed asynchronous invocation (`maximumRetryAttempts`, Lambda's default 2). */
+  maximumRetryAttempts: number;
 }
+
+/** Lambda's default for asynchronous invocations: two retries. */
+export const DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 2;
 
 const ScheduleEvent = z.object({
   schedule: z.union([z.string(), z.object({ rate: z.union([z.string(), z.array(z.string())]) }).loose()]),
@@ -28,7 +33,12 @@ const ServerlessFile = z
   .object({
     functions: z.record(
       z.string(),
-      z.object({ events: z.array(z.record(z.string(), z.unknown())).default([]) }).loose(),
+      z
+        .object({
+          events: z.array(z.record(z.string(), z.unknown())).default([]),
+          maximumRetryAttempts: z.number().int().min(0).max(2).optional(),
+        })
+        .loose(),
     ),
   })
   .loose();
@@ -40,7 +50,12 @@ export function readWiring(file = SERVERLESS_FILE): FunctionWiring[] {
   const resolved = resolveVariables(document, document);
   const config = parseWith(ServerlessFile, resolved, file);
   return Object.entries(config.functions).map(([name, fn]) => {
-    const wiring: FunctionWiring = { name, everyMinutes: [], patterns: [] };
+    const wiring: FunctionWiring = {
+      name,
+      everyMinutes: [],
+      patterns: [],
+      maximumRetryAttempts: fn.maximumRetryAttempts ?? DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
+    };
     for (const event of fn.events) {
       const schedule = ScheduleEvent.safeParse(event);
       if (schedule.success) {

@@ -70,6 +70,7 @@ function sessionCells(s: SessionFleetFacts): string[] {
     String(s.failures24h),
     String(s.retries24h),
     s.overdue ? `${formatAge(s.overdue.overdueSeconds)} (${s.overdue.missedRuns} missed)` : "-",
+    s.missed ? `${s.missed.total} (last ${s.missed.newest})` : "-",
     s.retention
       ? `${[...new Set(s.retention.policies.map((p) => p.phase ?? "?"))].join(",")} ${s.retention.time}`
       : "-",
@@ -94,6 +95,7 @@ const HEADER = [
   "FAILED/24H",
   "RETRIES/24H",
   "OVERDUE",
+  "MISSED",
   "RETENTION",
   "SNAPSHOTS (ok/all)",
 ];
@@ -103,7 +105,7 @@ function clusterTable(cluster: ReachableCluster): string {
     const name = `${config.namespace}/${config.name}${config.paused ? " (paused)" : ""}`;
     const sessions = config.sessions.length > 0 ? config.sessions : undefined;
     if (!sessions)
-      return [[name, config.phase, "-", config.state, "", "", "", "", "", "", "", snapshotCell(config)]];
+      return [[name, config.phase, "-", config.state, "", "", "", "", "", "", "", "", snapshotCell(config)]];
     return sessions.map((s) => [name, config.phase, ...sessionCells(s), snapshotCell(config)]);
   });
   const table = rows.length > 0 ? renderTable(rows, { header: HEADER }) : "  no BackupConfigurations\n";

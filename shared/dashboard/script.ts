@@ -88,6 +88,10 @@ export const DASHBOARD_SCRIPT = `
       el("td", session.overdue ? "bad" : "", [
         session.overdue ? age(session.overdue.overdueSeconds) + " (" + session.overdue.missedRuns + " missed)" : "-",
       ]),
+      // docs/decisions.md#missed-schedules: times that got no session on their own tick, as create-sessions counted them.
+      el("td", session.missed ? "warn" : "", [
+        session.missed ? session.missed.total + " · last " + session.missed.newest : "-",
+      ]),
       el("td", "", [snapshots || "-"]),
       el("td", "", [retention]),
       el("td", "", [sessionList(cluster, config, session)]),
@@ -97,7 +101,7 @@ export const DASHBOARD_SCRIPT = `
   }
 
   var HEADINGS = ["Configuration", "Phase", "Session", "State", "Last success", "RPO", "Running",
-    "Failed 24h", "Retries 24h", "Overdue", "Snapshots ok/all", "Retention", "BackupSessions"];
+    "Failed 24h", "Retries 24h", "Overdue", "Missed", "Snapshots ok/all", "Retention", "BackupSessions"];
 
   function clusterSection(cluster) {
     var title = cluster.id + (cluster.displayName ? " · " + cluster.displayName : "");

@@ -9,6 +9,7 @@ import {
 import type { FieldIssue } from "../model/errors.ts";
 import type { RetentionPolicy } from "../model/retention-policy.ts";
 import { toKubeTime } from "../model/time.ts";
+import { type MissedRuns, missedScheduleConditions } from "./missed-schedules.ts";
 import { backupConfigurationPhase } from "./phase.ts";
 import { scheduleActiveConditions } from "./schedule-state.ts";
 import { isUsageAllowed, resolveDefault } from "./usage-policy.ts";
@@ -28,7 +29,13 @@ export interface ConfigurationFacts {
   /** Problems the model's schema cannot express (bad cron, unknown backend, …). */
   validationIssues: ReadonlyArray<FieldIssue>;
   /** Per session: when it next fires (undefined: never / not scheduled) and whether its scheduler works. */
-  sessions: ReadonlyArray<{ name: string; nextSchedule?: Date; schedulerError?: string }>;
+  sessions: ReadonlyArray<{
+    name: string;
+    nextSchedule?: Date;
+    schedulerError?: string;
+    /** Schedule times this tick found missed (missed-schedules.ts), recorded once. */
+    missed?: MissedRuns;
+  }>;
 }
 
 type BackendStatus = NonNullable<BackupConfigurationStatus["backends"]>[number];
@@ -140,9 +147,10 @@ export function decideConfigurationStatus(
     sessions: facts.sessions.map((s) => {
       const before = previous?.sessions?.find((p) => p.name === s.name);
       const spec = config.spec.sessions?.find((p) => p.name === s.name);
-      const withActive = spec
+      const active = spec
         ? scheduleActiveConditions(before?.conditions, config, spec, now)
         : before?.conditions;
+      const withActive = s.missed ? missedScheduleConditions(active, s.missed, now) : active;
       return {
         name: s.name,
         ...(s.nextSchedule ? { nextSchedule: toKubeTime(s.nextSchedule) } : {}),

@@ -26,6 +26,9 @@ import { staggerKey, staggerOffsetMs } from "./stagger.ts";
  *   Forbid → create it Skipped; Allow → create; Replace → fail the running ones and create.
  * - stagger: started `staggerOffsetMs` after its scheduled time (see stagger.ts); the deadline counts from
  *   that start, and the name keeps the scheduled time.
+ * - a time whose create failed on its tick has no session, so it stays the candidate and is started late on
+ *   a later tick (within startingDeadlineSeconds), unless a newer time is due by then: the newest wins.
+ *   missed-schedules.ts counts both (docs/decisions.md#missed-schedules).
  */
 
 export interface SessionScheduleInput {
@@ -90,6 +93,18 @@ function laterOf(a: Date, b: Date): Date {
   return a > b ? a : b;
 }
 
+/** When the session of `scheduledTime` is started: the scheduled time plus its stagger offset. */
+export function staggeredStart(
+  input: Pick<SessionScheduleInput, "namespace" | "configurationName" | "session" | "staggerWindowMs">,
+  schedule: CronSchedule,
+  scheduledTime: Date,
+): { offset: number; startAt: Date } {
+  const key = staggerKey(input.namespace, input.configurationName, input.session.name);
+  const following = nextScheduleTime(schedule, scheduledTime);
+  const offset = staggerOffsetMs(key, input.staggerWindowMs, scheduledTime, following);
+  return { offset, startAt: new Date(scheduledTime.getTime() + offset) };
+}
+
 function concurrencyDecision(
   input: SessionScheduleInput,
   due: DueTime,
@@ -121,10 +136,7 @@ function decideDue(
   if (input.activeSessions.some((s) => s.name === name)) {
     return { action: "wait", next: upcoming };
   }
-  const key = staggerKey(input.namespace, input.configurationName, input.session.name);
-  const following = nextScheduleTime(schedule, scheduledTime);
-  const offset = staggerOffsetMs(key, input.staggerWindowMs, scheduledTime, following);
-  const startAt = new Date(scheduledTime.getTime() + offset);
+  const { offset, startAt } = staggeredStart(input, schedule, scheduledTime);
   if (startAt > now) {
     return { action: "wait", next: startAt, staggerOffsetMs: offset };
   }

@@ -5,6 +5,7 @@ import type { Snapshot } from "../model/snapshot.ts";
 import { toKubeTime } from "../model/time.ts";
 import { type CronSchedule, parseCronSchedule } from "./cron.ts";
 import { overdueRun, rpoBreached, type ScheduleFacts, scheduleFacts } from "./fleet-schedule.ts";
+import { missedRecord } from "./missed-schedules.ts";
 import { failureTime } from "./retry-status.ts";
 import { resumedAt } from "./schedule-state.ts";
 import { compareSessionsOldestFirst, sessionTime } from "./session-history.ts";
@@ -67,6 +68,11 @@ export interface SessionFleetFacts {
   /** Time since the last success against the schedule interval; breached as {@link rpoBreached} says. */
   rpo?: { intervalSeconds: number; sinceLastSuccessSeconds?: number; ratio?: number; breached: boolean };
   overdue?: { dueSince: string; missedRuns: number; overdueSeconds: number };
+  /**
+   * Schedule times that did not get their session on their own tick (started late, past the starting
+   * deadline, or superseded), as create-sessions recorded them (docs/decisions.md#missed-schedules).
+   */
+  missed?: { total: number; newest: string; reason?: string; since: string };
   running: SessionRef[];
   failures24h: number;
   retries24h: number;
@@ -187,6 +193,9 @@ export function sessionFleetFacts(input: SessionFleetInput, now: Date): SessionF
   const dayAgo = now.getTime() - DAY_MS;
   const success = lastSuccessOf(newestFirst, input.snapshots);
   const retention = retentionOf(newestFirst);
+  const missed = missedRecord(
+    configuration.status?.sessions?.find((s) => s.name === session.name)?.conditions,
+  );
   const base: SessionFleetFacts = {
     session: session.name,
     state: isFailing(newestFirst) ? "failing" : "ok",
@@ -208,6 +217,16 @@ export function sessionFleetFacts(input: SessionFleetInput, now: Date): SessionF
         }
       : {}),
     ...(retention ? { retention } : {}),
+    ...(missed
+      ? {
+          missed: {
+            total: missed.total,
+            newest: toKubeTime(missed.newest),
+            ...(missed.reason ? { reason: missed.reason } : {}),
+            since: toKubeTime(missed.since),
+          },
+        }
+      : {}),
   };
   const scheduler = session.scheduler;
   if (scheduler === undefined)

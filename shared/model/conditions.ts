@@ -85,6 +85,21 @@ export const ScheduleActiveCondition = {
   Suspended: "SchedulerSuspended",
 } as const;
 
+/**
+ * Ours, on `status.sessions[].conditions`: the newest schedule time that did not get its session on its own
+ * tick, and how many have so far (docs/decisions.md#missed-schedules). True once a time was missed; the
+ * message carries the newest missed time and the running total, which make each miss counted once.
+ */
+export const ScheduleMissedCondition = {
+  type: "ScheduleMissed",
+  /** Its session was created on a later tick (its create failed on its own). */
+  StartedLate: "StartedLate",
+  /** Too late to start by `startingDeadlineSeconds`: no session. */
+  MissedStartingDeadline: "MissedStartingDeadline",
+  /** A newer schedule time was due before it got a session: only the newest is started. */
+  Superseded: "SupersededByNewerSchedule",
+} as const;
+
 export const BackupConfigurationReason = {
   ResourceValidationPassed: "ResourceValidationPassed",
   ResourceValidationFailed: "ResourceValidationFailed",

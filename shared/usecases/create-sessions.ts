@@ -9,12 +9,18 @@ import {
 } from "../decide/due-sessions.ts";
 import { indexObjectsInFile } from "../decide/manifest-references.ts";
 import { semanticIssues } from "../decide/manifest-rules.ts";
+import {
+  type MissedRuns,
+  missedRecord,
+  newlyMissedRuns,
+  recordedMisses,
+} from "../decide/missed-schedules.ts";
 import { newBackupSession, skippedStatus } from "../decide/new-session.ts";
 import type { OperatorPresence } from "../decide/operator-presence.ts";
 import { freshlyOverdue } from "../decide/overdue-notice.ts";
 import { resumedAt } from "../decide/schedule-state.ts";
 import { nextScheduleTime } from "../decide/schedule-times.ts";
-import { sessionScheduleInput } from "../decide/session-schedule-input.ts";
+import { scheduledTimeOf, sessionScheduleInput, sessionsOf } from "../decide/session-schedule-input.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { BackupConfiguration, Session } from "../model/backup-configuration.ts";
 import type { BackupSession } from "../model/backup-session.ts";
@@ -29,7 +35,9 @@ import { ScheduleOverdue } from "../model/events/schedule-overdue.ts";
 import { Annotation } from "../model/labels.ts";
 import { toKubeTime } from "../model/time.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
+import { SchedulingIncompleteError } from "./errors.ts";
 import { operatorHold } from "./operator-presence.ts";
+import { isTransient, type Retrier, type TransientRetryOptions, transientRetry } from "./transient-retry.ts";
 
 /**
  * Per cluster and tick: list the BackupConfigurations and BackupSessions (one LIST each, all namespaces),
@@ -38,6 +46,14 @@ import { operatorHold } from "./operator-presence.ts";
  * "BackupSession Created", record a Kubernetes Event on the configuration, and keep the configuration's
  * status (validation, backends, nextSchedule, phase) current. A configuration that cannot be read or scheduled
  * is marked, and the others go on.
+ *
+ * Transient failures (docs/decisions.md#transient-errors): each write is retried with bounded back-off inside
+ * the invocation; the session create comes first, and a failed Event, publish or status write after it never
+ * makes the tick think the session was not created. What still fails for a reason that is not the
+ * configuration's own fault is thrown as SchedulingIncompleteError once every other configuration is done,
+ * so the platform retries the delivery; the creates are idempotent, so a retry creates nothing twice. A time
+ * that still got no session is started late by a later tick, and counted as missed once
+ * (docs/decisions.md#missed-schedules).
  */
 
 export interface CreateSessionsDeps {
@@ -47,6 +63,8 @@ export interface CreateSessionsDeps {
   staggerWindowMs?: number;
   /** Parallel writes towards the API server. */
   concurrency?: number;
+  /** Back-off of a write that failed transiently, inside the invocation (transient-retry.ts). */
+  retry?: TransientRetryOptions;
 }
 
 export interface SessionOutcome {
@@ -60,7 +78,11 @@ export interface SessionOutcome {
   lagSeconds?: number;
   /** A run due more than one interval ago got no session; "Schedule Overdue" was published. */
   overdue?: boolean;
+  /** Schedule times this tick counted as missed (recorded in the configuration's status: once each). */
+  missed?: number;
   error?: string;
+  /** The error is not the configuration's own fault (5xx, 429, timeouts): the delivery is retried. */
+  transient?: boolean;
 }
 
 export interface CreateSessionsReport {
@@ -91,18 +113,76 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
     }),
   );
   const objects = { storages: storages.items, policies: policies.items };
+  const retry = transientRetry(deps.retry);
   const perConfig = await mapWithConcurrency(configs.items, deps.concurrency ?? 16, async (config) => {
+    const context = { deps, retry, allSessions: sessions.items, objects, namespaces };
     try {
-      return await scheduleConfiguration(deps, config, sessions.items, objects, namespaces, now);
+      return await scheduleConfiguration(context, config, now);
     } catch (error) {
-      // One configuration's failure (a denied write, a conflict that kept coming) does not stop the others.
+      // One configuration's failure (a denied write, a server that kept failing) does not stop the others.
       const { namespace = "default", name } = config.metadata;
       return [
-        { namespace, configuration: name, session: "*", decision: "wait" as const, error: String(error) },
+        {
+          namespace,
+          configuration: name,
+          session: "*",
+          decision: "wait" as const,
+          error: String(error),
+          transient: isTransient(error),
+        },
       ];
     }
   });
-  return { clusterId: client.clusterId, outcomes: perConfig.flat(), invalidConfigurations };
+  const report = { clusterId: client.clusterId, outcomes: perConfig.flat(), invalidConfigurations };
+  const transient = report.outcomes.filter((o) => o.transient === true);
+  if (transient.length > 0)
+    throw new SchedulingIncompleteError(
+      report,
+      transient.map((o) => ({ ...o, error: o.error ?? "transient failure" })),
+    );
+  return report;
+}
+
+interface TickContext {
+  deps: CreateSessionsDeps;
+  retry: Retrier;
+  allSessions: ReadonlyArray<BackupSession>;
+  objects: Pick<Parameters<typeof decideConfigurationStatus>[1], "storages" | "policies">;
+  namespaces: Map<string, Record<string, string>>;
+}
+
+/** Runs one write with the tick's back-off; a failure is noted on `outcome` (never thrown) and gives undefined. */
+async function attempt<T>(
+  context: Pick<TickContext, "retry">,
+  outcome: SessionOutcome,
+  what: string,
+  work: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await context.retry(work);
+  } catch (error) {
+    const message = `${what}: ${String(error)}`;
+    outcome.error = outcome.error ? `${outcome.error}; ${message}` : message;
+    outcome.transient = outcome.transient === true || isTransient(error);
+    return undefined;
+  }
+}
+
+/** When the schedule's newest session was created (the one `lastScheduledTime` comes from). */
+function lastCreatedAt(
+  config: BackupConfiguration,
+  sessionName: string,
+  sessions: ReadonlyArray<BackupSession>,
+  lastScheduled: Date | undefined,
+): Date | undefined {
+  if (lastScheduled === undefined) return undefined;
+  const session = sessionsOf(config, sessionName, sessions).find(
+    (s) =>
+      (s.metadata.annotations?.[Annotation.Origin] ?? "schedule") === "schedule" &&
+      scheduledTimeOf(s)?.getTime() === lastScheduled.getTime(),
+  );
+  const created = session?.metadata.creationTimestamp;
+  return created === undefined ? undefined : new Date(created);
 }
 
 async function namespaceLabels(client: KubeClient, configs: ReadonlyArray<BackupConfiguration>) {
@@ -114,16 +194,19 @@ async function namespaceLabels(client: KubeClient, configs: ReadonlyArray<Backup
 }
 
 async function scheduleConfiguration(
-  deps: CreateSessionsDeps,
+  context: TickContext,
   config: BackupConfiguration,
-  allSessions: ReadonlyArray<BackupSession>,
-  objects: Pick<Parameters<typeof decideConfigurationStatus>[1], "storages" | "policies">,
-  namespaces: Map<string, Record<string, string>>,
   now: Date,
 ): Promise<SessionOutcome[]> {
+  const { deps, allSessions, objects, namespaces } = context;
   const validationIssues = semanticIssues("BackupConfiguration", config, indexObjectsInFile([]));
   const outcomes: SessionOutcome[] = [];
-  const sessionFacts: Array<{ name: string; nextSchedule?: Date; schedulerError?: string }> = [];
+  const sessionFacts: Array<{
+    name: string;
+    nextSchedule?: Date;
+    schedulerError?: string;
+    missed?: MissedRuns;
+  }> = [];
   for (const session of config.spec.sessions ?? []) {
     const statusConditions = config.status?.sessions?.find((s) => s.name === session.name)?.conditions;
     const input = sessionScheduleInput(config, session.name, {
@@ -134,29 +217,83 @@ async function scheduleConfiguration(
     });
     if (!input) continue;
     const decision = decideSessionSchedule(input, now);
-    const outcome = await applyDecision(deps, config, session, decision, now);
+    const outcome = await applyDecision(context, config, session, decision, now);
     if (decision.action === "missed-deadline")
-      outcome.overdue = await announceOverdue(deps, config, session, input, now);
+      outcome.overdue =
+        (await attempt(context, outcome, "announce overdue", () =>
+          announceOverdue(deps, config, session, input, now),
+        )) ?? false;
+    // A create that did not happen is no fact yet: the time stays due and a later tick decides it again.
+    const creates =
+      decision.action === "create" || decision.action === "skip-create" || decision.action === "replace";
+    const missed =
+      creates && outcome.name === undefined
+        ? undefined
+        : newlyMissedRuns(
+            {
+              input,
+              decision,
+              recorded: missedRecord(statusConditions)?.newest,
+              lastCreatedAt: lastCreatedAt(config, session.name, allSessions, input.lastScheduledTime),
+            },
+            now,
+          );
     outcomes.push(outcome);
-    sessionFacts.push(scheduleFacts(session, decision, now));
+    sessionFacts.push({ ...scheduleFacts(session, decision, now), ...(missed ? { missed } : {}) });
   }
-  await deps.client.updateStatus(
-    "BackupConfiguration",
-    config.metadata.namespace,
-    config.metadata.name,
-    (current) =>
-      decideConfigurationStatus(
-        current,
-        {
-          ...objects,
-          namespaceLabels: namespaces.get(config.metadata.namespace ?? ""),
-          validationIssues,
-          sessions: sessionFacts,
-        },
-        now,
-      ),
+  let before: BackupConfiguration["status"];
+  const statusOutcome: SessionOutcome = {
+    namespace: config.metadata.namespace ?? "default",
+    configuration: config.metadata.name,
+    session: "*",
+    decision: "wait",
+  };
+  const written = await attempt(context, statusOutcome, "status", () =>
+    deps.client.updateStatus(
+      "BackupConfiguration",
+      config.metadata.namespace,
+      config.metadata.name,
+      (current) => {
+        before = current.status;
+        return decideConfigurationStatus(
+          current,
+          {
+            ...objects,
+            namespaceLabels: namespaces.get(config.metadata.namespace ?? ""),
+            validationIssues,
+            sessions: sessionFacts,
+          },
+          now,
+        );
+      },
+    ),
   );
+  if (statusOutcome.error) outcomes.push(statusOutcome);
+  if (written?.changed) await countMisses(context, written.object, before, outcomes, now);
   return outcomes;
+}
+
+/** What the status write recorded as missed goes on each outcome, with one Warning Event per newly missed run. */
+async function countMisses(
+  context: TickContext,
+  config: BackupConfiguration,
+  before: BackupConfiguration["status"],
+  outcomes: SessionOutcome[],
+  now: Date,
+): Promise<void> {
+  for (const outcome of outcomes) {
+    const conditionsOf = (status: BackupConfiguration["status"]) =>
+      status?.sessions?.find((s) => s.name === outcome.session)?.conditions;
+    const after = conditionsOf(config.status);
+    const missed = recordedMisses(conditionsOf(before), after);
+    if (missed === 0) continue;
+    outcome.missed = missed;
+    const record = missedRecord(after);
+    const message = `${outcome.session}: ${missed} schedule time(s) missed, the newest ${toKubeTime(record?.newest ?? now)} (${record?.reason ?? "missed"})`;
+    await attempt(context, outcome, "record event", () =>
+      context.deps.client.recordEvent(config, { type: "Warning", reason: "MissedSchedule", message }, now),
+    );
+  }
 }
 
 function scheduleFacts(session: Session, decision: SessionScheduleDecision, now: Date) {
@@ -168,28 +305,21 @@ function scheduleFacts(session: Session, decision: SessionScheduleDecision, now:
 }
 
 async function applyDecision(
-  deps: CreateSessionsDeps,
+  context: TickContext,
   config: BackupConfiguration,
   session: Session,
   decision: SessionScheduleDecision,
   now: Date,
 ): Promise<SessionOutcome> {
-  const base = {
+  const { deps } = context;
+  const outcome: SessionOutcome = {
     namespace: config.metadata.namespace ?? "default",
     configuration: config.metadata.name,
     session: session.name,
     decision: decision.action,
   };
-  if (decision.action === "missed-deadline") {
-    await deps.client.recordEvent(
-      config,
-      { type: "Warning", reason: "MissedSchedule", message: `${session.name}: ${decision.reason}` },
-      now,
-    );
-    return base;
-  }
   if (decision.action !== "create" && decision.action !== "skip-create" && decision.action !== "replace")
-    return base;
+    return outcome;
 
   const desired = newBackupSession({
     configuration: config,
@@ -198,33 +328,45 @@ async function applyDecision(
     scheduledTime: decision.scheduledTime,
     origin: "schedule",
   });
-  const { object, created } = await deps.client.create("BackupSession", desired);
+  // A create whose answer was lost may have happened: when a retry then finds the same object, it is ours.
+  let failedOnce = false;
+  const made = await attempt(context, outcome, "create", async () => {
+    try {
+      return await deps.client.create("BackupSession", desired);
+    } catch (error) {
+      failedOnce = true;
+      throw error;
+    }
+  });
+  if (made === undefined) return outcome;
+  const { object } = made;
+  const created = made.created || failedOnce;
+  outcome.name = object.metadata.name;
+  outcome.created = created;
+  outcome.lagSeconds = Math.max(0, (now.getTime() - decision.scheduledTime.getTime()) / 1000);
   if (created && decision.action === "skip-create") {
-    await deps.client.updateStatus(
-      "BackupSession",
-      object.metadata.namespace,
-      object.metadata.name,
-      (current) => (current.status?.phase ? undefined : skippedStatus(current.status, decision.reason, now)),
+    await attempt(context, outcome, "skipped status", () =>
+      deps.client.updateStatus("BackupSession", object.metadata.namespace, object.metadata.name, (current) =>
+        current.status?.phase ? undefined : skippedStatus(current.status, decision.reason, now),
+      ),
     );
   }
   if (decision.action === "replace") {
     for (const running of decision.replaces) {
-      await deps.client.patch("BackupSession", object.metadata.namespace, running, {
-        metadata: { annotations: { [Annotation.ReplacedBy]: object.metadata.name } },
-      });
+      await attempt(context, outcome, `mark ${running} replaced`, () =>
+        deps.client.patch("BackupSession", object.metadata.namespace, running, {
+          metadata: { annotations: { [Annotation.ReplacedBy]: object.metadata.name } },
+        }),
+      );
     }
   }
-  if (created) {
-    const message =
-      decision.action === "skip-create"
-        ? `Skipped BackupSession ${object.metadata.name}: ${decision.reason}`
-        : `Created BackupSession ${object.metadata.name} for ${toKubeTime(decision.scheduledTime)}`;
-    await deps.client.recordEvent(config, { type: "Normal", reason: "BackupSessionCreated", message }, now);
-    await deps.publisher.publish([
+  if (!created) return outcome;
+  await attempt(context, outcome, "publish", () =>
+    deps.publisher.publish([
       eventFor(BackupSessionCreated, {
         version: DETAIL_VERSION,
         clusterId: deps.client.clusterId,
-        namespace: base.namespace,
+        namespace: outcome.namespace,
         name: object.metadata.name,
         configuration: config.metadata.name,
         session: session.name,
@@ -232,14 +374,16 @@ async function applyDecision(
         scheduledTime: toKubeTime(decision.scheduledTime),
         createdAt: toKubeTime(now),
       }),
-    ]);
-  }
-  return {
-    ...base,
-    name: object.metadata.name,
-    created,
-    lagSeconds: Math.max(0, (now.getTime() - decision.scheduledTime.getTime()) / 1000),
-  };
+    ]),
+  );
+  const message =
+    decision.action === "skip-create"
+      ? `Skipped BackupSession ${object.metadata.name}: ${decision.reason}`
+      : `Created BackupSession ${object.metadata.name} for ${toKubeTime(decision.scheduledTime)}`;
+  await attempt(context, outcome, "record event", () =>
+    deps.client.recordEvent(config, { type: "Normal", reason: "BackupSessionCreated", message }, now),
+  );
+  return outcome;
 }
 
 /** "Schedule Overdue" when the missed run has just become a whole interval late (once per overdue run). */

@@ -9,8 +9,8 @@ import { kubeConfigFrom } from "./kube.ts";
 
 /**
  * A fault-injecting HTTPS proxy on loopback in front of a REAL kube-apiserver: requests pass through to the
- * API server unless a fault is queued, in which case the proxy answers with that status instead (429, 503,
- * …) — so tests see the real server's behaviour plus exactly the failures they ask for.
+ * API server unless a fault is queued or an outage is on, in which case the proxy answers with that status
+ * instead (429, 503, …) — so tests see the real server's behaviour plus exactly the failures they ask for.
  */
 
 export interface Fault {
@@ -22,6 +22,7 @@ export interface Fault {
 
 export class FaultProxy {
   private faults: Fault[] = [];
+  private readonly outages = new Set<Fault>();
   readonly seen: Array<{ method: string; path: string; status: number }> = [];
 
   private constructor(
@@ -57,6 +58,17 @@ export class FaultProxy {
     for (let i = 0; i < count; i++) this.faults.push(fault);
   }
 
+  /** Answers every matching request with the fault until the returned function is called (an outage). */
+  outage(fault: Fault): () => void {
+    this.outages.add(fault);
+    return () => this.outages.delete(fault);
+  }
+
+  /** Drops the queued faults that no request consumed. */
+  clear(): void {
+    this.faults = [];
+  }
+
   /** A kubeconfig for the same identity, pointed at this proxy. */
   kubeConfig(identity: "admin" | "functions" = "admin"): KubeConfig {
     const kc = kubeConfigFrom(
@@ -78,8 +90,9 @@ export class FaultProxy {
     const method = req.method ?? "GET";
     const url = req.url ?? "/";
     const index = this.faults.findIndex((f) => !f.match || f.match(method, url));
-    if (index >= 0) {
-      const [fault] = this.faults.splice(index, 1);
+    const ongoing = [...this.outages].find((f) => !f.match || f.match(method, url));
+    if (index >= 0 || ongoing) {
+      const fault = index >= 0 ? this.faults.splice(index, 1)[0] : ongoing;
       const status = fault?.status ?? 503;
       this.seen.push({ method, path: url, status });
       const headers: Record<string, string> = { "content-type": "application/json" };

@@ -74,7 +74,7 @@ describe("the table", () => {
     );
     expect(lines[1]).toMatch(/^CONFIGURATION\s+PHASE\s+SESSION\s+STATE\s+LAST SUCCESS\s+RPO/);
     expect(lines[2]).toMatch(
-      /^apps\/db\s+Ready\s+backup\s+ok\s+29m ago\s+0\.48×\s+0\s+0\s+0\s+-\s+-\s+repo:1\/1$/,
+      /^apps\/db\s+Ready\s+backup\s+ok\s+29m ago\s+0\.48×\s+0\s+0\s+0\s+-\s+-\s+-\s+repo:1\/1$/,
     );
     expect(lines[3]).toMatch(
       /^apps\/web\s+Ready\s+backup\s+overdue\s+never\s+never!\s+0\s+1\s+0\s+1h30m \(2 missed\)/,
