@@ -1,5 +1,5 @@
 import type { Metrics } from "@aws-lambda-powertools/metrics";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSessions } from "../../functions/create-sessions/function.ts";
 import { ManualClock } from "../../shared/clock.ts";
 import { sessionFleetFacts } from "../../shared/decide/fleet-session.ts";
@@ -11,6 +11,7 @@ import { DETAIL_VERSION } from "../../shared/model/events/envelope.ts";
 import { BackupConfiguration, parseWith } from "../../shared/model/index.ts";
 import { type CreateSessionsReport, createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { SchedulingIncompleteError } from "../../shared/usecases/errors.ts";
+import { type ClusterInfo, type ControlPlane, startControlPlane } from "../controlplane/index.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
 import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
 import { RecordingPublisher } from "../support/lifecycle.ts";
@@ -22,9 +23,10 @@ import { RecordingPublisher } from "../support/lifecycle.ts";
  * Each case has its own daily time, so the configurations of one case are not due in another.
  */
 
-const { clusters } = inject("controlPlane");
-const [one] = clusters;
-if (!one) throw new Error("the integration setup provides clusters");
+// A private control plane: the tick and the sweep are cluster-wide, so other test files' configurations and
+// sessions on the shared clusters would be ticked and swept here too.
+let plane: ControlPlane;
+let one: ClusterInfo;
 
 let admin: KubeClient;
 let viaProxy: KubeClient;
@@ -82,6 +84,8 @@ const created = (publisher: RecordingPublisher, configuration: string) =>
     .filter((e) => (e.detail as { configuration: string }).configuration === configuration);
 
 beforeAll(async () => {
+  plane = await startControlPlane({ clusters: 1 });
+  one = plane.clusters[0] as ClusterInfo;
   admin = await clientFor(one, "admin");
   await installRbac(admin);
   ns = uniqueNamespace("sched-faults");
@@ -99,6 +103,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await viaProxy?.transport.close();
   await proxy?.stop();
+  await plane?.stop();
 });
 
 describe("a 503 at the tick never loses the scheduled run", () => {

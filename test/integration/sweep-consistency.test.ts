@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addonComponent } from "../../local/demo-executor.ts";
 import { finishJob } from "../../local/job-controller.ts";
 import { KubeClient, KubeTransport, UnavailableError } from "../../shared/kube/index.ts";
@@ -10,6 +10,7 @@ import {
   sweepSessions,
 } from "../../shared/usecases/reconcile-session.ts";
 import { loadSessionWorld } from "../../shared/usecases/session-world.ts";
+import { type ClusterInfo, type ControlPlane, startControlPlane } from "../controlplane/index.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
 import {
   installConfiguration,
@@ -28,9 +29,10 @@ import {
  * queued on one named request.
  */
 
-const { clusters } = inject("controlPlane");
-const [one] = clusters;
-if (!one) throw new Error("the integration setup provides clusters");
+// A private control plane: the tick and the sweep are cluster-wide, so other test files' configurations and
+// sessions on the shared clusters would be ticked and swept here too.
+let plane: ControlPlane;
+let one: ClusterInfo;
 
 /** The transport's default attempts for a retryable failure (shared/kube/transport.ts). */
 const ATTEMPTS = 4;
@@ -45,6 +47,8 @@ let ns: string;
 const deps = (): ReconcileDeps => ({ client: viaProxy, publisher: new RecordingPublisher() });
 
 beforeAll(async () => {
+  plane = await startControlPlane({ clusters: 1 });
+  one = plane.clusters[0] as ClusterInfo;
   ({ admin, functions, ns } = await lifecycleNamespace(one, "sweep"));
   proxy = await FaultProxy.start(one, "functions");
   // Retry-After is honoured through `sleep`; a no-op keeps the exhausted retries fast.
@@ -60,6 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await viaProxy?.transport.close();
   await proxy?.stop();
+  await plane?.stop();
 });
 
 /** The requests the proxy saw while `act` ran. */
