@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KubeClient, KubeTransport, UnavailableError } from "../../shared/kube/index.ts";
 import { toKubeTime } from "../../shared/model/index.ts";
 import {
@@ -6,6 +6,7 @@ import {
   evaluateFailure,
   sweepFailures,
 } from "../../shared/usecases/evaluate-failure.ts";
+import { type ClusterInfo, type ControlPlane, startControlPlane } from "../controlplane/index.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
 import { clientFor } from "../support/kube.ts";
 import {
@@ -24,9 +25,10 @@ import { eventReasons, failScheduledSession, failSession, retriesOf } from "../s
  * due at `at(322)`.
  */
 
-const { clusters } = inject("controlPlane");
-const [one] = clusters;
-if (!one) throw new Error("the integration setup provides clusters");
+// A private control plane: the failure sweep is cluster-wide, so other test files sweeping the shared clusters
+// (the local runtime's fast-forwarded ticks, say) would do this file's retry bookkeeping before its own sweeps.
+let plane: ControlPlane;
+let one: ClusterInfo;
 
 let admin: KubeClient;
 let functions: KubeClient;
@@ -51,12 +53,15 @@ const fail = (name: string, delay = "5m", extra: { maxRetry?: number; sessionHis
   );
 
 beforeAll(async () => {
+  plane = await startControlPlane({ clusters: 1 });
+  one = plane.clusters[0] as ClusterInfo;
   ({ admin, functions, ns } = await lifecycleNamespace(one, "retry"));
   proxy = await FaultProxy.start(one, "functions");
 });
 
 afterAll(async () => {
   await proxy?.stop();
+  await plane?.stop();
 });
 
 describe("one retry per failure, at nextRetry", () => {
