@@ -1,7 +1,9 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { DeadLetterEntry, DeadLetterQueue } from "../shared/bus/dead-letter.ts";
-import { type Clock, ManualClock, systemClock } from "../shared/clock.ts";
+import type { FollowUp, FollowUpQueue } from "../shared/bus/follow-up-queue.ts";
+import { type Clock, systemClock } from "../shared/clock.ts";
 import type { ClusterRegistry } from "../shared/clusters/registry.ts";
 import type {
   AnyEventDefinition,
@@ -10,11 +12,19 @@ import type {
 } from "../shared/handler/function-definition.ts";
 import { handleEvent } from "../shared/handler/handle-event.ts";
 import { type MetricsSink, observability } from "../shared/handler/observability.ts";
+import { handleSqsBatch, type SqsBatchResult, type SqsRecord } from "../shared/handler/sqs-batch.ts";
 import { ClusterClients } from "../shared/kube/cluster-clients.ts";
 import { DashboardServer } from "./dashboard-server.ts";
+import { FastForwardClock } from "./fast-forward-clock.ts";
+import {
+  type FollowUpQueues,
+  LocalDelayQueues,
+  MAX_RECEIVES,
+  SqsFollowUpQueues,
+} from "./follow-up-queues.ts";
 import { type EventEnvelope, LocalBus } from "./local-bus.ts";
 import { PutEventsServer } from "./put-events-server.ts";
-import { type FunctionWiring, readWiring } from "./wiring.ts";
+import { type FunctionWiring, type QueuePipe, readQueuePipes, readWiring } from "./wiring.ts";
 
 /**
  * The whole function set in one process: each function of serverless.yml loaded from
@@ -22,7 +32,9 @@ import { type FunctionWiring, readWiring } from "./wiring.ts";
  * fast-forwarded one), and events routed between them by serverless.yml's patterns. Like an asynchronous
  * Lambda invocation, a failed delivery is retried `maximumRetryAttempts` times (serverless.yml, Lambda's
  * default 2), one minute after the first failure and two after the second — minutes of the runtime's clock,
- * so a fast-forwarded run waits `msPerMinute` and twice that — then dead-lettered.
+ * so a fast-forwarded run waits `msPerMinute` and twice that — then dead-lettered. The follow-up queues of
+ * serverless.yml (docs/follow-ups.md) run in process on the same clock, or on real SQS queues when `sqs` is
+ * given (moto in the tests); their consumers and the pipe to the bus are read from serverless.yml too.
  */
 
 export interface LocalRuntimeOptions {
@@ -49,6 +61,14 @@ export interface LocalRuntimeOptions {
   putEventsPort?: number;
   /** Port of the fleet dashboard (0: any free port); no dashboard when undefined. */
   dashboardPort?: number;
+  /** Follow-ups on real SQS queues through this client (moto in tests); in process when undefined. */
+  sqs?: SQSClient;
+  /** The per-cluster cap of follow-ups handled at once per batch (KSS_MAX_FOLLOW_UPS_PER_CLUSTER). */
+  maxFollowUpsPerCluster?: number;
+  /** Tests: lose or duplicate follow-ups on their way to the queue, as an at-least-once network may. */
+  followUpFault?: (followUp: FollowUp) => "drop" | "duplicate" | undefined;
+  /** Each batch of follow-ups a function handled. */
+  onFollowUpBatch?: (fn: string, result: SqsBatchResult) => void;
 }
 
 /** Lambda's waits before the retries of an asynchronous invocation, in minutes: 1, then 2. */
@@ -103,6 +123,19 @@ export class LocalRuntime {
   putEvents: PutEventsServer | undefined;
   /** The fleet dashboard on loopback, when `dashboardPort` was given. */
   dashboard: DashboardServer | undefined;
+  /** The follow-up queues (in process, or SQS). */
+  followUpQueues: FollowUpQueues | undefined;
+  /** What the functions send as follow-ups, after `followUpFault`. */
+  readonly followUps: FollowUpQueue = {
+    send: async (followUps) => {
+      const fault = this.options.followUpFault;
+      const sent = followUps.flatMap((f) => {
+        const what = fault?.(f);
+        return what === "drop" ? [] : what === "duplicate" ? [f, f] : [f];
+      });
+      if (sent.length > 0) await this.followUpQueues?.send(sent);
+    },
+  };
 
   private constructor(
     private readonly options: LocalRuntimeOptions,
@@ -110,7 +143,7 @@ export class LocalRuntime {
     private readonly functions: Map<string, AnyFunction>,
   ) {
     const start = new Date(Math.floor((options.startAt ?? new Date()).getTime() / 60_000) * 60_000);
-    this.clock = options.msPerMinute ? new ManualClock(start) : systemClock;
+    this.clock = options.msPerMinute ? new FastForwardClock(start, options.msPerMinute) : systemClock;
     this.clusters = new ClusterClients(options.registry, { transport: { timeoutMs: 5_000, maxAttempts: 2 } });
     this.bus = new LocalBus(
       wiring,
@@ -132,8 +165,49 @@ export class LocalRuntime {
       const { registry, dashboardPort: port } = options;
       runtime.dashboard = await DashboardServer.start({ registry, clock: runtime.clock, port });
     }
+    await runtime.startFollowUps(readQueuePipes());
     runtime.startSchedules();
     return runtime;
+  }
+
+  /** The follow-up queues, their consumers (sqs events) and the pipe to the bus, as serverless.yml wires them. */
+  private async startFollowUps(pipes: QueuePipe[]): Promise<void> {
+    const { sqs, msPerMinute } = this.options;
+    const queues = sqs
+      ? await SqsFollowUpQueues.create(sqs, `kss-local-${Date.now().toString(36)}`)
+      : new LocalDelayQueues(
+          () => this.clock.now(),
+          (msPerMinute ?? 60_000) / 60,
+          (queue, record) =>
+            void this.deadLetters.send({
+              reason: `follow-up failed ${MAX_RECEIVES} times`,
+              event: record.body,
+              functionName: queue,
+            }),
+        );
+    this.followUpQueues = queues;
+    for (const w of this.wiring)
+      for (const { queue, batchSize } of w.queues)
+        queues.consume(queue, batchSize, (records) => this.deliverBatch(w.name, records));
+    for (const pipe of pipes)
+      queues.consume(pipe.queue, 10, async (records) => {
+        for (const record of records) {
+          const detail = (JSON.parse(record.body) as { detail?: object }).detail ?? {};
+          this.bus.dispatch(this.bus.envelope({ detailType: pipe.detailType, source: pipe.source, detail }));
+        }
+        return [];
+      });
+  }
+
+  /** One SQS batch to a function, as Lambda's event source hands it (partial batch failures returned). */
+  private async deliverBatch(name: string, records: SqsRecord[]): Promise<string[]> {
+    const fn = this.functions.get(name);
+    if (!fn) return [];
+    const deps = this.depsFor(name);
+    const result = await handleSqsBatch(fn, records, deps);
+    this.collectMetrics(deps.metrics);
+    this.options.onFollowUpBatch?.(name, result);
+    return result.batchItemFailures.map((f) => f.itemIdentifier);
   }
 
   /** Dependencies of every function: each takes the parts it declares. */
@@ -145,6 +219,10 @@ export class LocalRuntime {
       publisher: this.bus,
       loadRegistry: async () => this.options.registry,
       clusters: this.clusters,
+      followUps: this.followUps,
+      ...(this.options.maxFollowUpsPerCluster === undefined
+        ? {}
+        : { maxFollowUpsPerCluster: this.options.maxFollowUpsPerCluster }),
       ...this.options.extraDeps,
     };
   }
@@ -229,16 +307,15 @@ export class LocalRuntime {
 
   private startSchedules(): void {
     const step = () => {
-      const clock = this.clock;
-      if (clock instanceof ManualClock && this.lastMinute >= 0) clock.advance(60_000);
-      const minute = Math.floor(clock.now().getTime() / 60_000);
+      const minute = Math.floor(this.clock.now().getTime() / 60_000);
       if (minute !== this.lastMinute) {
         this.lastMinute = minute;
         this.fireSchedules(new Date(minute * 60_000));
       }
     };
     step();
-    this.timer = setInterval(step, this.options.msPerMinute ?? 1_000);
+    // Checked ten times a (fast-forwarded) minute, at most every second.
+    this.timer = setInterval(step, Math.min(1_000, (this.options.msPerMinute ?? 60_000) / 10));
   }
 
   async stop(): Promise<void> {
@@ -246,6 +323,7 @@ export class LocalRuntime {
     this.stopping.abort();
     await this.putEvents?.stop();
     await this.dashboard?.stop();
+    await this.followUpQueues?.stop();
     await this.bus.idle();
     await this.clusters.close();
   }

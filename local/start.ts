@@ -56,9 +56,10 @@ async function main(): Promise<void> {
       print(`  kubectl --kubeconfig ${c.kubeconfigPath} get backupsessions -n demo`);
   }
   const registry = await loadRegistryFile(registryFile);
+  const msPerMinute = values["minute-ms"] ? Number(values["minute-ms"]) : 60_000;
   const runtime = await LocalRuntime.start({
     registry,
-    msPerMinute: values["minute-ms"] ? Number(values["minute-ms"]) : undefined,
+    msPerMinute: values["minute-ms"] ? msPerMinute : undefined,
     logLevel: values["log-level"] as "WARN",
     putEventsPort: Number(values["events-port"]),
     dashboardPort: Number(values["dashboard-port"]),
@@ -84,8 +85,11 @@ async function main(): Promise<void> {
   // On the embedded default only: play the addon and the Job controller (no kubelet runs, so no Job ever
   // starts). They are cluster components, not our functions: they act as the cluster's admin.
   const executor = plane
-    ? new DemoExecutor(await Promise.all(plane.clusters.map((c) => clientFor(c, "admin"))), () =>
-        runtime.clock.now(),
+    ? new DemoExecutor(
+        await Promise.all(plane.clusters.map((c) => clientFor(c, "admin"))),
+        () => runtime.clock.now(),
+        // A backup takes about 2 s of schedule time, also when fast-forwarded (a 5 s minute: every 167 ms).
+        Math.max(50, Math.min(2_000, msPerMinute / 30)),
       )
     : undefined;
   executor?.start();

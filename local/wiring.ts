@@ -18,6 +18,15 @@ export interface FunctionWiring {
   patterns: EventPattern[];
   /** Retries of a failed asynchronous invocation (`maximumRetryAttempts`, Lambda's default 2). */
   maximumRetryAttempts: number;
+  /** SQS queues it consumes (`sqs` events), by their logical name in `resources`, with the batch size. */
+  queues: Array<{ queue: string; batchSize: number }>;
+}
+
+/** An EventBridge pipe from an SQS queue to the bus (`AWS::Pipes::Pipe` in `resources`). */
+export interface QueuePipe {
+  queue: string;
+  detailType: string;
+  source: string;
 }
 
 /** Lambda's default for asynchronous invocations: two retries. */
@@ -25,6 +34,23 @@ export const DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 2;
 
 const ScheduleEvent = z.object({
   schedule: z.union([z.string(), z.object({ rate: z.union([z.string(), z.array(z.string())]) }).loose()]),
+});
+const QueueRef = z.object({ "Fn::GetAtt": z.tuple([z.string(), z.literal("Arn")]) });
+const SqsEvent = z.object({
+  sqs: z.object({ arn: QueueRef, batchSize: z.number().int().positive().default(10) }).loose(),
+});
+const PipeResource = z.object({
+  Type: z.literal("AWS::Pipes::Pipe"),
+  Properties: z
+    .object({
+      Source: QueueRef,
+      TargetParameters: z
+        .object({
+          EventBridgeEventBusParameters: z.object({ DetailType: z.string(), Source: z.string() }).loose(),
+        })
+        .loose(),
+    })
+    .loose(),
 });
 const EventBridgeEvent = z.object({
   eventBridge: z.object({ pattern: z.record(z.string(), z.unknown()) }).loose(),
@@ -55,6 +81,7 @@ export function readWiring(file = SERVERLESS_FILE): FunctionWiring[] {
       everyMinutes: [],
       patterns: [],
       maximumRetryAttempts: fn.maximumRetryAttempts ?? DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
+      queues: [],
     };
     for (const event of fn.events) {
       const schedule = ScheduleEvent.safeParse(event);
@@ -64,11 +91,36 @@ export function readWiring(file = SERVERLESS_FILE): FunctionWiring[] {
         wiring.everyMinutes.push(...rates.map(rateMinutes));
         continue;
       }
+      const sqs = SqsEvent.safeParse(event);
+      if (sqs.success) {
+        wiring.queues.push({ queue: sqs.data.sqs.arn["Fn::GetAtt"][0], batchSize: sqs.data.sqs.batchSize });
+        continue;
+      }
       const bridge = EventBridgeEvent.safeParse(event);
       if (bridge.success) wiring.patterns.push(bridge.data.eventBridge.pattern as EventPattern);
     }
     return wiring;
   });
+}
+
+/** The pipes from queues to the bus that serverless.yml declares (the retry follow-ups, docs/follow-ups.md). */
+export function readQueuePipes(file = SERVERLESS_FILE): QueuePipe[] {
+  const document = parse(readFileSync(file, "utf8")) as { resources?: unknown };
+  const blocks = [document.resources ?? []].flat() as Array<{ Resources?: Record<string, unknown> }>;
+  return blocks.flatMap((block) =>
+    Object.values(block?.Resources ?? {}).flatMap((resource) => {
+      const pipe = PipeResource.safeParse(resource);
+      if (!pipe.success) return [];
+      const target = pipe.data.Properties.TargetParameters.EventBridgeEventBusParameters;
+      return [
+        {
+          queue: pipe.data.Properties.Source["Fn::GetAtt"][0],
+          detailType: target.DetailType,
+          source: target.Source,
+        },
+      ];
+    }),
+  );
 }
 
 export function rateMinutes(expression: string): number {

@@ -1,3 +1,4 @@
+import type { FollowUpQueue } from "../../shared/bus/follow-up-queue.ts";
 import type { EventPublisher } from "../../shared/bus/publisher.ts";
 import { DEFAULT_MAX_CONCURRENT_RETRIES } from "../../shared/decide/retry.ts";
 import { defineFunction } from "../../shared/handler/function-definition.ts";
@@ -13,8 +14,30 @@ import {
   type FailureResult,
   sweepFailures,
 } from "../../shared/usecases/evaluate-failure.ts";
+import { retryFollowUp } from "./follow-up.ts";
 
-export type EvaluateFailureFunctionDeps = KubeDeps & { publisher: EventPublisher };
+export type EvaluateFailureFunctionDeps = KubeDeps & { publisher: EventPublisher; followUps?: FollowUpQueue };
+
+/**
+ * A retry that waits for its nextRetry (or is held back by the storm guard) gets a "BackupSession Retry Due"
+ * follow-up then (docs/follow-ups.md#retries); a failure to send it only logs, the sweep still starts it.
+ */
+async function sendFollowUps(
+  deps: EvaluateFailureFunctionDeps,
+  clusterId: string,
+  outcomes: FailureOutcome[],
+) {
+  const now = deps.clock.now();
+  const followUps = outcomes.flatMap((o) => retryFollowUp(clusterId, o, now) ?? []);
+  if (followUps.length === 0 || !deps.followUps) return;
+  try {
+    await deps.followUps.send(followUps);
+    deps.metrics.addMetric("FollowUpsSent", "Count", followUps.length);
+  } catch (error) {
+    deps.metrics.addMetric("FollowUpsNotSent", "Count", followUps.length);
+    deps.logger.warn("retry follow-ups not sent; the sweep starts the retries", { error: String(error) });
+  }
+}
 
 /** One metric per retry decision (CloudWatch EMF), by outcome. */
 const METRIC: Partial<Record<FailureResult, string>> = {
@@ -56,14 +79,22 @@ export const evaluateFailureFunction = defineFunction({
       serialize: (key, work) => perCluster.run(key, work),
     };
     const now = () => deps.clock.now();
+    let outcomes: FailureOutcome[];
     switch (event["detail-type"]) {
       case "BackupSession Phase Changed":
         if (event.detail.newPhase !== "Failed") return [];
-        return [await evaluateFailure(useCaseDeps, event.detail.namespace, event.detail.name, now)];
+        outcomes = [await evaluateFailure(useCaseDeps, event.detail.namespace, event.detail.name, now)];
+        break;
       case "BackupSession Retry Due":
-        return [await evaluateFailure(useCaseDeps, event.detail.namespace, event.detail.failedSession, now)];
+        outcomes = [
+          await evaluateFailure(useCaseDeps, event.detail.namespace, event.detail.failedSession, now),
+        ];
+        break;
       case "Schedule Tick":
-        return sweepFailures(useCaseDeps, now);
+        outcomes = await sweepFailures(useCaseDeps, now);
+        break;
     }
+    await sendFollowUps(deps, clusterId, outcomes);
+    return outcomes;
   },
 });

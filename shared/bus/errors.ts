@@ -85,3 +85,14 @@ export function describeError(error: unknown): { name: string; message: string }
   if (error instanceof Error) return { name: error.name || "Error", message: error.message };
   return { name: "Error", message: String(error) };
 }
+
+/** SQS did not take a follow-up; the sweep still reaches the session, only later. */
+export class FollowUpError extends BusError {
+  constructor(
+    readonly queueUrl: string,
+    readonly ids: string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`follow-ups not sent to ${queueUrl}: ${ids.join(", ")}`, options);
+  }
+}

@@ -36,6 +36,9 @@ export interface ReconcileDeps {
 export interface ReconcileOutcome {
   namespace: string;
   name: string;
+  /** The session object reconciled, and its phase after the reconcile (absent when it was not found). */
+  uid?: string;
+  phase?: string;
   actions: number;
   statusWritten: boolean;
   phaseChange?: SessionDecision["phaseChange"];
@@ -127,9 +130,12 @@ export async function reconcileFrom(
   if (change && statusChanged && change.to !== "Pending" && !finalizerRemoved) {
     await deps.publisher.publish([phaseChangedEvent(deps.client.clusterId, written, change, now)]);
   }
+  const phase = decision.status?.phase;
   return {
     namespace,
     name,
+    ...(session.metadata.uid ? { uid: session.metadata.uid } : {}),
+    ...(phase ? { phase } : {}),
     actions: decision.actions.length,
     statusWritten: statusChanged,
     ...(change ? { phaseChange: change } : {}),

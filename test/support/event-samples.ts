@@ -80,6 +80,18 @@ export const SAMPLE_EVENTS: SampleEvents = {
       retryAt: "2026-11-26T12:31:00Z",
     },
   },
+  "session-follow-up": {
+    ...envelope("session-follow-up", "kubestash-serverless"),
+    "detail-type": "BackupSession Follow Up",
+    detail: {
+      ...base,
+      namespace: "demo",
+      name: "sample-backup-dep-frequent-backup-1764158400",
+      uid: "5f0c7a8e-2b1d-4c3e-9f6a-1d2e3f4a5b6c",
+      attempt: 3,
+      sinceProgress: 2,
+    },
+  },
   "retention-requested": {
     ...envelope("retention-requested", "kubestash-serverless"),
     "detail-type": "Retention Requested",

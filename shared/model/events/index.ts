@@ -8,6 +8,7 @@ import { RetentionRequested } from "./retention-requested.ts";
 import { RetryDue } from "./retry-due.ts";
 import { ScheduleOverdue } from "./schedule-overdue.ts";
 import { ScheduleTick } from "./schedule-tick.ts";
+import { SessionFollowUp } from "./session-follow-up.ts";
 
 export * from "./backup-failed.ts";
 export * from "./backup-session-created.ts";
@@ -20,6 +21,7 @@ export * from "./retention-requested.ts";
 export * from "./retry-due.ts";
 export * from "./schedule-overdue.ts";
 export * from "./schedule-tick.ts";
+export * from "./session-follow-up.ts";
 
 /** Every event the functions exchange, keyed by a file-friendly name (used for schemas/*.json). */
 export const EVENTS = {
@@ -28,6 +30,7 @@ export const EVENTS = {
   "backup-session-created": BackupSessionCreated,
   "backup-session-phase-changed": BackupSessionPhaseChanged,
   "retry-due": RetryDue,
+  "session-follow-up": SessionFollowUp,
   "retention-requested": RetentionRequested,
   // Notifications: published for people and other systems (docs/notifications.md), consumed by none of ours.
   "backup-failed": BackupFailed,
