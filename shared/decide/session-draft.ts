@@ -70,7 +70,11 @@ export type SessionAction =
   | { type: "update-snapshot-status"; name: string; update: SnapshotStatusUpdate }
   /** Recompute the Repository's status from its Snapshots; `initialized` once its repository.yaml is written. */
   | { type: "update-repository-status"; name: string; initialized: boolean }
-  | { type: "delete-session"; name: string; uid: string | undefined }
+  /**
+   * `completed`: the session carries the completed label, which is cleared first so the sweep finds it while
+   * it is being deleted (docs/costs.md#sessions-being-deleted).
+   */
+  | { type: "delete-session"; name: string; uid: string | undefined; completed?: true }
   | { type: "delete-job"; namespace: string; name: string; uid: string | undefined }
   | { type: "remove-finalizer"; finalizer: string }
   | { type: "record-event"; eventType: "Normal" | "Warning"; reason: string; message: string }

@@ -4,6 +4,7 @@ import { BackupSessionCondition as C, hasCondition, BackupSessionReason as R } f
 import { type Draft, failOutstandingSnapshots, setStatusCondition } from "./session-draft.ts";
 import { selectHistoryToDelete } from "./session-history.ts";
 import { applicablePostHooks, runHooks } from "./session-hooks.ts";
+import { hasCompletedLabel } from "./settled.ts";
 
 /**
  * The steps after the backup itself (docs/model.md#step-order): post-backup hooks, retention, history
@@ -109,7 +110,12 @@ export function cleanHistory(draft: Draft, limit: number): void {
     });
   }
   for (const old of selection.sessions) {
-    draft.actions.push({ type: "delete-session", name: old.metadata.name, uid: old.metadata.uid });
+    draft.actions.push({
+      type: "delete-session",
+      name: old.metadata.name,
+      uid: old.metadata.uid,
+      ...(hasCompletedLabel(old) ? { completed: true as const } : {}),
+    });
   }
   setStatusCondition(draft, {
     type: C.SessionHistoryCleaned,

@@ -33,6 +33,8 @@ export interface InvalidObject {
   namespace?: string;
   name: string;
   error: InvalidInputError;
+  /** The object as the server sent it. */
+  raw: unknown;
 }
 
 export interface ListResult<T> {
@@ -143,7 +145,8 @@ export class KubeClient {
         const meta = (withKind as { metadata?: Meta }).metadata;
         const parsed = tryParseWith(RESOURCE_KINDS[kind].schema, withKind, describe(kind, meta));
         if (parsed.ok) out.items.push(parsed.value as ResourceOf<K>);
-        else out.invalid.push({ namespace: meta?.namespace, name: meta?.name ?? "", error: parsed.error });
+        else
+          out.invalid.push({ namespace: meta?.namespace, name: meta?.name ?? "", error: parsed.error, raw });
       }
       continueToken = page.metadata?.continue || undefined;
       out.resourceVersion = page.metadata?.resourceVersion;
@@ -247,7 +250,7 @@ export class KubeClient {
       const current = await this.get(kind, namespace, name);
       const next = decide(current);
       const currentStatus = (current as Statusful<K>).status;
-      if (next === undefined || isDeepStrictEqual(next, currentStatus))
+      if (next === undefined || statusUnchanged(next, currentStatus))
         return { object: current, changed: false };
       try {
         return {
@@ -360,6 +363,18 @@ function withTypeMeta(kind: ModeledKind, raw: unknown): unknown {
 function describe(kind: ModeledKind, meta: Meta | undefined): string {
   const name = meta?.namespace ? `${meta.namespace}/${meta?.name}` : (meta?.name ?? "?");
   return `${kind} ${name}`;
+}
+
+/**
+ * The one "status unchanged" test (docs/costs.md#writes-only-when-something-changed): equal as they will be on
+ * the wire, where keys with undefined values do not exist. No write is made for an unchanged status.
+ */
+export function statusUnchanged(next: unknown, current: unknown): boolean {
+  return isDeepStrictEqual(onTheWire(next), onTheWire(current ?? {}));
+}
+
+function onTheWire(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value ?? {})) as unknown;
 }
 
 /** True when every field the caller set in `desired` (labels and spec) has the same value in `existing`. */

@@ -38,13 +38,15 @@ export interface RequestStats {
   requests: number;
   retries: number;
   byMethod: Record<string, number>;
+  /** Bytes of the response bodies received (what a LIST costs the API server to send). */
+  responseBytes: number;
 }
 
 const RETRYABLE_NETWORK =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|UND_ERR|socket|other side closed|fetch failed/i;
 
 export class KubeTransport {
-  readonly stats: RequestStats = { requests: 0, retries: 0, byMethod: {} };
+  readonly stats: RequestStats = { requests: 0, retries: 0, byMethod: {}, responseBytes: 0 };
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
@@ -129,6 +131,7 @@ export class KubeTransport {
       return { ok: false, error, retryable: RETRYABLE_NETWORK.test(detail) || isTimeout(cause) };
     }
     const text = await response.text();
+    this.stats.responseBytes += Buffer.byteLength(text);
     const body = text === "" ? undefined : safeJson(text);
     if (response.ok) return { ok: true, body };
     const error = errorFromStatus(this.clusterId, response.status, body as KubeStatus | undefined);

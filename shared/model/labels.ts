@@ -54,6 +54,16 @@ export const Annotation = {
 } as const;
 
 /**
+ * Our label on what the functions have finished with (docs/costs.md#the-sweep-lists-only-what-is-unfinished): a
+ * settled BackupSession (terminal, no retry owed), then its Snapshots and Jobs. The sweep lists only objects
+ * without it ({@link UNFINISHED_SELECTOR}); set by shared/usecases/settle-session.ts.
+ */
+export const COMPLETED_LABEL = "serverless.kubestash.com/completed";
+
+/** Matches objects not (yet) labelled completed: unfinished ones, and any made before the label existed. */
+export const UNFINISHED_SELECTOR = `${COMPLETED_LABEL}!=true`;
+
+/**
  * Labels tying a Job to the BackupSession it serves, as KubeStash's operator puts them (its OffshootLabels plus
  * the component; docs/operator-contract.md#the-executor-job): exactly these five.
  */

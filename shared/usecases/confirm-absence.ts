@@ -1,8 +1,10 @@
 import { type Absence, type AbsentKind, absenceKey, labelSelectorOf } from "../decide/absence.ts";
 import { decideReconcile, type SessionDecision } from "../decide/reconcile-session.ts";
+import { isBeingDeleted } from "../decide/session-history.ts";
+import { cleansHistory } from "../decide/settled.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { BackupSession } from "../model/backup-session.ts";
-import { reconcileInputOf, type SessionWorld } from "./session-world.ts";
+import { reconcileInputOf, type SessionWorld, withHistory, withOwnJobs } from "./session-world.ts";
 import { readTargetWorkload } from "./target-workload.ts";
 
 /**
@@ -11,6 +13,10 @@ import { readTargetWorkload } from "./target-workload.ts";
  * is read again directly — a GET by name, or a LIST of the labelled Jobs of one namespace, both quorum reads
  * made after the session was read, so at least as new as its resourceVersion — what they find replaces what the
  * load said about those objects, and the session is decided again with the absences marked confirmed.
+ *
+ * On a partial world (the sweep lists only what is unfinished, docs/costs.md) the finished objects a decision
+ * needs are read the same way: the Jobs of a session being deleted before it is decided, and the completed
+ * siblings with their Jobs when the decision cleans the session's history — then it is decided again.
  */
 
 /** Rounds of fresh reads per decision; a decision still asking after them writes nothing this time. */
@@ -37,10 +43,11 @@ export async function decideConfirmingAbsences(
   now: Date,
   hookRunnerImage?: string,
 ): Promise<SessionDecision> {
-  let current = world;
+  let current = isBeingDeleted(session) ? await withOwnJobs(client, world, session) : world;
   const confirmed = new Set<string>();
+  let historyRead = false;
   let workload: { for: unknown; value: Awaited<ReturnType<typeof readTargetWorkload>> } | undefined;
-  for (let round = 0; ; round++) {
+  for (let round = 0; ; ) {
     const input = reconcileInputOf(current, session, hookRunnerImage);
     // The workload is read once per configuration seen (a fresh read may have found the configuration).
     if (!workload || workload.for !== input.configuration) {
@@ -55,7 +62,12 @@ export async function decideConfirmingAbsences(
       },
       now,
     );
-    if (!decision.confirm || round >= MAX_CONFIRM_ROUNDS) return decision;
+    if (!decision.confirm && current.partial && !historyRead && cleansHistory(decision.status)) {
+      current = await withHistory(client, current, session);
+      historyRead = true;
+      continue;
+    }
+    if (!decision.confirm || round++ >= MAX_CONFIRM_ROUNDS) return decision;
     current = await readAgain(client, current, decision.confirm);
     for (const absence of decision.confirm) confirmed.add(absenceKey(absence));
   }

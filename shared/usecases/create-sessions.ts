@@ -108,7 +108,10 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
   const namespaces = await namespaceLabels(client, configs.items);
   const invalidConfigurations = await Promise.all(
     configs.invalid.map(async (bad) => {
-      await markUnreadable(client, bad.namespace, bad.name, bad.error.message, now);
+      // Marked once: a configuration still unreadable for the same reason is not written again.
+      if (!markedUnreadable(bad.raw, bad.error.message)) {
+        await markUnreadable(client, bad.namespace, bad.name, bad.error.message, now);
+      }
       return { namespace: bad.namespace, name: bad.name, error: bad.error.message };
     }),
   );
@@ -420,6 +423,19 @@ async function announceOverdue(
     }),
   ]);
   return true;
+}
+
+/** The configuration as the server holds it says Invalid already, for this reason. */
+function markedUnreadable(raw: unknown, message: string): boolean {
+  const status = (raw as { status?: { phase?: unknown; conditions?: unknown } } | undefined)?.status;
+  if (status?.phase !== "Invalid" || !Array.isArray(status.conditions)) return false;
+  return status.conditions.some(
+    (c: { type?: unknown; status?: unknown; reason?: unknown; message?: unknown }) =>
+      c.type === BackupConfigurationCondition.ValidationPassed &&
+      c.status === "False" &&
+      c.reason === BackupConfigurationReason.ResourceValidationFailed &&
+      c.message === message,
+  );
 }
 
 /** A configuration the model cannot read (the API server accepted it): Invalid, with the reason. */

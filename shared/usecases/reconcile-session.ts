@@ -1,11 +1,11 @@
-import { isDeepStrictEqual } from "node:util";
 import type { EventPublisher } from "../bus/publisher.ts";
 import { absenceKey } from "../decide/absence.ts";
 import { isSessionCompleted } from "../decide/phase.ts";
 import type { SessionAction, SessionDecision } from "../decide/reconcile-session.ts";
 import { repositoryStatus } from "../decide/repository-status.ts";
+import { isSettled, type SweepScope, settleTargets, sweepScope } from "../decide/settled.ts";
 import { applySnapshotStatusUpdate } from "../decide/snapshot-progress.ts";
-import type { KubeClient } from "../kube/client.ts";
+import { type KubeClient, statusUnchanged } from "../kube/client.ts";
 import { ConflictError, NotFoundError } from "../kube/errors.ts";
 import type { BackupSession } from "../model/backup-session.ts";
 import { Label } from "../model/labels.ts";
@@ -15,6 +15,7 @@ import { ensureExecutorRbac } from "./executor-rbac.ts";
 import { operatorHold } from "./operator-presence.ts";
 import { phaseChangedEvent } from "./phase-changed-event.ts";
 import { loadSessionWorld, type SessionWorld } from "./session-world.ts";
+import { labelSettled, unlabelForDeletion } from "./settle-session.ts";
 
 /**
  * Drives BackupSessions as KubeStash's operator would: decide (pure) on what was read, carry out the actions
@@ -73,21 +74,38 @@ export async function reconcileSession(
   }
 }
 
-/** The sweep: every session of the cluster that is not finished (or is being deleted), from one load. */
+export interface SweepOptions {
+  concurrency?: number;
+  /** What the sessions, Snapshots and Jobs are listed with; by default {@link sweepScope} of the tick's time. */
+  scope?: SweepScope;
+}
+
+/**
+ * The sweep: every session of the cluster that is not finished (or is being deleted), from one load of what
+ * is not labelled completed (docs/costs.md); listed sessions that are settled get the label.
+ */
 export async function sweepSessions(
   deps: ReconcileDeps,
   now: () => Date,
-  concurrency = 16,
+  options: SweepOptions = {},
 ): Promise<ReconcileOutcome[]> {
   // Coexistence (docs/migration.md#what-the-functions-do-meanwhile): the KubeStash operator drives them, not us.
   if (await operatorHold(deps.client)) return [];
   // A LIST that fails rejects the load and so the sweep, for this cluster, with nothing written
   // (docs/consistency.md#a-failed-list-fails-the-whole-load).
-  const world = await loadSessionWorld(deps.client);
+  const scope = options.scope ?? sweepScope(now());
+  const world = await loadSessionWorld(deps.client, undefined, { unfinishedOnly: scope === "unfinished" });
   const open = world.sessions.filter(
     (s) => !isSessionCompleted(s.status?.phase) || s.metadata.deletionTimestamp,
   );
-  return mapWithConcurrency(open, concurrency, async (session) => {
+  // Finished before the label existed (the operator's, a label write that failed): labelled once, here.
+  const unlabelled = world.sessions.filter(
+    (s) => isSessionCompleted(s.status?.phase) && !s.metadata.deletionTimestamp,
+  );
+  await mapWithConcurrency(unlabelled, options.concurrency ?? 16, (s) =>
+    labelSettled(deps.client, settleTargets(s, world.snapshots, world.jobs)),
+  );
+  return mapWithConcurrency(open, options.concurrency ?? 16, async (session) => {
     const { namespace = "default", name } = session.metadata;
     try {
       const outcome = await reconcileFrom(deps, world, session, now());
@@ -119,16 +137,17 @@ export async function reconcileFrom(
   for (const action of decision.actions) await execute(deps, session, action, now);
   const finalizerRemoved = decision.actions.some((a) => a.type === "remove-finalizer");
   let written = session;
-  const statusChanged = !isDeepStrictEqual(
-    withoutUndefined(decision.status),
-    withoutUndefined(session.status ?? {}),
-  );
+  const statusChanged = !statusUnchanged(decision.status, session.status);
   if (statusChanged && !finalizerRemoved) {
     written = await deps.client.replaceStatus("BackupSession", { ...session, status: decision.status });
   }
   const change = decision.phaseChange;
   if (change && statusChanged && change.to !== "Pending" && !finalizerRemoved) {
     await deps.publisher.publish([phaseChangedEvent(deps.client.clusterId, written, change, now)]);
+  }
+  // Settled by this write (or before it): its objects leave the sweep's LISTs (docs/costs.md).
+  if (!finalizerRemoved && isSettled(written)) {
+    await labelSettled(deps.client, settleTargets(written, world.snapshots, world.jobs));
   }
   const phase = decision.status?.phase;
   return {
@@ -175,6 +194,12 @@ async function execute(
       await updateRepositoryStatus(client, namespace ?? "default", action.name, action.initialized, now);
       return;
     case "delete-session":
+      // A labelled session is unlabelled first, so the sweep finds it while its finalizer path runs.
+      if (
+        action.completed &&
+        !(await unlabelForDeletion(client, namespace ?? "default", action.name, action.uid))
+      )
+        return;
       await client.delete("BackupSession", namespace, action.name, { uid: action.uid });
       return;
     case "delete-job":
@@ -223,9 +248,4 @@ async function updateRepositoryStatus(
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
   }
-}
-
-/** The object as it will be on the wire: keys with undefined values dropped (JSON has no undefined). */
-function withoutUndefined(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value ?? null)) as unknown;
 }

@@ -11,7 +11,7 @@ import type {
   Repository,
   Snapshot,
 } from "../model/index.ts";
-import { Label, MANAGED_BY } from "../model/labels.ts";
+import { Label, MANAGED_BY, UNFINISHED_SELECTOR } from "../model/labels.ts";
 
 /**
  * Everything the session decisions read, loaded with a fixed number of LIST requests (not one per session):
@@ -29,10 +29,32 @@ export interface SessionWorld {
   addons: Addon[];
   functions: KubeStashFunction[];
   hookTemplates: HookTemplate[];
+  /**
+   * Sessions, Snapshots and Jobs were listed without the ones labelled completed (the sweep,
+   * docs/costs.md#the-sweep-lists-only-what-is-unfinished): what a decision needs of finished ones is read apart
+   * ({@link withOwnJobs}, {@link withHistory}).
+   */
+  partial?: true;
 }
 
-export async function loadSessionWorld(client: KubeClient, namespace?: string): Promise<SessionWorld> {
+export interface LoadOptions {
+  /** List only what is not labelled completed (docs/costs.md). */
+  unfinishedOnly?: boolean;
+}
+
+export async function loadSessionWorld(
+  client: KubeClient,
+  namespace?: string,
+  options: LoadOptions = {},
+): Promise<SessionWorld> {
   const scope = namespace === undefined ? {} : { namespace };
+  const unfinished = options.unfinishedOnly === true;
+  const selected = unfinished ? { labelSelector: UNFINISHED_SELECTOR } : {};
+  const jobSelector = [
+    `${Label.ManagedBy}=${MANAGED_BY}`,
+    ...(namespace === undefined ? [] : [`${Label.InvokerNamespace}=${namespace}`]),
+    ...(unfinished ? [UNFINISHED_SELECTOR] : []),
+  ].join(",");
   const [
     sessions,
     configurations,
@@ -44,15 +66,13 @@ export async function loadSessionWorld(client: KubeClient, namespace?: string): 
     functions,
     hookTemplates,
   ] = await Promise.all([
-    client.list("BackupSession", scope),
+    client.list("BackupSession", { ...scope, ...selected }),
     client.list("BackupConfiguration", scope),
     client.list("Repository", scope),
     // A repository's storage, and so its metadata Job, may be in another namespace: always all of them.
     client.list("BackupStorage"),
-    client.list("Snapshot", scope),
-    client.list("Job", {
-      labelSelector: `${Label.ManagedBy}=${MANAGED_BY}${namespace === undefined ? "" : `,${Label.InvokerNamespace}=${namespace}`}`,
-    }),
+    client.list("Snapshot", { ...scope, ...selected }),
+    client.list("Job", { labelSelector: jobSelector }),
     client.list("Addon"),
     client.list("Function"),
     // Hook templates may live in another namespace than the session: always all of them.
@@ -68,6 +88,61 @@ export async function loadSessionWorld(client: KubeClient, namespace?: string): 
     addons: addons.items,
     functions: functions.items,
     hookTemplates: hookTemplates.items,
+    ...(unfinished ? { partial: true as const } : {}),
+  };
+}
+
+type Keyed = { metadata: { name: string; namespace?: string | undefined } };
+
+/** `listed` added to `known`; an object in both is taken from `listed` (the newer read). */
+function merged<T extends Keyed>(known: ReadonlyArray<T>, listed: ReadonlyArray<T>): T[] {
+  const key = (o: Keyed) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+  const fresh = new Set(listed.map(key));
+  return [...known.filter((o) => !fresh.has(key(o))), ...listed];
+}
+
+/**
+ * A session being deleted needs all its Jobs (the finalizer path deletes them), labelled ones too: on a partial
+ * world they are listed by the session's labels (docs/costs.md#sessions-being-deleted).
+ */
+export async function withOwnJobs(
+  client: KubeClient,
+  world: SessionWorld,
+  session: BackupSession,
+): Promise<SessionWorld> {
+  if (!world.partial) return world;
+  const namespace = session.metadata.namespace ?? "default";
+  const jobs = await client.list("Job", {
+    labelSelector: `${Label.InvokerNamespace}=${namespace},${Label.InvokerName}=${session.metadata.name}`,
+  });
+  return { ...world, jobs: merged(world.jobs, jobs.items) };
+}
+
+/**
+ * History cleanup counts the session's completed siblings and deletes their Jobs: on a partial world they are
+ * listed by the invoker's labels, in the session's namespace (docs/costs.md#what-finished-objects-are-still-read).
+ */
+export async function withHistory(
+  client: KubeClient,
+  world: SessionWorld,
+  session: BackupSession,
+): Promise<SessionWorld> {
+  if (!world.partial) return world;
+  const namespace = session.metadata.namespace ?? "default";
+  const sessionName = session.spec.session ?? "";
+  const [sessions, jobs] = await Promise.all([
+    client.list("BackupSession", {
+      namespace,
+      labelSelector: `${Label.InvokerName}=${session.spec.invoker?.name ?? ""},${Label.SessionName}=${sessionName}`,
+    }),
+    client.list("Job", {
+      labelSelector: `${Label.InvokerNamespace}=${namespace},${Label.SessionName}=${sessionName}`,
+    }),
+  ]);
+  return {
+    ...world,
+    sessions: merged(world.sessions, sessions.items),
+    jobs: merged(world.jobs, jobs.items),
   };
 }
 

@@ -1,0 +1,176 @@
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { addonComponent, runMetadataJobs } from "../../local/demo-executor.ts";
+import { finishJob } from "../../local/job-controller.ts";
+import { FULL_SWEEP_MINUTE } from "../../shared/decide/settled.ts";
+import type { KubeClient } from "../../shared/kube/client.ts";
+import type { KubeRequest } from "../../shared/kube/transport.ts";
+import {
+  BackupSessionCondition as C,
+  COMPLETED_LABEL,
+  toKubeTime,
+  UNFINISHED_SELECTOR,
+} from "../../shared/model/index.ts";
+import { type ReconcileOutcome, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
+import {
+  installConfiguration,
+  lifecycleNamespace,
+  nextHour,
+  RecordingPublisher,
+  scheduleSession,
+} from "../support/lifecycle.ts";
+
+/**
+ * The sweep lists only what is unfinished (docs/costs.md), on the real API server as the functions: a session
+ * the sweep finishes is labelled completed with its Snapshots and Jobs, and the next sweep's LISTs carry the
+ * selector and return none of them; history cleanup still counts the finished siblings; a labelled session
+ * deleted by someone else is found by the hourly full sweep; a finished session without the label (the
+ * operator's) is labelled once.
+ */
+
+const { clusters } = inject("controlPlane");
+const [one] = clusters;
+if (!one) throw new Error("the integration setup provides clusters");
+
+const hour = nextHour();
+const at = (seconds: number) => new Date(hour.getTime() + seconds * 1000);
+
+let admin: KubeClient;
+let functions: KubeClient;
+let ns: string;
+
+beforeAll(async () => {
+  ({ admin, functions, ns } = await lifecycleNamespace(one, "costs"));
+});
+
+interface ListSeen {
+  resource: string;
+  labelSelector: string | undefined;
+  items: Array<{ metadata: { name: string; namespace?: string }; spec?: { backupSession?: string } }>;
+}
+
+/** Every LIST page the functions' client sent while `act` ran, with what it returned. */
+async function listsDuring<T>(act: () => Promise<T>): Promise<{ result: T; lists: ListSeen[] }> {
+  const transport = functions.transport;
+  const send = transport.request.bind(transport);
+  const lists: ListSeen[] = [];
+  transport.request = async (req: KubeRequest) => {
+    const body = await send(req);
+    if (req.method === "GET" && req.query?.limit !== undefined) {
+      const selector = req.query.labelSelector;
+      lists.push({
+        resource: req.path.split("/").at(-1) ?? "",
+        labelSelector: typeof selector === "string" ? selector : undefined,
+        items: (body as { items?: ListSeen["items"] }).items ?? [],
+      });
+    }
+    return body;
+  };
+  try {
+    return { result: await act(), lists };
+  } finally {
+    transport.request = send;
+  }
+}
+
+const sweep = (now: Date) =>
+  sweepSessions({ client: functions, publisher: new RecordingPublisher() }, () => now);
+const mine = (outcomes: ReconcileOutcome[]) => outcomes.filter((o) => o.namespace === ns);
+const snapshotsOf = async (session: string) =>
+  (await admin.list("Snapshot", { namespace: ns })).items.filter((s) => s.spec.backupSession === session);
+const jobsOf = async (session: string) =>
+  (await admin.list("Job", { labelSelector: `kubestash.com/invoker-name=${session}` })).items;
+
+/** A session scheduled at `t` seconds and driven to Succeeded by sweeps only, the executor played by admin. */
+async function finishedBySweeps(configuration: string, t: number): Promise<string> {
+  const name = await scheduleSession(functions, configuration, at(t + 5));
+  await sweep(at(t + 6));
+  for (const s of await snapshotsOf(name)) {
+    await admin.updateStatus("Snapshot", ns, s.metadata.name, (current) => ({
+      ...current.status,
+      components: addonComponent(current, "Succeeded", at(t + 20)),
+    }));
+  }
+  for (const job of await jobsOf(name)) await finishJob(admin, job, "Succeeded", at(t + 20));
+  for (let round = 0; round < 4; round++) {
+    await sweep(at(t + 21 + round));
+    await runMetadataJobs(admin, "Succeeded", at(t + 21 + round), name);
+    if ((await admin.get("BackupSession", ns, name)).status?.phase === "Succeeded") return name;
+  }
+  throw new Error(`${name} did not finish`);
+}
+
+describe("the sweep lists only what is unfinished", () => {
+  let first: string;
+
+  it("a session the sweep finishes is labelled completed, its Snapshots and Jobs first", async () => {
+    await installConfiguration(admin, ns, "hist", { sessionHistoryLimit: 1 });
+    first = await finishedBySweeps("hist", 0);
+    expect((await admin.get("BackupSession", ns, first)).metadata.labels?.[COMPLETED_LABEL]).toBe("true");
+    const snapshots = await snapshotsOf(first);
+    const jobs = await jobsOf(first);
+    expect(snapshots.length).toBeGreaterThan(0);
+    expect(jobs.length).toBeGreaterThan(0);
+    for (const o of [...snapshots, ...jobs]) expect(o.metadata.labels?.[COMPLETED_LABEL]).toBe("true");
+  });
+
+  it("the next sweep's LISTs of sessions, Snapshots and Jobs carry the selector and return none of them", async () => {
+    const { result, lists } = await listsDuring(() => sweep(at(60)));
+    for (const resource of ["backupsessions", "snapshots", "jobs"]) {
+      const of = lists.filter((l) => l.resource === resource);
+      expect(of.length, resource).toBeGreaterThan(0);
+      for (const l of of) expect(l.labelSelector, resource).toContain(UNFINISHED_SELECTOR);
+    }
+    const listed = lists.flatMap((l) => l.items).filter((o) => o.metadata.namespace === ns);
+    expect(listed.map((o) => o.metadata.name)).not.toContain(first);
+    expect(listed.filter((o) => o.spec?.backupSession === first)).toEqual([]);
+    expect(listed.filter((o) => o.metadata.name.includes(first))).toEqual([]);
+    expect(mine(result)).toEqual([]);
+  });
+
+  it("history cleanup still counts the finished sibling: it is deleted with its Jobs, its finalizer released", async () => {
+    const second = await finishedBySweeps("hist", 3600);
+    // The older one was unlabelled, then deleted; the sweep finds it and runs the finalizer path.
+    for (let round = 0; round < 3 && (await admin.find("BackupSession", ns, first)); round++) {
+      await sweep(at(3660 + round));
+    }
+    expect(await admin.find("BackupSession", ns, first)).toBeUndefined();
+    expect(await jobsOf(first)).toEqual([]);
+    expect((await admin.get("BackupSession", ns, second)).metadata.labels?.[COMPLETED_LABEL]).toBe("true");
+  });
+
+  it("a labelled session deleted by someone else is found by the hourly full sweep, not by the others", async () => {
+    const [left] = (await admin.list("BackupSession", { namespace: ns })).items.map((s) => s.metadata.name);
+    if (!left) throw new Error("one session is left");
+    await admin.delete("BackupSession", ns, left);
+    expect(mine(await sweep(at(3700))).map((o) => o.name)).not.toContain(left);
+    expect((await admin.get("BackupSession", ns, left)).metadata.deletionTimestamp).toBeDefined();
+    const full = at(3600 + FULL_SWEEP_MINUTE * 60);
+    for (let round = 0; round < 3 && (await admin.find("BackupSession", ns, left)); round++) {
+      await sweep(new Date(full.getTime() + round * 1000));
+    }
+    expect(await admin.find("BackupSession", ns, left)).toBeUndefined();
+    expect(await jobsOf(left)).toEqual([]);
+  });
+
+  it("a finished session without the label (made by the operator) is listed once and labelled", async () => {
+    await installConfiguration(admin, ns, "legacy");
+    const { object } = await admin.create("BackupSession", {
+      apiVersion: "core.kubestash.com/v1alpha1",
+      kind: "BackupSession",
+      metadata: { name: "legacy-hourly-1", namespace: ns },
+      spec: { invoker: { apiGroup: "core.kubestash.com", kind: "BackupConfiguration", name: "legacy" } },
+    });
+    const done = { status: "True" as const, reason: "Done", lastTransitionTime: toKubeTime(at(0)) };
+    await admin.replaceStatus("BackupSession", {
+      ...object,
+      status: { phase: "Succeeded", conditions: [{ type: C.MetricsPushed, ...done }] },
+    });
+    await sweep(at(7200));
+    const labelled = await admin.get("BackupSession", ns, "legacy-hourly-1");
+    expect(labelled.metadata.labels?.[COMPLETED_LABEL]).toBe("true");
+    expect(labelled.status?.phase).toBe("Succeeded");
+    const { lists } = await listsDuring(() => sweep(at(7260)));
+    const names = lists.flatMap((l) => l.items).map((o) => o.metadata.name);
+    expect(names).not.toContain("legacy-hourly-1");
+  });
+});
