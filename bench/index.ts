@@ -5,6 +5,7 @@ import { benchRetention } from "./retention.ts";
 import { benchScheduling } from "./scheduling.ts";
 import { formatSeconds, progress, type Row } from "./support.ts";
 import { benchSweep } from "./sweep.ts";
+import { benchTickCosts } from "./tick-costs.ts";
 
 /**
  * `npm run bench [-- --only <name>] [-- --scale <factor>]`: runs the benchmarks in order and prints one
@@ -21,6 +22,7 @@ const PARTS: Part[] = [
   { name: "bundles", run: benchBundles },
   { name: "scheduling", run: benchScheduling },
   { name: "sweep", run: benchSweep },
+  { name: "tick-costs", run: benchTickCosts },
   { name: "retention", run: benchRetention },
   { name: "fleet", run: benchFleet },
 ];

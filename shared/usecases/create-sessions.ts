@@ -21,7 +21,7 @@ import { freshlyOverdue } from "../decide/overdue-notice.ts";
 import { resumedAt } from "../decide/schedule-state.ts";
 import { nextScheduleTime } from "../decide/schedule-times.ts";
 import { scheduledTimeOf, sessionScheduleInput, sessionsOf } from "../decide/session-schedule-input.ts";
-import type { KubeClient } from "../kube/client.ts";
+import { type KubeClient, statusUnchanged } from "../kube/client.ts";
 import type { BackupConfiguration, Session } from "../model/backup-configuration.ts";
 import type { BackupSession } from "../model/backup-session.ts";
 import {
@@ -94,13 +94,15 @@ export interface CreateSessionsReport {
 }
 
 export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Promise<CreateSessionsReport> {
+  const { client } = deps;
+  // One LIST per kind (docs/costs.md#what-a-quiet-tick-costs): the operator check marks the configurations
+  // listed here.
+  const configs = await client.list("BackupConfiguration");
   // Coexistence (docs/migration.md#what-the-functions-do-meanwhile): beside the KubeStash operator, create none.
-  const operator = await operatorHold(deps.client, now);
+  const operator = await operatorHold(deps.client, now, configs.items);
   if (operator)
     return { clusterId: deps.client.clusterId, outcomes: [], invalidConfigurations: [], operator };
-  const { client } = deps;
-  const [configs, sessions, storages, policies] = await Promise.all([
-    client.list("BackupConfiguration"),
+  const [sessions, storages, policies] = await Promise.all([
     client.list("BackupSession"),
     client.list("BackupStorage"),
     client.list("RetentionPolicy"),
@@ -251,6 +253,20 @@ async function scheduleConfiguration(
     session: "*",
     decision: "wait",
   };
+  const statusOf = (current: BackupConfiguration) =>
+    decideConfigurationStatus(
+      current,
+      {
+        ...objects,
+        namespaceLabels: namespaces.get(config.metadata.namespace ?? ""),
+        validationIssues,
+        sessions: sessionFacts,
+      },
+      now,
+    );
+  // Written only when it changed (docs/costs.md#writes-only-when-something-changed): decided first on the
+  // configuration as listed, so an unchanged one costs no request; a change is decided again on a fresh read.
+  if (statusUnchanged(statusOf(config), config.status)) return outcomes;
   const written = await attempt(context, statusOutcome, "status", () =>
     deps.client.updateStatus(
       "BackupConfiguration",
@@ -258,16 +274,7 @@ async function scheduleConfiguration(
       config.metadata.name,
       (current) => {
         before = current.status;
-        return decideConfigurationStatus(
-          current,
-          {
-            ...objects,
-            namespaceLabels: namespaces.get(config.metadata.namespace ?? ""),
-            validationIssues,
-            sessions: sessionFacts,
-          },
-          now,
-        );
+        return statusOf(current);
       },
     ),
   );

@@ -6,6 +6,7 @@ import {
   webhookServices,
 } from "../decide/operator-presence.ts";
 import type { KubeClient } from "../kube/client.ts";
+import type { BackupConfiguration } from "../model/backup-configuration.ts";
 import { OperatorPresentCondition } from "../model/conditions.ts";
 import type { EndpointSlice, Service } from "../model/service.ts";
 import { SERVICE_NAME_LABEL } from "../model/service.ts";
@@ -63,13 +64,17 @@ export async function readWebhookServers(
 /**
  * The gate: the footprint when the functions must leave this cluster's sessions alone, undefined when they may
  * drive them. With `markAt`, each BackupConfiguration's KubeStashOperatorPresent condition is kept current too
- * (create-sessions; one more LIST of the configurations). A footprint the functions may not read (infra/rbac
+ * (create-sessions, on the configurations it listed: no second LIST). A footprint the functions may not read (infra/rbac
  * not re-applied) fails the call with the Forbidden error naming the permission — the cluster is reported,
  * never driven blind beside an operator (docs/migration.md#permissions).
  */
-export async function operatorHold(client: KubeClient, markAt?: Date): Promise<OperatorPresence | undefined> {
+export async function operatorHold(
+  client: KubeClient,
+  markAt?: Date,
+  configurations?: ReadonlyArray<BackupConfiguration>,
+): Promise<OperatorPresence | undefined> {
   const presence = await detectOperator(client);
-  if (markAt) await markConfigurations(client, presence, markAt);
+  if (markAt) await markConfigurations(client, presence, markAt, configurations);
   return presence.state === "absent" ? undefined : presence;
 }
 
@@ -80,8 +85,10 @@ export async function markConfigurations(
   client: KubeClient,
   presence: OperatorPresence,
   now: Date,
+  /** The configurations as the caller listed them this tick (else listed here). */
+  listed?: ReadonlyArray<BackupConfiguration>,
 ): Promise<number> {
-  const configurations = (await client.list("BackupConfiguration")).items;
+  const configurations = listed ?? (await client.list("BackupConfiguration")).items;
   const changed = await mapWithConcurrency(configurations, MARK_CONCURRENCY, async (config) => {
     if (!operatorStatus(presence, config, now)) return false;
     const { object, changed } = await client.updateStatus(

@@ -10,6 +10,7 @@ import {
   toKubeTime,
   UNFINISHED_SELECTOR,
 } from "../../shared/model/index.ts";
+import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { type ReconcileOutcome, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
 import {
   installConfiguration,
@@ -24,7 +25,8 @@ import {
  * the sweep finishes is labelled completed with its Snapshots and Jobs, and the next sweep's LISTs carry the
  * selector and return none of them; history cleanup still counts the finished siblings; a labelled session
  * deleted by someone else is found by the hourly full sweep; a finished session without the label (the
- * operator's) is labelled once.
+ * operator's) is labelled once. And a quiet tick of create-sessions reads each kind with one LIST and writes
+ * nothing.
  */
 
 const { clusters } = inject("controlPlane");
@@ -41,6 +43,29 @@ let ns: string;
 beforeAll(async () => {
   ({ admin, functions, ns } = await lifecycleNamespace(one, "costs"));
 });
+
+interface RequestSeen {
+  method: string;
+  path: string;
+  continued: boolean;
+}
+
+/** Every request the functions' client sent while `act` ran. */
+async function requestsDuring(act: () => Promise<unknown>): Promise<RequestSeen[]> {
+  const transport = functions.transport;
+  const send = transport.request.bind(transport);
+  const seen: RequestSeen[] = [];
+  transport.request = (req: KubeRequest) => {
+    seen.push({ method: req.method, path: req.path, continued: req.query?.continue !== undefined });
+    return send(req);
+  };
+  try {
+    await act();
+    return seen;
+  } finally {
+    transport.request = send;
+  }
+}
 
 interface ListSeen {
   resource: string;
@@ -172,5 +197,25 @@ describe("the sweep lists only what is unfinished", () => {
     const { lists } = await listsDuring(() => sweep(at(7260)));
     const names = lists.flatMap((l) => l.items).map((o) => o.metadata.name);
     expect(names).not.toContain("legacy-hourly-1");
+  });
+});
+
+describe("a quiet Schedule Tick of create-sessions", () => {
+  it("lists each kind once and writes nothing when no session is due and every status is current", async () => {
+    // Prepare: the tick that creates the hour's session and writes the configuration's status.
+    await installConfiguration(admin, ns, "quiet");
+    await scheduleSession(functions, "quiet", at(8000));
+    // Act: the next tick, nothing due.
+    const seen = await requestsDuring(() =>
+      createDueSessions({ client: functions, publisher: new RecordingPublisher() }, at(8010)).catch(
+        () => undefined,
+      ),
+    );
+    // Assess
+    const lists = seen.filter((r) => r.method === "GET" && !r.continued && !r.path.includes("/namespaces/"));
+    const paths = lists.map((r) => r.path);
+    expect(new Set(paths).size).toBe(paths.length);
+    const mineTouched = seen.filter((r) => r.path.includes(`/namespaces/${ns}/`));
+    expect(mineTouched).toEqual([]);
   });
 });
