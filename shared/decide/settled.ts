@@ -22,11 +22,19 @@ export function hasCompletedLabel(object: Labelled): boolean {
 }
 
 /**
- * Finished for good: a terminal phase written, no retry owed (evaluate-failure still needs a failed session
- * with retries left until `retried` is set), and not being deleted (the finalizer path still needs it).
+ * Finished for good: a terminal phase written, no retention entry still Pending (apply-retention may yet turn
+ * the session Failed), no retry owed (evaluate-failure still needs a failed session with retries left until
+ * `retried` is set), and not being deleted (the finalizer path still needs it). So a labelled session never
+ * changes phase again, and the retry sweep may list only unlabelled sessions too.
  */
 export function isSettled(session: BackupSession): boolean {
-  return isSessionCompleted(session.status?.phase) && !awaitsRetry(session) && !isBeingDeleted(session);
+  const retentionPending = (session.status?.retentionPolicy ?? []).some((r) => r.phase === "Pending");
+  return (
+    isSessionCompleted(session.status?.phase) &&
+    !retentionPending &&
+    !awaitsRetry(session) &&
+    !isBeingDeleted(session)
+  );
 }
 
 export interface LabelTarget {

@@ -6,6 +6,7 @@ import { AlreadyExistsError, ConflictError } from "../kube/errors.ts";
 import type { BackupSession } from "../model/backup-session.ts";
 import { RetryReason } from "../model/conditions.ts";
 import { InvalidInputError } from "../model/errors.ts";
+import { UNFINISHED_SELECTOR } from "../model/labels.ts";
 import { retrySessionName } from "../model/names.ts";
 import { operatorHold } from "./operator-presence.ts";
 import { applyRetryDecision, deferRetry, type FailureOutcome } from "./retry-actions.ts";
@@ -54,7 +55,7 @@ export class RetryAdmission {
     this.health ??= await this.deps.client.health();
     // Only a healthy API server is asked how many retries run (an unhealthy one is not asked for more).
     if (this.health.ok) {
-      this.running ??= (await this.deps.client.list("BackupSession")).items.filter(isRunningRetry).length;
+      this.running ??= (await listUnsettled(this.deps.client)).filter(isRunningRetry).length;
     }
     return retryGate({
       healthy: this.health.ok,
@@ -67,6 +68,14 @@ export class RetryAdmission {
   started(): void {
     this.running = (this.running ?? 0) + 1;
   }
+}
+
+/**
+ * The sessions not labelled completed: every running retry and every failed session that still owes one is
+ * among them, since neither is ever settled (docs/costs.md#the-sweep-lists-only-what-is-unfinished).
+ */
+async function listUnsettled(client: KubeClient): Promise<BackupSession[]> {
+  return (await client.list("BackupSession", { labelSelector: UNFINISHED_SELECTOR })).items;
 }
 
 function serialized<T>(deps: EvaluateFailureDeps, work: () => Promise<T>): Promise<T> {
@@ -92,7 +101,7 @@ export function sweepFailures(deps: EvaluateFailureDeps, now: () => Date): Promi
   return serialized(deps, async () => {
     // Coexistence (docs/migration.md#what-the-functions-do-meanwhile): the KubeStash operator retries its own.
     if (await operatorHold(deps.client)) return [];
-    const sessions = (await deps.client.list("BackupSession")).items;
+    const sessions = await listUnsettled(deps.client);
     const at = now().getTime();
     const candidates = sessions.filter(
       (s) => awaitsRetry(s) && (s.status?.nextRetry === undefined || Date.parse(s.status.nextRetry) <= at),

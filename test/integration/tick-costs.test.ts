@@ -10,6 +10,7 @@ import {
   toKubeTime,
   UNFINISHED_SELECTOR,
 } from "../../shared/model/index.ts";
+import { applySessionRetention } from "../../shared/usecases/apply-retention.ts";
 import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { type ReconcileOutcome, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
 import {
@@ -22,7 +23,7 @@ import {
 
 /**
  * The sweep lists only what is unfinished (docs/costs.md), on the real API server as the functions: a session
- * the sweep finishes is labelled completed with its Snapshots and Jobs, and the next sweep's LISTs carry the
+ * the sweep finishes (its retention applied) is labelled completed with its Snapshots and Jobs, and the next sweep's LISTs carry the
  * selector and return none of them; history cleanup still counts the finished siblings; a labelled session
  * deleted by someone else is found by the hourly full sweep; a finished session without the label (the
  * operator's) is labelled once. And a quiet tick of create-sessions reads each kind with one LIST and writes
@@ -69,6 +70,7 @@ async function requestsDuring(act: () => Promise<unknown>): Promise<RequestSeen[
 
 interface ListSeen {
   resource: string;
+  clusterWide: boolean;
   labelSelector: string | undefined;
   items: Array<{ metadata: { name: string; namespace?: string }; spec?: { backupSession?: string } }>;
 }
@@ -84,6 +86,7 @@ async function listsDuring<T>(act: () => Promise<T>): Promise<{ result: T; lists
       const selector = req.query.labelSelector;
       lists.push({
         resource: req.path.split("/").at(-1) ?? "",
+        clusterWide: !req.path.includes("/namespaces/"),
         labelSelector: typeof selector === "string" ? selector : undefined,
         items: (body as { items?: ListSeen["items"] }).items ?? [],
       });
@@ -119,7 +122,11 @@ async function finishedBySweeps(configuration: string, t: number): Promise<strin
   for (let round = 0; round < 4; round++) {
     await sweep(at(t + 21 + round));
     await runMetadataJobs(admin, "Succeeded", at(t + 21 + round), name);
-    if ((await admin.get("BackupSession", ns, name)).status?.phase === "Succeeded") return name;
+    if ((await admin.get("BackupSession", ns, name)).status?.phase !== "Succeeded") continue;
+    // Settled once its retention is applied (the "Phase Changed" to Succeeded path); the next sweep labels it.
+    await applySessionRetention({ client: functions }, ns, name, at(t + 30));
+    await sweep(at(t + 31));
+    return name;
   }
   throw new Error(`${name} did not finish`);
 }
@@ -141,7 +148,8 @@ describe("the sweep lists only what is unfinished", () => {
   it("the next sweep's LISTs of sessions, Snapshots and Jobs carry the selector and return none of them", async () => {
     const { result, lists } = await listsDuring(() => sweep(at(60)));
     for (const resource of ["backupsessions", "snapshots", "jobs"]) {
-      const of = lists.filter((l) => l.resource === resource);
+      // The load's LISTs are cluster-wide (fresh reads of other files' sessions are namespaced).
+      const of = lists.filter((l) => l.resource === resource && l.clusterWide);
       expect(of.length, resource).toBeGreaterThan(0);
       for (const l of of) expect(l.labelSelector, resource).toContain(UNFINISHED_SELECTOR);
     }

@@ -47,6 +47,16 @@ describe("isSettled", () => {
   it.each([
     ["Succeeded", succeeded, true],
     ["Skipped", withStatus({ phase: "Skipped" }), true],
+    [
+      "Succeeded, retention still Pending",
+      withStatus({ phase: "Succeeded", retentionPolicy: [{ repository: "repo-a", phase: "Pending" }] }),
+      false,
+    ],
+    [
+      "Succeeded, retention Applied",
+      withStatus({ phase: "Succeeded", retentionPolicy: [{ repository: "repo-a", phase: "Applied" }] }),
+      true,
+    ],
     ["Running", withStatus({ phase: "Running" }), false],
     ["no phase yet", withStatus(undefined), false],
     ["Failed, a retry still owed", withStatus({ phase: "Failed", conditions: pushed }), false],
