@@ -123,6 +123,8 @@ export class LocalRuntime {
   putEvents: PutEventsServer | undefined;
   /** The fleet dashboard on loopback, when `dashboardPort` was given. */
   dashboard: DashboardServer | undefined;
+  /** Batches of follow-ups being handled now, and the most at once (the cap's other half). */
+  readonly followUpStats = { batchesInFlight: 0, maxBatchesInFlight: 0 };
   /** The follow-up queues (in process, or SQS). */
   followUpQueues: FollowUpQueues | undefined;
   /** What the functions send as follow-ups, after `followUpFault`. */
@@ -204,7 +206,14 @@ export class LocalRuntime {
     const fn = this.functions.get(name);
     if (!fn) return [];
     const deps = this.depsFor(name);
-    const result = await handleSqsBatch(fn, records, deps);
+    const stats = this.followUpStats;
+    stats.maxBatchesInFlight = Math.max(stats.maxBatchesInFlight, ++stats.batchesInFlight);
+    let result: SqsBatchResult;
+    try {
+      result = await handleSqsBatch(fn, records, deps);
+    } finally {
+      stats.batchesInFlight--;
+    }
     this.collectMetrics(deps.metrics);
     this.options.onFollowUpBatch?.(name, result);
     return result.batchItemFailures.map((f) => f.itemIdentifier);
