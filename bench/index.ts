@@ -1,6 +1,7 @@
 import os from "node:os";
 import { benchBundles } from "./bundles.ts";
 import { benchFleet } from "./fleet.ts";
+import { benchFollowUps } from "./follow-ups.ts";
 import { benchRetention } from "./retention.ts";
 import { benchScheduling } from "./scheduling.ts";
 import { formatSeconds, progress, type Row } from "./support.ts";
@@ -23,6 +24,7 @@ const PARTS: Part[] = [
   { name: "scheduling", run: benchScheduling },
   { name: "sweep", run: benchSweep },
   { name: "tick-costs", run: benchTickCosts },
+  { name: "follow-ups", run: benchFollowUps },
   { name: "retention", run: benchRetention },
   { name: "fleet", run: benchFleet },
 ];

@@ -7,11 +7,20 @@
 
 /**
  * Seconds to wait before follow-up number `sinceProgress` (1-based) of a session, counted since the last
- * reconcile that changed something: 2, 2, 3, 5 s, then every 5 s for the rest of the first minute without
- * progress, then 10, 20, 30 s, then 60 s (no more often than the sweep) until the session ends.
+ * reconcile that changed something: 1, 1, 2, 2 s, then every 3 s for the rest of the first minute without
+ * progress, then 10, 20, 30 s, then 60 s (no more often than the sweep) until the session ends. The 3 s keep a
+ * step's latency under 5 s (p99) for backups of seconds; a backup still silent after a minute is long, and
+ * is looked at no more often than the sweep does (docs/follow-ups.md#back-off).
  */
 export const FOLLOW_UP_DELAYS_SECONDS: readonly number[] = [
-  2, 2, 3, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 10, 20, 30,
+  1,
+  1,
+  2,
+  2,
+  ...Array.from({ length: 18 }, () => 3),
+  10,
+  20,
+  30,
 ];
 export const FOLLOW_UP_MAX_DELAY_SECONDS = 60;
 /** SQS's longest DelaySeconds; a retry due later is chained (its follow-up finds it still waiting). */

@@ -46,8 +46,10 @@ export class TimedExecutor {
       if (!this.jobSeen.has(session)) this.jobSeen.set(session, now);
       const plan = this.plan(session);
       if (!plan || now - (this.jobSeen.get(session) ?? now) < plan.runMs) continue;
+      // The moment the addon starts its write: a watch of the Snapshot cannot see it before.
+      const writing = Date.now();
       await runBackupJobs(this.admin, this.namespace, session, plan.outcome, new Date());
-      this.snapshotWritten.set(session, Date.now());
+      this.snapshotWritten.set(session, writing);
     }
     await runMetadataJobs(this.admin, "Succeeded", new Date());
   }

@@ -11,24 +11,25 @@ const at = (iso: string) => new Date(iso);
 
 describe("followUpDelaySeconds: back-off while a session runs without progress", () => {
   it.each([
-    [1, 2],
-    [2, 2],
-    [3, 3],
-    [4, 5],
-    [14, 5],
-    [15, 10],
-    [16, 20],
-    [17, 30],
-    [18, 60],
+    [1, 1],
+    [2, 1],
+    [3, 2],
+    [4, 2],
+    [5, 3],
+    [22, 3],
+    [23, 10],
+    [24, 20],
+    [25, 30],
+    [26, 60],
     [500, 60],
   ])("follow-up %i since progress waits %i s", (n, seconds) => {
     expect(followUpDelaySeconds(n)).toBe(seconds);
   });
 
-  it("looks about every 5 s during the first minute without progress, then no more often than the sweep", () => {
-    const firstMinute = Array.from({ length: 14 }, (_, i) => followUpDelaySeconds(i + 1));
+  it("looks every 3 s at most during the first minute without progress, then no more often than the sweep", () => {
+    const firstMinute = Array.from({ length: 22 }, (_, i) => followUpDelaySeconds(i + 1));
     expect(firstMinute.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(62);
-    expect(Math.max(...firstMinute)).toBe(5);
+    expect(Math.max(...firstMinute)).toBe(3);
   });
 });
 
@@ -38,19 +39,19 @@ describe("nextFollowUp", () => {
       "a new session that is running",
       undefined,
       { phase: "Running", progressed: true },
-      { attempt: 1, sinceProgress: 1, delaySeconds: 2 },
+      { attempt: 1, sinceProgress: 1, delaySeconds: 1 },
     ],
     [
       "a running session where nothing changed",
       { attempt: 3, sinceProgress: 3 },
       { phase: "Running", progressed: false },
-      { attempt: 4, sinceProgress: 4, delaySeconds: 5 },
+      { attempt: 4, sinceProgress: 4, delaySeconds: 2 },
     ],
     [
       "a step was made: back-off starts again",
       { attempt: 9, sinceProgress: 8 },
       { phase: "Running", progressed: true },
-      { attempt: 10, sinceProgress: 1, delaySeconds: 2 },
+      { attempt: 10, sinceProgress: 1, delaySeconds: 1 },
     ],
     [
       "the session succeeded",
@@ -75,7 +76,7 @@ describe("nextFollowUp", () => {
       "a finished session being deleted",
       { attempt: 2, sinceProgress: 1 },
       { phase: "Succeeded", progressed: false, deleting: true },
-      { attempt: 3, sinceProgress: 2, delaySeconds: 2 },
+      { attempt: 3, sinceProgress: 2, delaySeconds: 1 },
     ],
   ] as const)("%s", (_name, previous, seen, expected) => {
     expect(nextFollowUp(previous, seen)).toEqual(expected);
