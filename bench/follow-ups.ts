@@ -25,7 +25,7 @@ import { benchScale, lagSummary, progress, type Row, scaled, sleep, withControlP
 
 const PART = "follow-ups";
 
-/** Arrival times of watch events, by object name, for one resource collection. */
+/** A plain watch of one collection, started again whenever the server or the client ends it. */
 async function watchArrivals(
   cluster: ClusterInfo,
   collection: string,
@@ -33,8 +33,25 @@ async function watchArrivals(
     type: string,
     object: { metadata: { name: string }; spec?: Record<string, unknown>; status?: Record<string, unknown> },
   ) => void,
-): Promise<AbortController> {
-  return new Watch(kubeConfigFrom(cluster.kubeconfigPath)).watch(collection, {}, onEvent, () => {});
+): Promise<{ abort(): void }> {
+  let stopped = false;
+  let current: AbortController | undefined;
+  const watch = new Watch(kubeConfigFrom(cluster.kubeconfigPath));
+  const start = async (): Promise<void> => {
+    if (stopped) return;
+    current = await watch.watch(collection, {}, onEvent, () => {
+      if (!stopped) setTimeout(() => void start().catch(() => {}), 200);
+    });
+  };
+  await start();
+  // Established before the figures start: the first LIST-less watch may take a moment to connect.
+  await sleep(500);
+  return {
+    abort() {
+      stopped = true;
+      current?.abort();
+    },
+  };
 }
 
 async function latencies(cluster: ClusterInfo): Promise<Row[]> {
