@@ -65,6 +65,17 @@ export async function writeAddonResult(
   );
 }
 
+/** The addon while it uploads: its component reported Running, with no size or stats yet (only that field). */
+export async function reportRunning(client: KubeClient, snapshot: Snapshot, component = "dump") {
+  return client.updateStatus("Snapshot", snapshot.metadata.namespace, snapshot.metadata.name, (current) => ({
+    ...current.status,
+    components: {
+      ...current.status?.components,
+      [component]: { phase: "Running" as const, driver: "Restic" as const },
+    },
+  }));
+}
+
 /** The component an executor Job's addon reports: its `COMPONENT_NAME`, else `dump` (a single Job). */
 function componentNameOf(job: Job): string {
   const containers = (

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { addonComponent, runBackupJobs, runMetadataJobs } from "../../local/demo-executor.ts";
+import { addonComponent, reportRunning, runBackupJobs, runMetadataJobs } from "../../local/demo-executor.ts";
 import { finishJob } from "../../local/job-controller.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
 import {
@@ -34,22 +34,6 @@ beforeAll(async () => {
 
 const snapshotsOf = async (session: string) =>
   (await admin.list("Snapshot", { namespace: ns })).items.filter((s) => s.spec.backupSession === session);
-
-/**
- * Plays the addon while it uploads: its component reported Running — the only field an addon writes (the
- * operator, so our code, wrote totalComponents and the conditions when it created the Snapshot).
- */
-async function reportRunning(snapshot: Snapshot) {
-  await admin.updateStatus(
-    "Snapshot",
-    ns,
-    snapshot.metadata.name,
-    (current): SnapshotStatus => ({
-      ...current.status,
-      components: { dump: { phase: "Running", driver: "Restic" } },
-    }),
-  );
-}
 
 /**
  * The rest of a backup as a cluster plays it: the executor pod ends (the Job controller marks its Job), our
@@ -103,7 +87,7 @@ describe("a BackupSession driven to its end on the real API server", () => {
         },
       ],
     });
-    for (const s of snaps) await reportRunning(s);
+    for (const s of snaps) await reportRunning(admin, s);
     await reconcileSession(deps, ns, name, () => at(11));
     expect((await admin.get("BackupSession", ns, name)).status?.phase).toBe("Running");
 
@@ -251,7 +235,7 @@ describe("a BackupSession driven to its end on the real API server", () => {
     await reconcileSession(deps, ns, name, () => at(6));
     const [snap] = await snapshotsOf(name);
     if (!snap) throw new Error("a snapshot");
-    await reportRunning(snap);
+    await reportRunning(admin, snap);
     await reconcileSession(deps, ns, name, () => at(11));
     const running = await admin.get("BackupSession", ns, name);
     expect(running.status?.phase).toBe("Running");

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addonComponent } from "../../local/demo-executor.ts";
+import { addonComponent, reportRunning } from "../../local/demo-executor.ts";
 import { finishJob } from "../../local/job-controller.ts";
 import { KubeClient, KubeTransport, UnavailableError } from "../../shared/kube/index.ts";
 import { findCondition, type Snapshot, type SnapshotStatus } from "../../shared/model/index.ts";
@@ -83,17 +83,7 @@ async function runningSession(configuration: string): Promise<string> {
   const name = await scheduleSession(functions, configuration, at(5));
   const plain = { client: functions, publisher: new RecordingPublisher() };
   await reconcileSession(plain, ns, name, () => at(6));
-  for (const snapshot of await snapshotsOf(name)) {
-    await admin.updateStatus(
-      "Snapshot",
-      ns,
-      snapshot.metadata.name,
-      (current): SnapshotStatus => ({
-        ...current.status,
-        components: { dump: { phase: "Running", driver: "Restic" } },
-      }),
-    );
-  }
+  for (const snapshot of await snapshotsOf(name)) await reportRunning(admin, snapshot);
   await reconcileSession(plain, ns, name, () => at(11));
   expect((await admin.get("BackupSession", ns, name)).status?.phase).toBe("Running");
   return name;

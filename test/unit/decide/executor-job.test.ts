@@ -40,6 +40,20 @@ describe("substituteVariables", () => {
   });
 });
 
+/** The pvc addon's shape: its data volume template claims `${PVC_NAME}`. */
+const withClaim: Addon = {
+  ...addon,
+  spec: {
+    backupTasks: [
+      {
+        ...addon.spec.backupTasks?.[0],
+        name: "logical-backup",
+        volumeTemplate: [{ name: "data", source: { persistentVolumeClaim: { claimName: "${PVC_NAME}" } } }],
+      },
+    ],
+  },
+};
+
 describe("buildExecutorJob", () => {
   it("builds one Job from the Addon task's Function: args from task params, Addon defaults, then built-ins", () => {
     const result = build();
@@ -136,20 +150,6 @@ describe("buildExecutorJob", () => {
   });
 
   it("substitutes ${PVC_NAME} in the Addon's volume template from a PVC target", () => {
-    const withClaim: Addon = {
-      ...addon,
-      spec: {
-        backupTasks: [
-          {
-            ...addon.spec.backupTasks?.[0],
-            name: "logical-backup",
-            volumeTemplate: [
-              { name: "data", source: { persistentVolumeClaim: { claimName: "${PVC_NAME}" } } },
-            ],
-          },
-        ],
-      },
-    };
     const result = build(sessionConfig(), withClaim, {
       kind: "PersistentVolumeClaim",
       name: "db-data",
@@ -162,20 +162,6 @@ describe("buildExecutorJob", () => {
   });
 
   it("a variable that cannot be resolved fails the build naming it, so no Job has a literal ${…}", () => {
-    const withClaim: Addon = {
-      ...addon,
-      spec: {
-        backupTasks: [
-          {
-            ...addon.spec.backupTasks?.[0],
-            name: "logical-backup",
-            volumeTemplate: [
-              { name: "data", source: { persistentVolumeClaim: { claimName: "${PVC_NAME}" } } },
-            ],
-          },
-        ],
-      },
-    };
     // A StatefulSet target has no PVC_NAME.
     const result = build(sessionConfig(), withClaim, { kind: "StatefulSet", name: "db", namespace: "demo" });
     expect(result).toEqual({
