@@ -4,7 +4,7 @@ import type { BackupSession } from "../model/backup-session.ts";
 import type { TypedObjectReference } from "../model/common.ts";
 import type { Job } from "../model/job.ts";
 import { JobComponent } from "../model/labels.ts";
-import { EXECUTOR_SERVICE_ACCOUNT, jobName } from "../model/names.ts";
+import { EXECUTOR_SERVICE_ACCOUNT, nameKeepingTimeSuffix } from "../model/names.ts";
 import {
   layerVariables,
   missingRequiredParameters,
@@ -55,17 +55,12 @@ export interface ExecutorComponent {
   volumes?: ReadonlyArray<Record<string, unknown>>;
 }
 
-const NUMERIC_SUFFIX = /^(.*)-(\d+)$/;
-
 /**
  * `upload-<backupsession>` (KubeStash's `upload` prefix), within 63 characters; when it must be cut, the
  * session's time suffix stays last. A per-pod Job adds its component (`upload-<backupsession>-dump-pod-0`).
  */
 export function executorJobName(session: BackupSession, component: ExecutorComponent = {}): string {
-  const match = NUMERIC_SUFFIX.exec(session.metadata.name);
-  const owner = match ? (match[1] ?? "") : session.metadata.name;
-  const suffix = [match?.[2], component.componentName].filter(Boolean).join("-");
-  return jobName("upload", owner, suffix);
+  return nameKeepingTimeSuffix("upload", session.metadata.name, component.componentName);
 }
 
 /** Task executors we run as a Job; Sidecar and EphemeralContainer would need the workload changed. */

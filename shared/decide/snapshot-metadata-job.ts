@@ -2,7 +2,7 @@ import type { BackupSession } from "../model/backup-session.ts";
 import type { BackupStorage } from "../model/backup-storage.ts";
 import type { Job } from "../model/job.ts";
 import { JobComponent } from "../model/labels.ts";
-import { jobName } from "../model/names.ts";
+import { nameKeepingTimeSuffix } from "../model/names.ts";
 import type { Repository } from "../model/repository.ts";
 import type { Snapshot } from "../model/snapshot.ts";
 import { componentsPhase } from "./phase.ts";
@@ -31,14 +31,9 @@ export interface MetadataJobInput {
   writeRepository: boolean;
 }
 
-const NUMERIC_SUFFIX = /^(.*)-(\d+)$/;
-
 /** `snapshot-metadata-<snapshot>` within 63 characters, its time suffix kept last. */
 export function metadataJobName(snapshotName: string): string {
-  const match = NUMERIC_SUFFIX.exec(snapshotName);
-  return match
-    ? jobName("snapshot-metadata", match[1] ?? "", match[2] ?? "")
-    : jobName("snapshot-metadata", snapshotName);
+  return nameKeepingTimeSuffix("snapshot-metadata", snapshotName);
 }
 
 type Env = Record<string, unknown>;

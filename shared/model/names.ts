@@ -70,13 +70,22 @@ export function retrySessionName(failedSessionName: string): string {
 const NUMERIC_SUFFIX = /^(.*)-([0-9]+)$/;
 
 /**
+ * `<prefix>-<name>[-<extra>]` within the limits, `name` split at its last `-<digits>` (KubeStash's rule for
+ * names derived from a session's) so that, when the name must be cut, its time suffix stays at the end —
+ * followed only by `extra` (a component, say).
+ */
+export function nameKeepingTimeSuffix(prefix: string, name: string, extra = ""): string {
+  const match = NUMERIC_SUFFIX.exec(name);
+  const suffix = [match?.[2], extra].filter((part) => part !== undefined && part !== "").join("-");
+  return validNameWithPrefixAndSuffix(prefix, match ? (match[1] ?? "") : name, suffix);
+}
+
+/**
  * Snapshot: the Repository name, then the BackupSession name split at its last `-<digits>` (KubeStash's
  * rule), so `gcs-repo` + `app-daily-1702543201` → `gcs-repo-app-daily-1702543201`.
  */
 export function snapshotName(repositoryName: string, backupSessionName: string): string {
-  const match = NUMERIC_SUFFIX.exec(backupSessionName);
-  if (!match) return validNameWithPrefixAndSuffix(repositoryName, backupSessionName, "");
-  return validNameWithPrefixAndSuffix(repositoryName, match[1] ?? "", match[2] ?? "");
+  return nameKeepingTimeSuffix(repositoryName, backupSessionName);
 }
 
 /** A Job KubeStash-style: `<purpose>-<owner name>` (purposes: trigger, upload, cleanup, retentionpolicy, …). */
