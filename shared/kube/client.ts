@@ -238,16 +238,21 @@ export class KubeClient {
   /**
    * Reads the object, computes its next status with `decide` (undefined = nothing to do), writes it with the
    * resourceVersion it was computed from, and on Conflict reads and decides again (at most `maxAttempts`).
+   * `known` is a copy the caller read moments ago (a LIST): the first attempt decides on it and writes without
+   * a GET; a stale copy costs one Conflict, then the loop reads as usual.
    */
   async updateStatus<K extends ModeledKind>(
     kind: K,
     namespace: string | undefined,
     name: string,
     decide: (current: ResourceOf<K>) => Statusful<K>["status"] | undefined,
-    maxAttempts = 5,
+    options: { maxAttempts?: number; known?: ResourceOf<K> } = {},
   ): Promise<{ object: ResourceOf<K>; changed: boolean }> {
+    const maxAttempts = options.maxAttempts ?? 5;
+    let known = options.known;
     for (let attempt = 1; ; attempt++) {
-      const current = await this.get(kind, namespace, name);
+      const current = known ?? (await this.get(kind, namespace, name));
+      known = undefined;
       const next = decide(current);
       const currentStatus = (current as Statusful<K>).status;
       if (next === undefined || statusUnchanged(next, currentStatus))

@@ -1,3 +1,4 @@
+import { PublishError } from "../bus/errors.ts";
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
 import { decideConfigurationStatus } from "../decide/configuration-status.ts";
 import { parseCronSchedule } from "../decide/cron.ts";
@@ -20,7 +21,7 @@ import type { OperatorPresence } from "../decide/operator-presence.ts";
 import { freshlyOverdue } from "../decide/overdue-notice.ts";
 import { resumedAt } from "../decide/schedule-state.ts";
 import { nextScheduleTime } from "../decide/schedule-times.ts";
-import { scheduledTimeOf, sessionScheduleInput, sessionsOf } from "../decide/session-schedule-input.ts";
+import { scheduledTimeOf, sessionScheduleInput } from "../decide/session-schedule-input.ts";
 import { type KubeClient, statusUnchanged } from "../kube/client.ts";
 import type { BackupConfiguration, Session } from "../model/backup-configuration.ts";
 import type { BackupSession } from "../model/backup-session.ts";
@@ -117,25 +118,28 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
       return { namespace: bad.namespace, name: bad.name, error: bad.error.message };
     }),
   );
-  const objects = { storages: storages.items, policies: policies.items };
-  const retry = transientRetry(deps.retry);
-  const perConfig = await mapWithConcurrency(configs.items, deps.concurrency ?? 16, async (config) => {
-    const context = { deps, retry, allSessions: sessions.items, objects, namespaces };
+  const context: TickContext = {
+    deps,
+    retry: transientRetry(deps.retry),
+    sessionsBySchedule: groupBySchedule(sessions.items),
+    objects: { storages: storages.items, policies: policies.items },
+    namespaces,
+  };
+  const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
+  // docs/costs.md#scheduling-lag: decide everything first (no request), then create every due session before
+  // anything else is written, so no Event, status or notice waits in front of a create; then publish all
+  // "BackupSession Created" at once, then each configuration's Events and status.
+  const plans = configs.items.map((config) => planConfiguration(context, config, now));
+  const creations = plans.flatMap((plan) => plan.sessions.filter(isCreation));
+  await mapWithConcurrency(creations, concurrency, (planned) => createSession(context, planned, now));
+  await publishCreated(context, creations, now);
+  const perConfig = await mapWithConcurrency(plans, concurrency, async (plan) => {
     try {
-      return await scheduleConfiguration(context, config, now);
+      if (plan.error !== undefined) throw plan.error;
+      return await finishConfiguration(context, plan, now);
     } catch (error) {
-      // One configuration's failure (a denied write, a server that kept failing) does not stop the others.
-      const { namespace = "default", name } = config.metadata;
-      return [
-        {
-          namespace,
-          configuration: name,
-          session: "*",
-          decision: "wait" as const,
-          error: String(error),
-          transient: isTransient(error),
-        },
-      ];
+      // One configuration's failure (a bug, an unexpected object) does not stop the others.
+      return [configurationFailure(plan.config, error)];
     }
   });
   const report = { clusterId: client.clusterId, outcomes: perConfig.flat(), invalidConfigurations };
@@ -148,12 +152,106 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
   return report;
 }
 
+function configurationFailure(config: BackupConfiguration, error: unknown): SessionOutcome {
+  return {
+    namespace: config.metadata.namespace ?? "default",
+    configuration: config.metadata.name,
+    session: "*",
+    decision: "wait",
+    error: String(error),
+    transient: isTransient(error),
+  };
+}
+
+/** Writes in flight towards the API server, by default (creates first, then Events and statuses). */
+const DEFAULT_CONCURRENCY = 32;
+
 interface TickContext {
   deps: CreateSessionsDeps;
   retry: Retrier;
-  allSessions: ReadonlyArray<BackupSession>;
+  /** The listed BackupSessions by namespace, configuration and session (scheduleKey). */
+  sessionsBySchedule: ReadonlyMap<string, BackupSession[]>;
   objects: Pick<Parameters<typeof decideConfigurationStatus>[1], "storages" | "policies">;
   namespaces: Map<string, Record<string, string>>;
+}
+
+/** One session of a configuration on this tick: what was decided, and what applying it did. */
+interface PlannedSession {
+  config: BackupConfiguration;
+  session: Session;
+  input: SessionScheduleInput;
+  decision: SessionScheduleDecision;
+  statusConditions: SessionStatusConditions;
+  outcome: SessionOutcome;
+}
+
+type SessionStatusConditions = NonNullable<
+  NonNullable<BackupConfiguration["status"]>["sessions"]
+>[number]["conditions"];
+
+type Creation = PlannedSession & { decision: Extract<SessionScheduleDecision, { name: string }> };
+
+/** Every decision of one configuration on this tick, made before any write. */
+interface ConfigurationPlan {
+  config: BackupConfiguration;
+  sessions: PlannedSession[];
+  /** The configuration could not be decided (a bug or an unexpected object): reported, the others go on. */
+  error?: unknown;
+}
+
+function isCreation(planned: PlannedSession): planned is Creation {
+  const { action } = planned.decision;
+  return action === "create" || action === "skip-create" || action === "replace";
+}
+
+const scheduleKey = (namespace: string | undefined, configuration: string, session: string) =>
+  `${namespace ?? ""}/${configuration}/${session}`;
+
+/** The sessions a schedule may own, grouped once per tick (sessionsOf then filters a handful, not all). */
+function groupBySchedule(sessions: ReadonlyArray<BackupSession>): Map<string, BackupSession[]> {
+  const groups = new Map<string, BackupSession[]>();
+  for (const session of sessions) {
+    const invoker = session.spec.invoker;
+    if (invoker?.kind !== "BackupConfiguration" || session.spec.session === undefined) continue;
+    const key = scheduleKey(session.metadata.namespace, invoker.name, session.spec.session);
+    const group = groups.get(key);
+    if (group) group.push(session);
+    else groups.set(key, [session]);
+  }
+  return groups;
+}
+
+function ownSessions(context: TickContext, config: BackupConfiguration, session: string) {
+  return context.sessionsBySchedule.get(
+    scheduleKey(config.metadata.namespace, config.metadata.name, session),
+  );
+}
+
+function planConfiguration(context: TickContext, config: BackupConfiguration, now: Date): ConfigurationPlan {
+  const sessions: PlannedSession[] = [];
+  try {
+    for (const session of config.spec.sessions ?? []) {
+      const statusConditions = config.status?.sessions?.find((s) => s.name === session.name)?.conditions;
+      const input = sessionScheduleInput(config, session.name, {
+        sessions: ownSessions(context, config, session.name) ?? [],
+        now,
+        resumedAt: resumedAt(statusConditions),
+        defaultStaggerWindowMs: context.deps.staggerWindowMs,
+      });
+      if (!input) continue;
+      const decision = decideSessionSchedule(input, now);
+      const outcome: SessionOutcome = {
+        namespace: config.metadata.namespace ?? "default",
+        configuration: config.metadata.name,
+        session: session.name,
+        decision: decision.action,
+      };
+      sessions.push({ config, session, input, decision, statusConditions, outcome });
+    }
+    return { config, sessions };
+  } catch (error) {
+    return { config, sessions: [], error };
+  }
 }
 
 /** Runs one write with the tick's back-off; a failure is noted on `outcome` (never thrown) and gives undefined. */
@@ -166,22 +264,24 @@ async function attempt<T>(
   try {
     return await context.retry(work);
   } catch (error) {
-    const message = `${what}: ${String(error)}`;
-    outcome.error = outcome.error ? `${outcome.error}; ${message}` : message;
-    outcome.transient = outcome.transient === true || isTransient(error);
+    noteFailure(outcome, what, error);
     return undefined;
   }
 }
 
+function noteFailure(outcome: SessionOutcome, what: string, error: unknown): void {
+  const message = `${what}: ${String(error)}`;
+  outcome.error = outcome.error ? `${outcome.error}; ${message}` : message;
+  outcome.transient = outcome.transient === true || isTransient(error);
+}
+
 /** When the schedule's newest session was created (the one `lastScheduledTime` comes from). */
 function lastCreatedAt(
-  config: BackupConfiguration,
-  sessionName: string,
   sessions: ReadonlyArray<BackupSession>,
   lastScheduled: Date | undefined,
 ): Date | undefined {
   if (lastScheduled === undefined) return undefined;
-  const session = sessionsOf(config, sessionName, sessions).find(
+  const session = sessions.find(
     (s) =>
       (s.metadata.annotations?.[Annotation.Origin] ?? "schedule") === "schedule" &&
       scheduledTimeOf(s)?.getTime() === lastScheduled.getTime(),
@@ -198,12 +298,105 @@ async function namespaceLabels(client: KubeClient, configs: ReadonlyArray<Backup
   return labels;
 }
 
-async function scheduleConfiguration(
+/**
+ * Creates one due session, and what must be true of it before anyone hears of it: a Skipped one gets its
+ * phase (reconcile-session must never see it Pending), the sessions it replaces are marked.
+ */
+async function createSession(context: TickContext, planned: Creation, now: Date): Promise<void> {
+  const { deps } = context;
+  const { config, session, decision, outcome } = planned;
+  const desired = newBackupSession({
+    configuration: config,
+    session,
+    name: decision.name,
+    scheduledTime: decision.scheduledTime,
+    origin: "schedule",
+  });
+  // A create whose answer was lost may have happened: when a retry then finds the same object, it is ours.
+  let failedOnce = false;
+  const made = await attempt(context, outcome, "create", async () => {
+    try {
+      return await deps.client.create("BackupSession", desired);
+    } catch (error) {
+      failedOnce = true;
+      throw error;
+    }
+  });
+  if (made === undefined) return;
+  const { object } = made;
+  const created = made.created || failedOnce;
+  outcome.name = object.metadata.name;
+  outcome.created = created;
+  outcome.lagSeconds = Math.max(0, (now.getTime() - decision.scheduledTime.getTime()) / 1000);
+  if (created && decision.action === "skip-create") {
+    await attempt(context, outcome, "skipped status", () =>
+      deps.client.updateStatus(
+        "BackupSession",
+        object.metadata.namespace,
+        object.metadata.name,
+        (current) =>
+          current.status?.phase ? undefined : skippedStatus(current.status, decision.reason, now),
+        { known: object },
+      ),
+    );
+  }
+  if (decision.action === "replace") {
+    for (const running of decision.replaces) {
+      await attempt(context, outcome, `mark ${running} replaced`, () =>
+        deps.client.patch("BackupSession", object.metadata.namespace, running, {
+          metadata: { annotations: { [Annotation.ReplacedBy]: object.metadata.name } },
+        }),
+      );
+    }
+  }
+}
+
+/** One publish call for every session this tick created (the publisher sends PutEvents of up to 10). */
+async function publishCreated(context: TickContext, creations: Creation[], now: Date): Promise<void> {
+  const { deps } = context;
+  let pending = creations.filter((c) => c.outcome.created === true);
+  if (pending.length === 0) return;
+  const eventOf = ({ config, session, decision, outcome }: Creation) =>
+    eventFor(BackupSessionCreated, {
+      version: DETAIL_VERSION,
+      clusterId: deps.client.clusterId,
+      namespace: outcome.namespace,
+      name: outcome.name ?? decision.name,
+      configuration: config.metadata.name,
+      session: session.name,
+      origin: "schedule",
+      scheduledTime: toKubeTime(decision.scheduledTime),
+      createdAt: toKubeTime(now),
+    });
+  try {
+    await context.retry(async () => {
+      try {
+        await deps.publisher.publish(pending.map(eventOf));
+      } catch (error) {
+        // Only what the bus did not take is sent again (the rest is on the bus already).
+        if (error instanceof PublishError) {
+          const failed = new Set(error.failures.map((f) => f.index));
+          pending = pending.filter((_, index) => failed.has(index));
+        }
+        throw error;
+      }
+    });
+  } catch (error) {
+    for (const creation of pending) noteFailure(creation.outcome, "publish", error);
+  }
+}
+
+/**
+ * After the creates: each session's Kubernetes Event and overdue notice, then the configuration's status
+ * (validation, backends, nextSchedule, missed runs) when it changed, and the missed runs' Warning Events.
+ */
+async function finishConfiguration(
   context: TickContext,
-  config: BackupConfiguration,
+  plan: ConfigurationPlan,
   now: Date,
 ): Promise<SessionOutcome[]> {
-  const { deps, allSessions, objects, namespaces } = context;
+  const { config } = plan;
+  const { deps, objects, namespaces } = context;
   const validationIssues = semanticIssues("BackupConfiguration", config, indexObjectsInFile([]));
   const outcomes: SessionOutcome[] = [];
   const sessionFacts: Array<{
@@ -212,34 +405,35 @@ async function scheduleConfiguration(
     schedulerError?: string;
     missed?: MissedRuns;
   }> = [];
-  for (const session of config.spec.sessions ?? []) {
-    const statusConditions = config.status?.sessions?.find((s) => s.name === session.name)?.conditions;
-    const input = sessionScheduleInput(config, session.name, {
-      sessions: allSessions,
-      now,
-      resumedAt: resumedAt(statusConditions),
-      defaultStaggerWindowMs: deps.staggerWindowMs,
-    });
-    if (!input) continue;
-    const decision = decideSessionSchedule(input, now);
-    const outcome = await applyDecision(context, config, session, decision, now);
+  for (const planned of plan.sessions) {
+    const { session, input, decision, statusConditions, outcome } = planned;
+    if (isCreation(planned) && outcome.created === true) {
+      const message =
+        decision.action === "skip-create"
+          ? `Skipped BackupSession ${outcome.name}: ${decision.reason}`
+          : `Created BackupSession ${outcome.name} for ${toKubeTime(planned.decision.scheduledTime)}`;
+      await attempt(context, outcome, "record event", () =>
+        deps.client.recordEvent(config, { type: "Normal", reason: "BackupSessionCreated", message }, now),
+      );
+    }
     if (decision.action === "missed-deadline")
       outcome.overdue =
         (await attempt(context, outcome, "announce overdue", () =>
           announceOverdue(deps, config, session, input, now),
         )) ?? false;
     // A create that did not happen is no fact yet: the time stays due and a later tick decides it again.
-    const creates =
-      decision.action === "create" || decision.action === "skip-create" || decision.action === "replace";
     const missed =
-      creates && outcome.name === undefined
+      isCreation(planned) && outcome.name === undefined
         ? undefined
         : newlyMissedRuns(
             {
               input,
               decision,
               recorded: missedRecord(statusConditions)?.newest,
-              lastCreatedAt: lastCreatedAt(config, session.name, allSessions, input.lastScheduledTime),
+              lastCreatedAt: lastCreatedAt(
+                ownSessions(context, config, session.name) ?? [],
+                input.lastScheduledTime,
+              ),
             },
             now,
           );
@@ -265,7 +459,8 @@ async function scheduleConfiguration(
       now,
     );
   // Written only when it changed (docs/costs.md#writes-only-when-something-changed): decided first on the
-  // configuration as listed, so an unchanged one costs no request; a change is decided again on a fresh read.
+  // configuration as listed, so an unchanged one costs no request; a change is written with the listed
+  // resourceVersion, and decided again on a fresh read only if that one is stale.
   if (statusUnchanged(statusOf(config), config.status)) return outcomes;
   const written = await attempt(context, statusOutcome, "status", () =>
     deps.client.updateStatus(
@@ -276,6 +471,7 @@ async function scheduleConfiguration(
         before = current.status;
         return statusOf(current);
       },
+      { known: config },
     ),
   );
   if (statusOutcome.error) outcomes.push(statusOutcome);
@@ -312,88 +508,6 @@ function scheduleFacts(session: Session, decision: SessionScheduleDecision, now:
   const next = parsed?.ok ? nextScheduleTime(parsed.schedule, now) : undefined;
   const active = decision.action !== "paused" && decision.action !== "suspended";
   return { name: session.name, ...(active && next ? { nextSchedule: next } : {}) };
-}
-
-async function applyDecision(
-  context: TickContext,
-  config: BackupConfiguration,
-  session: Session,
-  decision: SessionScheduleDecision,
-  now: Date,
-): Promise<SessionOutcome> {
-  const { deps } = context;
-  const outcome: SessionOutcome = {
-    namespace: config.metadata.namespace ?? "default",
-    configuration: config.metadata.name,
-    session: session.name,
-    decision: decision.action,
-  };
-  if (decision.action !== "create" && decision.action !== "skip-create" && decision.action !== "replace")
-    return outcome;
-
-  const desired = newBackupSession({
-    configuration: config,
-    session,
-    name: decision.name,
-    scheduledTime: decision.scheduledTime,
-    origin: "schedule",
-  });
-  // A create whose answer was lost may have happened: when a retry then finds the same object, it is ours.
-  let failedOnce = false;
-  const made = await attempt(context, outcome, "create", async () => {
-    try {
-      return await deps.client.create("BackupSession", desired);
-    } catch (error) {
-      failedOnce = true;
-      throw error;
-    }
-  });
-  if (made === undefined) return outcome;
-  const { object } = made;
-  const created = made.created || failedOnce;
-  outcome.name = object.metadata.name;
-  outcome.created = created;
-  outcome.lagSeconds = Math.max(0, (now.getTime() - decision.scheduledTime.getTime()) / 1000);
-  if (created && decision.action === "skip-create") {
-    await attempt(context, outcome, "skipped status", () =>
-      deps.client.updateStatus("BackupSession", object.metadata.namespace, object.metadata.name, (current) =>
-        current.status?.phase ? undefined : skippedStatus(current.status, decision.reason, now),
-      ),
-    );
-  }
-  if (decision.action === "replace") {
-    for (const running of decision.replaces) {
-      await attempt(context, outcome, `mark ${running} replaced`, () =>
-        deps.client.patch("BackupSession", object.metadata.namespace, running, {
-          metadata: { annotations: { [Annotation.ReplacedBy]: object.metadata.name } },
-        }),
-      );
-    }
-  }
-  if (!created) return outcome;
-  await attempt(context, outcome, "publish", () =>
-    deps.publisher.publish([
-      eventFor(BackupSessionCreated, {
-        version: DETAIL_VERSION,
-        clusterId: deps.client.clusterId,
-        namespace: outcome.namespace,
-        name: object.metadata.name,
-        configuration: config.metadata.name,
-        session: session.name,
-        origin: "schedule",
-        scheduledTime: toKubeTime(decision.scheduledTime),
-        createdAt: toKubeTime(now),
-      }),
-    ]),
-  );
-  const message =
-    decision.action === "skip-create"
-      ? `Skipped BackupSession ${object.metadata.name}: ${decision.reason}`
-      : `Created BackupSession ${object.metadata.name} for ${toKubeTime(decision.scheduledTime)}`;
-  await attempt(context, outcome, "record event", () =>
-    deps.client.recordEvent(config, { type: "Normal", reason: "BackupSessionCreated", message }, now),
-  );
-  return outcome;
 }
 
 /** "Schedule Overdue" when the missed run has just become a whole interval late (once per overdue run). */

@@ -227,3 +227,32 @@ describe("a quiet Schedule Tick of create-sessions", () => {
     expect(mineTouched).toEqual([]);
   });
 });
+
+describe("a Schedule Tick with sessions due (docs/costs.md#scheduling-lag)", () => {
+  it("creates every due session before it writes an Event or a status, and writes each status without a GET", async () => {
+    // Prepare: a namespace of its own, three configurations whose hourly sessions fall due at the same time.
+    const own = await lifecycleNamespace(one, "costs-order");
+    const names = ["order-a", "order-b", "order-c"];
+    for (const name of names) await installConfiguration(own.admin, own.ns, name);
+    // Act: the tick just after that time, one write at a time (so the order is the plan's, not a race's).
+    const deps = { client: functions, publisher: new RecordingPublisher(), concurrency: 1 };
+    const seen = await requestsDuring(() => createDueSessions(deps, at(10_805)).catch(() => undefined));
+    // Assess: only this namespace's requests (other files' objects share the cluster).
+    const mine = seen.filter((r) => r.path.includes(`/namespaces/${own.ns}/`));
+    const creates = mine.flatMap((r, i) =>
+      r.method === "POST" && r.path.endsWith("/backupsessions") ? [i] : [],
+    );
+    const others = mine.flatMap((r, i) =>
+      (r.method === "POST" && r.path.endsWith("/events")) || r.path.endsWith("/status") ? [i] : [],
+    );
+    expect(creates).toHaveLength(names.length);
+    expect(others.length).toBeGreaterThanOrEqual(names.length * 2);
+    expect(Math.max(...creates)).toBeLessThan(Math.min(...others));
+    const configStatusWrites = mine.filter(
+      (r) => r.method === "PUT" && /\/backupconfigurations\/order-[abc]\/status$/.test(r.path),
+    );
+    expect(configStatusWrites).toHaveLength(names.length);
+    const configReads = mine.filter((r) => r.method === "GET" && r.path.includes("/backupconfigurations/"));
+    expect(configReads).toEqual([]);
+  });
+});
