@@ -7,6 +7,7 @@ import { type CronSchedule, parseCronSchedule } from "./cron.ts";
 import { overdueRun, rpoBreached, type ScheduleFacts, scheduleFacts } from "./fleet-schedule.ts";
 import { missedRecord } from "./missed-schedules.ts";
 import { failureTime } from "./retry-status.ts";
+import { type RunHistory, runHistory } from "./run-history.ts";
 import { resumedAt } from "./schedule-state.ts";
 import { compareSessionsOldestFirst, sessionTime } from "./session-history.ts";
 import { isActiveSession } from "./session-schedule-input.ts";
@@ -78,6 +79,8 @@ export interface SessionFleetFacts {
   retries24h: number;
   /** The newest BackupSessions, newest first. */
   recent: SessionRef[];
+  /** The recent runs in time, oldest first, and the Succeeded runs' duration trend (run-history.ts). */
+  runs: RunHistory;
   retention?: RetentionApplied;
 }
 
@@ -196,7 +199,18 @@ export function sessionFleetFacts(input: SessionFleetInput, now: Date): SessionF
   const missed = missedRecord(
     configuration.status?.sessions?.find((s) => s.name === session.name)?.conditions,
   );
-  const base: SessionFleetFacts = {
+  const runsOf = (schedule?: CronSchedule, overdue?: { dueSince: Date; intervalMs: number }): RunHistory =>
+    runHistory(
+      {
+        sessions: input.sessions,
+        historyLimit: session.sessionHistoryLimit ?? 1,
+        ...(schedule ? { schedule } : {}),
+        ...(overdue ? { overdue } : {}),
+        ...(missed ? { missed } : {}),
+      },
+      now,
+    );
+  const base: Omit<SessionFleetFacts, "runs"> = {
     session: session.name,
     state: isFailing(newestFirst) ? "failing" : "ok",
     running: newestFirst.filter(isActiveSession).map(refOf),
@@ -230,10 +244,16 @@ export function sessionFleetFacts(input: SessionFleetInput, now: Date): SessionF
   };
   const scheduler = session.scheduler;
   if (scheduler === undefined)
-    return { ...base, state: base.state === "failing" ? "failing" : "unscheduled" };
+    return { ...base, runs: runsOf(), state: base.state === "failing" ? "failing" : "unscheduled" };
   const parsed = (input.schedules ?? scheduleLookup(now))(scheduler.schedule);
   if (!parsed.ok)
-    return { ...base, state: "invalid-schedule", schedule: scheduler.schedule, scheduleError: parsed.error };
+    return {
+      ...base,
+      runs: runsOf(),
+      state: "invalid-schedule",
+      schedule: scheduler.schedule,
+      scheduleError: parsed.error,
+    };
 
   const facts = parsed.facts;
   const created = configuration.metadata.creationTimestamp;
@@ -249,6 +269,12 @@ export function sessionFleetFacts(input: SessionFleetInput, now: Date): SessionF
       : undefined;
   return {
     ...base,
+    runs: runsOf(
+      parsed.schedule,
+      overdue && facts.intervalMs !== undefined
+        ? { dueSince: overdue.dueSince, intervalMs: facts.intervalMs }
+        : undefined,
+    ),
     state: inactive ?? (overdue ? "overdue" : base.state),
     schedule: scheduler.schedule,
     ...(facts.intervalMs !== undefined ? { intervalSeconds: seconds(facts.intervalMs) } : {}),

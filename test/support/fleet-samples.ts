@@ -89,6 +89,11 @@ export interface SessionOptions {
   retention?: BackupSessionStatus["retentionPolicy"];
   namespace?: string;
   session?: string;
+  /** A retry of this session (the retry-of annotation; origin retry unless given). */
+  retryOf?: string;
+  /** A retry was created for it (`status.retried`). */
+  retried?: boolean;
+  nextRetry?: Date;
 }
 
 let sequence = 0;
@@ -96,7 +101,7 @@ let sequence = 0;
 /** A BackupSession of `config`'s session "backup", due at `due`. */
 export function session(config: string, due: Date, options: SessionOptions = {}): BackupSession {
   sequence++;
-  const origin = options.origin ?? "schedule";
+  const origin = options.origin ?? (options.retryOf ? "retry" : "schedule");
   const suffix = origin === "schedule" ? String(due.getTime() / 1000) : `${origin}-${sequence}`;
   const created = new Date(due.getTime() + (options.lagMs ?? 5_000));
   return {
@@ -106,7 +111,11 @@ export function session(config: string, due: Date, options: SessionOptions = {})
       name: `${config}-backup-${suffix}`,
       namespace: options.namespace ?? NAMESPACE,
       creationTimestamp: kube(created),
-      annotations: { [Annotation.ScheduledTime]: kube(due), [Annotation.Origin]: origin },
+      annotations: {
+        [Annotation.ScheduledTime]: kube(due),
+        [Annotation.Origin]: origin,
+        ...(options.retryOf ? { [Annotation.RetryOf]: options.retryOf } : {}),
+      },
     },
     spec: {
       invoker: { apiGroup: "core.kubestash.com", kind: "BackupConfiguration", name: config },
@@ -116,6 +125,8 @@ export function session(config: string, due: Date, options: SessionOptions = {})
       ...(options.phase ? { phase: options.phase } : {}),
       ...(options.duration ? { duration: options.duration } : {}),
       ...(options.retention ? { retentionPolicy: options.retention } : {}),
+      ...(options.retried ? { retried: true } : {}),
+      ...(options.nextRetry ? { nextRetry: kube(options.nextRetry) } : {}),
     },
   };
 }
