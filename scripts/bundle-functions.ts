@@ -1,7 +1,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { build } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
 
 /**
  * Bundles each function (functions/<name>/handler.ts) with esbuild into dist/<name>/index.mjs: ESM for
@@ -11,7 +11,28 @@ import { build } from "esbuild";
 
 const root = path.resolve(import.meta.dirname, "..");
 const functionsDir = path.join(root, "functions");
-const outDir = path.join(root, "dist");
+const defaultOutDir = path.join(root, "dist");
+
+/**
+ * What every bundle of this project shares (the functions' and kss's): ESM for Node 22, minified, but with
+ * class and function names kept (`keepNames`), so `error.name` in logs and dead-letter entries reads
+ * `ForbiddenError`, not the minifier's `t` (KssError sets `name` from `new.target.name`).
+ */
+export const NODE_BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: "node",
+  target: "node22",
+  format: "esm",
+  minify: true,
+  keepNames: true,
+  sourcemap: false,
+  legalComments: "none",
+  // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+  banner: {
+    js: "import { createRequire as __kssCreateRequire } from 'node:module'; const require = __kssCreateRequire(import.meta.url);",
+  },
+  logLevel: "warning",
+} as const satisfies BuildOptions;
 
 export function functionNames(): string[] {
   return readdirSync(functionsDir)
@@ -26,8 +47,14 @@ export function functionNames(): string[] {
     .sort();
 }
 
+/**
+ * Builds `names` into `<outDir>/<name>/index.mjs`, emptying `outDir` first (default dist/). `overrides` go
+ * on top of {@link NODE_BUNDLE_OPTIONS} (a test builds without `keepNames` to show what it changes).
+ */
 export async function buildFunctions(
   names = functionNames(),
+  outDir = defaultOutDir,
+  overrides: BuildOptions = {},
 ): Promise<Array<{ name: string; bytes: number }>> {
   await rm(outDir, { recursive: true, force: true });
   const sizes: Array<{ name: string; bytes: number }> = [];
@@ -37,18 +64,8 @@ export async function buildFunctions(
     await build({
       entryPoints: [path.join(functionsDir, name, "handler.ts")],
       outfile,
-      bundle: true,
-      platform: "node",
-      target: "node22",
-      format: "esm",
-      minify: true,
-      sourcemap: false,
-      legalComments: "none",
-      // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
-      banner: {
-        js: "import { createRequire as __kssCreateRequire } from 'node:module'; const require = __kssCreateRequire(import.meta.url);",
-      },
-      logLevel: "warning",
+      ...NODE_BUNDLE_OPTIONS,
+      ...overrides,
     });
     sizes.push({ name, bytes: (await stat(outfile)).size });
   }
