@@ -45,6 +45,25 @@ li.phase-Running .phase, li.phase-Pending .phase { color: #0969da; }
 code.describe { display: block; font-size: 0.8rem; background: #f6f8fa; padding: 0.1rem 0.3rem;
   user-select: all; word-break: break-all; }
 button.copy { font-size: 0.75rem; }
+td.runs { min-width: 11rem; }
+.runs { display: flex; gap: 2px; align-items: center; }
+.run { display: inline-block; width: 9px; height: 18px; border-radius: 2px; box-sizing: border-box; }
+.run-succeeded { background: #1a7f37; }
+.run-failed { background: #cf222e; }
+.run-retried { background: #fb8f44; border: 2px solid #cf222e; }
+.run-skipped { background: #afb8c1; }
+.run-running { background: #0969da; }
+.run-missed { background: #fff; border: 2px dashed #b42318; }
+.run-retry { border-radius: 5px; }
+.run-late { box-shadow: inset 0 4px 0 #1b1f24; }
+.runs-note { font-size: 0.75rem; }
+svg.trend { vertical-align: middle; background: #f6f8fa; border-radius: 3px; }
+svg.trend polyline { fill: none; stroke: #1a7f37; stroke-width: 1.5; }
+svg.trend circle { fill: #1a7f37; }
+.trend-label { font-size: 0.75rem; }
+#legend { display: flex; gap: 0.9rem; flex-wrap: wrap; align-items: center; margin: 0 0 0.75rem;
+  font-size: 0.8rem; color: #57606a; }
+#legend .run { vertical-align: middle; margin-right: 0.25rem; }
 `;
 
 const sha256 = (text: string) => `'sha256-${createHash("sha256").update(text).digest("base64")}'`;
@@ -79,6 +98,16 @@ export function dashboardHtml(options: { refreshSeconds?: number; title?: string
 <body data-refresh="${refresh}">
 <header><h1>${title}</h1><p id="status">loading…</p></header>
 <div id="summary"></div>
+<div id="legend" aria-label="run colours">Runs, oldest left:
+<span><span class="run run-succeeded"></span>Succeeded</span>
+<span><span class="run run-failed"></span>Failed</span>
+<span><span class="run run-retried"></span>Failed, then retried</span>
+<span><span class="run run-succeeded run-retry"></span>a retry (round)</span>
+<span><span class="run run-skipped"></span>Skipped</span>
+<span><span class="run run-running"></span>Pending / Running</span>
+<span><span class="run run-missed"></span>missed schedule time</span>
+<span><span class="run run-succeeded run-late"></span>started late</span>
+</div>
 <main id="fleet"></main>
 <script>${DASHBOARD_SCRIPT}</script>
 </body>

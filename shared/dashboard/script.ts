@@ -1,11 +1,14 @@
+import { RUN_STRIP_SCRIPT } from "./run-strip.ts";
+
 /**
  * The dashboard's browser script, as text served inside the page (no build step, no framework). It fetches
  * `api/fleet` with the page's own query (`?now=`, `?cluster=`, `?selector=` pass through), draws one section
  * per cluster with DOM calls only (every value goes in as text, never as HTML), marks overdue, failing and
- * unreachable items, and fetches again every `data-refresh` seconds (`?refresh=N` overrides).
- * Plain ES2020 on purpose: no template literals, so this file needs no escaping.
+ * unreachable items, draws each session's recent runs as a strip of cells and its durations as a sparkline
+ * (run-strip.ts, which this script begins with), and fetches again every `data-refresh` seconds (`?refresh=N`
+ * overrides). Plain ES2020 on purpose: no template literals, so this file needs no escaping.
  */
-export const DASHBOARD_SCRIPT = `
+export const DASHBOARD_SCRIPT = `${RUN_STRIP_SCRIPT}
 (function () {
   "use strict";
   var query = new URLSearchParams(location.search);
@@ -33,6 +36,41 @@ export const DASHBOARD_SCRIPT = `
     var h = Math.floor(m / 60);
     if (h < 24) return h + "h" + (m % 60 ? (m % 60) + "m" : "");
     return Math.floor(h / 24) + "d" + (h % 24 ? (h % 24) + "h" : "");
+  }
+
+  var SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attributes, children) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attributes).forEach(function (name) { node.setAttribute(name, String(attributes[name])); });
+    (children || []).forEach(function (child) { node.append(child); });
+    return node;
+  }
+
+  /** The session's recent runs as coloured cells in time (oldest left) and its duration sparkline. */
+  function runsCell(session) {
+    var runs = session.runs;
+    if (!runs || runs.cells.length === 0) return el("span", "muted", ["no runs yet"]);
+    var cells = runs.cells.map(function (cell) {
+      var node = el("span", KssRuns.cellClass(cell), []);
+      node.title = KssRuns.cellTitle(cell);
+      node.setAttribute("aria-label", node.title);
+      node.dataset.kind = cell.kind;
+      node.dataset.time = cell.time;
+      if (cell.session) node.dataset.session = cell.session;
+      return node;
+    });
+    var parts = [el("div", "runs", cells), el("div", "muted runs-note", [KssRuns.stripNote(runs)])];
+    if (runs.trend) {
+      var line = KssRuns.sparkline(runs.trend, 120, 24);
+      var dots = line.dots.map(function (d) {
+        return svg("circle", { cx: d.x, cy: d.y, r: 2 }, [svg("title", {}, [document.createTextNode(d.title)])]);
+      });
+      var chart = svg("svg", { class: "trend", width: line.width, height: line.height,
+        viewBox: "0 0 " + line.width + " " + line.height, role: "img", "aria-label": "duration trend: " + line.label },
+        [svg("polyline", { points: line.points })].concat(dots));
+      parts.push(el("div", "trend-row", [chart, " ", el("span", "muted trend-label", ["took " + line.label])]));
+    }
+    return el("div", "", parts);
   }
 
   function describeCommand(cluster, namespace, name) {
@@ -80,6 +118,7 @@ export const DASHBOARD_SCRIPT = `
       el("td", "phase-" + config.phase, [config.phase]),
       el("td", "", [session.session, el("div", "muted schedule", [session.schedule || "no schedule"])]),
       el("td", "state", [session.state]),
+      el("td", "runs", [runsCell(session)]),
       el("td", "", [session.lastSuccess ? age(session.lastSuccess.ageSeconds) + " ago" : "never"]),
       el("td", session.rpo && session.rpo.breached ? "bad" : "", [rpo]),
       el("td", "", [String(session.running.length)]),
@@ -100,7 +139,7 @@ export const DASHBOARD_SCRIPT = `
     return row;
   }
 
-  var HEADINGS = ["Configuration", "Phase", "Session", "State", "Last success", "RPO", "Running",
+  var HEADINGS = ["Configuration", "Phase", "Session", "State", "Runs", "Last success", "RPO", "Running",
     "Failed 24h", "Retries 24h", "Overdue", "Missed", "Snapshots ok/all", "Retention", "BackupSessions"];
 
   function clusterSection(cluster) {
