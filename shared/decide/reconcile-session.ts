@@ -312,7 +312,14 @@ function progressSnapshots(draft: Draft, components: Components): void {
     }
     const metadataJob = input.jobs.find((j) => j.metadata.name === metadataJobName(name));
     const step = snapshotStep(snapshot, executorJobs, metadataJob);
-    if (step.type === "wait") continue;
+    if (step.type === "wait") {
+      // The phase is the operator's to write (docs/operator-contract.md#snapshot-status-ownership): once the
+      // executor reports a component, `kubectl get snapshots` shows Running, as KubeStash's operator has it.
+      if (snapshotPhase(snapshot) !== (snapshot.status?.phase ?? "Pending")) {
+        draft.actions.push({ type: "update-snapshot-status", name, update: { set: {}, conditions: [] } });
+      }
+      continue;
+    }
     // The executor ended with components missing: the Snapshot may have been read before it reported them.
     const incomplete = step.type === "update" && !componentsComplete(snapshot);
     if (incomplete && !confirmAbsence(draft, { kind: "Snapshot", namespace: namespaceOf(draft), name })) {
