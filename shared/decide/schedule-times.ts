@@ -1,5 +1,4 @@
-import { type CronExpression, CronExpressionParser } from "cron-parser";
-import type { CronSchedule } from "./cron.ts";
+import { type CronFieldSchedule, type CronSchedule, dayMatches, type EverySchedule } from "./cron.ts";
 import { utcOffsetMs } from "./zoned-time.ts";
 
 /**
@@ -12,15 +11,21 @@ import { utcOffsetMs } from "./zoned-time.ts";
  * - Fall back (a local time that happens twice, 02:30 on the night Berlin goes from 03:00 back to 02:00):
  *   a run at both instants, 02:30 CEST and 02:30 CET (the known kubernetes/kubernetes#121594).
  *
- * cron-parser answers both differently when given the zone (it moves 02:30 to 03:30 after a gap, and runs a
- * repeated 02:30 only once), so it is used in UTC only, to list matching local times ("walls") in order;
- * each wall is then mapped here to the zero, one or two instants that have that local time.
+ * The matching local times ("walls") are listed in order on a UTC-like axis, where no shifts happen; each
+ * wall is then mapped to the zero, one or two instants that have that local time. (cron-parser, used here
+ * before, answers both shifts differently when given the zone and reads the day fields and some field
+ * syntax differently from robfig: docs/decisions.md#cron-grammar.)
+ *
+ * `@every <d>` (robfig's ConstantDelaySchedule) has no wall clock: its next time after t is t, cut to the
+ * second, plus d. Counted from the last scheduled time (the controller's lastScheduleTime), its times are
+ * last + k × d; see nextScheduleTimeFrom.
  *
  * Checked against robfig/cron v3.0.1 itself (a Go program fed the same inputs): 16 schedules, every half
  * hour across three days around each 2026 shift, in Berlin, New York, Santiago, Kolkata and UTC, the next six
- * times each: 138,240 cases, all equal. Not reproduced: robfig's quirks in zones that shift by half an hour
- * (Lord Howe: it returns 02:30 for "30 1 * * 0" on the spring-forward night and skips some times after
- * the fall-back) and its special case for zones whose midnight is skipped (old São Paulo rules).
+ * times each: 138,240 cases, all equal; and test/fixtures/robfig-cron (grammar and Next of many schedules).
+ * Not reproduced: robfig's quirks in zones that shift by half an hour (Lord Howe: it returns 02:30 for
+ * "30 1 * * 0" on the spring-forward night and skips some times after the fall-back) and its special case
+ * for zones whose midnight is skipped (old São Paulo rules).
  */
 
 /** More missed schedule times than this is "many" (the controller's threshold, and our iteration bound). */
@@ -64,25 +69,66 @@ function instantsOf(wall: number, offsets: readonly number[], zone: string): num
     .sort((a, b) => a - b);
 }
 
-/** Matching local times after `wall`, in order, from cron-parser working in UTC (no shifts there). */
-function* wallsAfter(schedule: CronSchedule, wall: number): Generator<number, void, undefined> {
-  let expression: CronExpression;
-  try {
-    expression = CronExpressionParser.parse(schedule.expression, {
-      tz: "UTC",
-      currentDate: new Date(wall),
-      strict: false,
-    });
-  } catch {
-    return;
-  }
+const DAY_MS = 24 * HOUR_MS;
+
+/** The first value of `allowed` (ascending) at or above `value`, if any. */
+function firstAtOrAbove(allowed: readonly number[], value: number): number | undefined {
+  for (const candidate of allowed) if (candidate >= value) return candidate;
+  return undefined;
+}
+
+/**
+ * Matching local times after `wall`, in order, on a UTC-like axis (no shifts there), found as robfig's
+ * SpecSchedule.Next finds them: month, then day, then hour, then minute; like robfig, the search for each
+ * next time gives up past the end of the fifth year after the time it starts from (a schedule such as
+ * "0 0 30 2 *" never fires).
+ */
+function* wallsAfter(schedule: CronFieldSchedule, wall: number): Generator<number, void, undefined> {
+  let t = Math.floor(wall / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+  let yearLimit = new Date(t).getUTCFullYear() + 5;
   for (;;) {
-    try {
-      yield expression.next().getTime();
-    } catch {
-      return; // nothing within cron-parser's search limit: the schedule never fires
+    const date = new Date(t);
+    const year = date.getUTCFullYear();
+    if (year > yearLimit) return;
+    const month = date.getUTCMonth() + 1;
+    if (!schedule.months.includes(month)) {
+      const nextMonth = firstAtOrAbove(schedule.months, month + 1);
+      t =
+        nextMonth === undefined
+          ? Date.UTC(year + 1, (schedule.months[0] ?? 1) - 1, 1)
+          : Date.UTC(year, nextMonth - 1, 1);
+      continue;
     }
+    const day = date.getUTCDate();
+    if (!dayMatches(schedule, day, date.getUTCDay())) {
+      t = Date.UTC(year, month - 1, day) + DAY_MS;
+      continue;
+    }
+    const hour = date.getUTCHours();
+    if (!schedule.hours.includes(hour)) {
+      const nextHour = firstAtOrAbove(schedule.hours, hour + 1);
+      t =
+        nextHour === undefined
+          ? Date.UTC(year, month - 1, day) + DAY_MS
+          : Date.UTC(year, month - 1, day, nextHour);
+      continue;
+    }
+    const minute = date.getUTCMinutes();
+    const nextMinute = firstAtOrAbove(schedule.minutes, minute);
+    if (nextMinute === undefined) {
+      t = Date.UTC(year, month - 1, day, hour) + HOUR_MS;
+      continue;
+    }
+    t = Date.UTC(year, month - 1, day, hour, nextMinute);
+    yield t;
+    t += MINUTE_MS;
+    yearLimit = new Date(t).getUTCFullYear() + 5;
   }
+}
+
+/** robfig's ConstantDelaySchedule.Next: `after` cut to its second, plus the delay. */
+function everyNext(schedule: EverySchedule, after: number): number {
+  return Math.floor(after / 1000) * 1000 + schedule.everyMs;
 }
 
 /**
@@ -91,6 +137,9 @@ function* wallsAfter(schedule: CronSchedule, wall: number): Generator<number, vo
  * is handed out once no later wall can map to an earlier instant.
  */
 export function* scheduleTimesAfter(schedule: CronSchedule, after: Date): Generator<Date, void, undefined> {
+  if (schedule.kind === "every") {
+    for (let time = everyNext(schedule, after.getTime()); ; time += schedule.everyMs) yield new Date(time);
+  }
   const zone = schedule.timeZone;
   const from = after.getTime();
   const backShift = Math.max(
@@ -171,6 +220,7 @@ export function mostRecentScheduleTime(
   earliest: Date,
   now: Date,
 ): MostRecentSchedule {
+  if (schedule.kind === "every") return mostRecentEveryTime(schedule, earliest, now);
   const [t1, t2] = nextScheduleTimes(schedule, earliest, 2);
   if (t1 === undefined || t1 > now) return { missed: "none", count: 0 };
   if (t2 === undefined || t2 > now) return { mostRecent: t1, missed: "none", count: 1 };
@@ -186,4 +236,50 @@ export function mostRecentScheduleTime(
     missed: "many",
     count: Math.max(estimate, MANY_MISSED + 1),
   };
+}
+
+/** The count of missed times, as the controller grades it. */
+function missedKind(count: number): MissedSchedules {
+  if (count <= 1) return "none";
+  return count > MANY_MISSED ? "many" : "few";
+}
+
+/**
+ * mostRecentScheduleTime of an @every schedule: its times are earliest + k × delay (k ≥ 1, earliest cut to
+ * its second), so the newest one up to `now` and their count are exact. The controller gets the same from
+ * its estimate, which is exact for a constant interval.
+ */
+function mostRecentEveryTime(schedule: EverySchedule, earliest: Date, now: Date): MostRecentSchedule {
+  const first = everyNext(schedule, earliest.getTime());
+  if (first > now.getTime()) return { missed: "none", count: 0 };
+  const count = Math.floor((now.getTime() - first) / schedule.everyMs) + 1;
+  return {
+    mostRecent: new Date(first + (count - 1) * schedule.everyMs),
+    missed: missedKind(count),
+    count,
+  };
+}
+
+/**
+ * The next schedule time after `now` for a schedule counted from `earliest` (the last scheduled time, or
+ * the configuration's creation): for a cron schedule the first time after both, for @every the first time
+ * of earliest + k × delay after `now` — an @every schedule is measured from its last run, not from now.
+ */
+export function nextScheduleTimeFrom(schedule: CronSchedule, earliest: Date, now: Date): Date | undefined {
+  if (schedule.kind !== "every") return nextScheduleTime(schedule, now > earliest ? now : earliest);
+  const first = everyNext(schedule, earliest.getTime());
+  const passed = now.getTime() >= first ? Math.floor((now.getTime() - first) / schedule.everyMs) + 1 : 0;
+  return new Date(first + passed * schedule.everyMs);
+}
+
+/** The next `count` schedule times after `now`, counted from `earliest` (see nextScheduleTimeFrom). */
+export function nextScheduleTimesFrom(
+  schedule: CronSchedule,
+  earliest: Date,
+  now: Date,
+  count: number,
+): Date[] {
+  const first = nextScheduleTimeFrom(schedule, earliest, now);
+  if (first === undefined || count <= 0) return [];
+  return [first, ...nextScheduleTimes(schedule, first, count - 1)];
 }
