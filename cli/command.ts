@@ -17,6 +17,24 @@ export interface CliCommand {
   run(invocation: CommandInvocation, context: CliContext): Promise<ExitCode>;
 }
 
+/**
+ * A command known by its place and summary only, loaded (its module imported) when it is the one that runs
+ * or whose help is asked for: `kss --help` and `kss validate` never load @kubernetes/client-node or the AWS
+ * SDK, which only the cluster and bus commands import. cli/commands/index.ts lists every command this way.
+ */
+export interface LazyCliCommand {
+  readonly path: readonly [string, ...string[]];
+  /** One line for `kss --help`; the loaded command's own summary replaces it (a test keeps them equal). */
+  readonly summary: string;
+  load(): Promise<CliCommand>;
+}
+
+export type CommandEntry = CliCommand | LazyCliCommand;
+
+function isLazy(command: CommandEntry): command is LazyCliCommand {
+  return "load" in command;
+}
+
 export interface CommandInvocation {
   options: Record<string, unknown>;
   operands: string[];
@@ -28,10 +46,28 @@ function groupCommand(parent: Command, word: string): Command {
   return existing ?? parent.command(word).description(`${word} commands`);
 }
 
-/** Adds `command` to `program`; its exit code is handed to `onExitCode` when it has run. */
+/** Declares `command` on its commander command `leaf` and runs it as the action. */
+function attach(
+  leaf: Command,
+  command: CliCommand,
+  context: CliContext,
+  onExitCode: (code: ExitCode) => void,
+): void {
+  leaf.description(command.summary);
+  command.configure(leaf);
+  leaf.action(async () => {
+    onExitCode(await command.run({ options: leaf.opts(), operands: leaf.args }, context));
+  });
+}
+
+/**
+ * Adds `command` to `program`; its exit code is handed to `onExitCode` when it has run. A lazy command is
+ * a bare entry (name and summary) until commander is about to parse it (`preSubcommand` of its parent, so
+ * under `parseAsync`): then its module is loaded and it gets its options, arguments, help and action.
+ */
 export function registerCommand(
   program: Command,
-  command: CliCommand,
+  command: CommandEntry,
   context: CliContext,
   onExitCode: (code: ExitCode) => void,
 ): void {
@@ -39,8 +75,14 @@ export function registerCommand(
   const leafName = command.path[command.path.length - 1] ?? command.path[0];
   const parent = groups.reduce(groupCommand, program);
   const leaf = parent.command(leafName).description(command.summary);
-  command.configure(leaf);
-  leaf.action(async () => {
-    onExitCode(await command.run({ options: leaf.opts(), operands: leaf.args }, context));
+  if (!isLazy(command)) {
+    attach(leaf, command, context, onExitCode);
+    return;
+  }
+  let loaded: Promise<void> | undefined;
+  parent.hook("preSubcommand", (_parent, subcommand) => {
+    if (subcommand !== leaf) return;
+    loaded ??= command.load().then((full) => attach(leaf, full, context, onExitCode));
+    return loaded;
   });
 }

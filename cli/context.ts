@@ -43,8 +43,36 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+let closedPipesHandled = false;
+
+/**
+ * A reader that stops reading (`kss fleet --help | head -2`) closes kss's stdout: the next write fails with
+ * EPIPE, emitted as an 'error' event that Node would otherwise turn into a crash with a stack trace. kss
+ * then ends at once, as a tool stopped by SIGPIPE does, but quietly and with exit 0: the reader has what it
+ * asked for, and `set -o pipefail` scripts do not fail because `head` stopped early. A closed stderr is
+ * ignored. Any other write error on stdout ends kss with one line on stderr and exit 2. Installed once.
+ */
+export function endQuietlyOnClosedPipes(
+  stdout: NodeJS.WriteStream = process.stdout,
+  stderr: NodeJS.WriteStream = process.stderr,
+  exit: (code: number) => void = (code) => process.exit(code),
+): void {
+  stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") exit(ExitCode.Ok);
+    else {
+      stderr.write(`kss: cannot write to stdout: ${error.message}\n`);
+      exit(ExitCode.Usage);
+    }
+  });
+  stderr.on("error", () => {});
+}
+
 /** The context of the running process: its stdout, stderr, stdin and working directory. */
 export function processContext(): CliContext {
+  if (!closedPipesHandled) {
+    closedPipesHandled = true;
+    endQuietlyOnClosedPipes();
+  }
   return {
     writeOut: (text) => process.stdout.write(text),
     writeErr: (text) => process.stderr.write(text),

@@ -1,7 +1,7 @@
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
-import { type CliCommand, registerCommand } from "./command.ts";
+import { type CommandEntry, registerCommand } from "./command.ts";
 import { COMMANDS } from "./commands/index.ts";
 import { type CliContext, CliError, ExitCode, processContext } from "./context.ts";
 
@@ -14,7 +14,7 @@ import { type CliContext, CliError, ExitCode, processContext } from "./context.t
 export function buildProgram(
   context: CliContext,
   onExitCode: (code: ExitCode) => void,
-  commands: readonly CliCommand[] = COMMANDS,
+  commands: readonly CommandEntry[] = COMMANDS,
 ): Command {
   const program = new Command("kss")
     .description("KubeStash backups driven by serverless functions: tools for people")
@@ -23,6 +23,39 @@ export function buildProgram(
     .showHelpAfterError("(run kss --help for usage)");
   for (const command of commands) registerCommand(program, command, context, onExitCode);
   return program;
+}
+
+const HELP_FLAGS = new Set(["-h", "--help"]);
+
+/**
+ * The words commander should parse for `argv`, so that an unknown command is an error with or without a help
+ * flag. commander looks at the help flag before it looks at the command (lib/command.js `_parseCommand`), so
+ * `kss nosuch --help` would print the top-level help and exit 0, and `kss help nosuch` prints it as an
+ * error without naming the word. Here `help [words…]` (at any level) becomes `[words…] --help`, and when a
+ * word where a command belongs names none, the help flags are dropped: commander then reports `unknown
+ * command 'nosuch'` with its spelling suggestion (exit 2). Options are skipped (the program and the groups
+ * take none with a value); the walk stops at the first leaf command, whose arguments are its own.
+ */
+export function commandWords(program: Command, argv: readonly string[]): string[] {
+  let command = program;
+  for (let index = 0; index < argv.length; index++) {
+    const word = argv[index] ?? "";
+    if (word === "--") break;
+    if (word.startsWith("-")) continue;
+    if (command.commands.length === 0) break;
+    if (word === "help") {
+      const rest = argv.slice(index + 1);
+      return commandWords(program, [
+        ...argv.slice(0, index),
+        ...rest,
+        ...(rest.some((w) => HELP_FLAGS.has(w)) ? [] : ["--help"]),
+      ]);
+    }
+    const next = command.commands.find((c) => c.name() === word || c.aliases().includes(word));
+    if (next === undefined) return argv.filter((w) => !HELP_FLAGS.has(w));
+    command = next;
+  }
+  return [...argv];
 }
 
 /** How an error that ended the program maps to output and an exit code. */
@@ -51,7 +84,7 @@ export async function runCli(
     exitCode = code;
   });
   try {
-    await program.parseAsync([...argv], { from: "user" });
+    await program.parseAsync(commandWords(program, argv), { from: "user" });
   } catch (error) {
     return exitCodeOf(error, context);
   }
