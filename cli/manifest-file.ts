@@ -1,10 +1,14 @@
 import { type Document, isMap, isNode, isSeq, LineCounter, parseAllDocuments, type YAMLError } from "yaml";
+import { InputError } from "./context.ts";
+import { KubectlYamlError, kubectlValueOf } from "./kubectl-yaml.ts";
 
 /**
  * Splits the text of a manifest file into the objects it holds, each with where it came from, the way
- * `kubectl apply -f` reads a file: YAML with `---` between documents (JSON is YAML too), empty documents
- * skipped, and a `List` (`kind: List` or any `*List` kind with `items`) unpacked into its items.
- * A document with a YAML syntax error yields that error instead of an object; the other documents still count.
+ * `kubectl apply -f` reads a file: YAML 1.1 as go-yaml v2 reads it (kubectl-yaml.ts: `yes` is true, `1_000`
+ * an integer, merge keys, `!!binary`, exact int64) with `---` between documents (JSON is YAML too), empty
+ * documents skipped, and a `List` (`kind: List` or any `*List` kind with `items`) unpacked into its items.
+ * A document with a YAML syntax error, or one kubectl would refuse to convert to JSON, yields that error
+ * instead of an object; the other documents still count.
  */
 
 /** Where an object starts in the file: document number and line (1-based), and its place in a List's items. */
@@ -56,22 +60,39 @@ function itemLines(doc: Document.Parsed, lineCounter: LineCounter, documentLine:
   });
 }
 
+/**
+ * Nesting deeper than the YAML parser's stack allows (about 900 levels; kubectl reads up to 10000) is a read
+ * error, never a stack trace.
+ */
+function tooDeep(line: number): InputError {
+  return new InputError(
+    `the document at line ${line} is nested too deeply for kss to read (more than about 900 levels)`,
+  );
+}
+
+const STACK_OVERFLOW = /maximum call stack size exceeded/i;
+
+/** "YAML error at line 7: unsupported map key: null", or the line of the document when the node has none. */
+function conversionError(error: unknown, lineCounter: LineCounter, documentLine: number): string {
+  if (error instanceof KubectlYamlError) {
+    const at = error.offset === undefined ? documentLine : lineCounter.linePos(error.offset).line;
+    return `YAML error at line ${at}: ${error.message}${aliasHint(error.message)}`;
+  }
+  if (error instanceof RangeError) throw tooDeep(documentLine);
+  throw error;
+}
+
 function entriesOfDocument(doc: Document.Parsed, number: number, lineCounter: LineCounter): ManifestEntry[] {
   const start = doc.contents?.range?.[0] ?? doc.range[0];
   const line = lineCounter.linePos(start).line;
+  if (doc.errors.some((e) => STACK_OVERFLOW.test(e.message))) throw tooDeep(line);
   if (doc.errors.length > 0)
     return [{ location: { document: number, line }, syntaxError: describeSyntaxError(doc.errors) }];
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: 100 });
+    value = kubectlValueOf(doc);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return [
-      {
-        location: { document: number, line },
-        syntaxError: `YAML error in the document at line ${line}: ${message}${aliasHint(message)}`,
-      },
-    ];
+    return [{ location: { document: number, line }, syntaxError: conversionError(error, lineCounter, line) }];
   }
   if (value === null || value === undefined) return [];
   if (!isListObject(value)) return [{ location: { document: number, line }, object: value }];
@@ -84,7 +105,20 @@ function entriesOfDocument(doc: Document.Parsed, number: number, lineCounter: Li
 
 export function parseManifestText(text: string): ManifestEntry[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter });
+  let docs: ReturnType<typeof parseAllDocuments>;
+  try {
+    // Scalars stay text here (failsafe): kubectl-yaml.ts resolves them as go-yaml v2 does.
+    docs = parseAllDocuments(text, {
+      lineCounter,
+      version: "1.1",
+      schema: "failsafe",
+      merge: false,
+      uniqueKeys: false,
+    });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw tooDeep(1);
+  }
   if (!Array.isArray(docs)) return [];
-  return docs.flatMap((doc, index) => entriesOfDocument(doc, index + 1, lineCounter));
+  return docs.flatMap((doc, index) => entriesOfDocument(doc as Document.Parsed, index + 1, lineCounter));
 }

@@ -25,7 +25,12 @@ import { type ManifestEntry, parseManifestText } from "../manifest-file.ts";
 import { OutputFormat, outputOption, renderJson } from "../output.ts";
 import { renderApplyTable } from "./apply-output.ts";
 import { optionError } from "./schedule-next.ts";
-import { renderValidationTable, type ValidationResult, validateManifestEntries } from "./validate.ts";
+import {
+  checkInputSize,
+  renderValidationTable,
+  type ValidationResult,
+  validateManifestEntries,
+} from "./validate.ts";
 
 /**
  * `kss apply -f <file|-> --clusters <selector|all|id,id>`: rolls BackupConfigurations, RetentionPolicies,
@@ -72,7 +77,11 @@ export function planApply(
     const planned = applyTargetOf(entry.object, defaultNamespace);
     if ("issue" in planned) {
       // Another kind: our message replaces the validator's (which lists every kind it knows).
-      const errors = [...report.errors.filter((e) => e.path !== "kind"), planned.issue];
+      const errors = [
+        ...report.errors.filter((e) => e.path !== "kind"),
+        // kss apply's own rule (the server would take the kind): not the API server's verdict.
+        { ...planned.issue, kind: "semantic" as const },
+      ];
       validation.objects[index] = { ...report, valid: false, errors };
       return;
     }
@@ -81,7 +90,8 @@ export function planApply(
     const first = seen.get(key);
     if (first !== undefined) {
       const message = `the same object as document ${validation.objects[first]?.document ?? "?"}`;
-      validation.objects[index] = { ...report, valid: false, errors: [{ path: "metadata.name", message }] };
+      const errors = [{ path: "metadata.name", message, kind: "semantic" as const }];
+      validation.objects[index] = { ...report, valid: false, errors };
       return;
     }
     seen.set(key, index);
@@ -163,6 +173,7 @@ export const applyCommand: CliCommand = {
     const o = parsed.data;
     clusterSelectionOf(o.clusters); // a bad --clusters is a usage error before anything is read
     const input = await readInputText(o.file, context);
+    checkInputSize(input.name, input.text);
     const entries = parseManifestText(input.text);
     if (entries.length === 0) throw new InputError(`${input.name} holds no objects`);
     const { validation, targets } = planApply(entries, o.namespace);

@@ -1,6 +1,10 @@
 import type { Command } from "commander";
 import { z } from "zod";
-import { type ManifestReport, validateManifests } from "../../shared/decide/validate-manifests.ts";
+import {
+  type ManifestReport,
+  SEMANTIC_PREFIX,
+  validateManifests,
+} from "../../shared/decide/validate-manifests.ts";
 import type { CliCommand } from "../command.ts";
 import { CliError, ExitCode, InputError } from "../context.ts";
 import { readInputText } from "../input.ts";
@@ -8,11 +12,17 @@ import { type ManifestEntry, type ManifestLocation, parseManifestText } from "..
 import { OutputFormat, outputOption, renderIndented, renderJson } from "../output.ts";
 
 /**
- * `kss validate -f <file|->`: checks KubeStash manifests before they reach a cluster. Every object gets a
- * line (OK/ERR) and every problem its field path; `--output json` prints `{ valid, objects }`.
+ * `kss validate -f <file|->`: checks KubeStash manifests before they reach a cluster, as the API server
+ * would judge them (the CRDs of infra/crds/, metadata rules, YAML read as kubectl reads it) and by the rules
+ * KubeStash applies beyond them (docs/validation.md). Every object gets a line (OK/ERR) and every problem
+ * its field path, a semantic one saying that only KubeStash would refuse it; `--output json` prints
+ * `{ valid, objects }`, each error with `kind: "schema" | "semantic"`.
  * Exit 0 when all objects are valid, 1 when any is invalid (YAML syntax errors included), 2 when the
- * input cannot be read or holds no object.
+ * input cannot be read (nested too deeply, too large) or holds no object. Never a stack trace.
  */
+
+/** Larger than this, the file is not read (the API server takes at most 3 MiB per object anyway). */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
 const ValidateOptions = z.object({ file: z.string().min(1), output: OutputFormat });
 
@@ -27,11 +37,18 @@ export interface ValidationResult {
 /** Validates the entries of a manifest file together; a document with a syntax error is an invalid entry. */
 export function validateManifestEntries(entries: readonly ManifestEntry[]): ValidationResult {
   const parsedEntries = entries.filter((entry) => "object" in entry);
-  const reports = validateManifests(parsedEntries.map((entry) => entry.object));
+  let reports: ManifestReport[];
+  try {
+    reports = validateManifests(parsedEntries.map((entry) => entry.object));
+  } catch (error) {
+    if (error instanceof RangeError) throw new InputError("an object is nested too deeply for kss to judge");
+    throw error;
+  }
   let nextReport = 0;
   const objects = entries.map((entry, index): ValidatedObject => {
     if ("syntaxError" in entry) {
-      return { index, ...entry.location, valid: false, errors: [{ path: "", message: entry.syntaxError }] };
+      const errors = [{ path: "", message: entry.syntaxError, kind: "schema" as const }];
+      return { index, ...entry.location, valid: false, errors };
     }
     const report = reports[nextReport++];
     if (report === undefined) throw new Error(`no report for entry ${index}`);
@@ -66,6 +83,7 @@ function describeLocation(object: ValidatedObject): string {
 export function renderValidationTable(result: ValidationResult): string {
   const lines = result.objects.map((object) => {
     if (object.valid) return `OK  ${describeObject(object)}\n`;
+    // A semantic error's message says so itself ("the API server would accept this; KubeStash would not …").
     const problems = object.errors.map((e) => (e.path === "" ? e.message : `${e.path}: ${e.message}`));
     return `ERR ${describeObject(object)} (${describeLocation(object)})\n${renderIndented(problems)}`;
   });
@@ -75,9 +93,17 @@ export function renderValidationTable(result: ValidationResult): string {
   return `${lines.join("")}\n${summary}`;
 }
 
+/** A read error (exit 2) for a file too large to judge. */
+export function checkInputSize(name: string, text: string): void {
+  if (text.length > MAX_INPUT_BYTES) {
+    const mib = (text.length / 1024 / 1024).toFixed(0);
+    throw new InputError(`${name} is too large to validate (${mib} MiB; kss reads at most 64 MiB)`);
+  }
+}
+
 export const validateCommand: CliCommand = {
   path: ["validate"],
-  summary: "check KubeStash manifests (schema, unknown fields, cron, references) before applying them",
+  summary: "check KubeStash manifests as the API server and KubeStash would (schema, metadata, cron, …)",
   configure(command: Command): void {
     command
       .requiredOption(
@@ -85,13 +111,19 @@ export const validateCommand: CliCommand = {
         "manifest file (YAML or JSON, multi-document or List); - for stdin",
       )
       .addOption(outputOption())
-      .addHelpText("after", "\nExit status: 0 all objects valid, 1 some object invalid, 2 unreadable input.");
+      .addHelpText(
+        "after",
+        `\nEach error is the API server's (schema: CRD schema, metadata, unknown fields) or KubeStash's
+(semantic: "${SEMANTIC_PREFIX}…").
+Exit status: 0 all objects valid, 1 some object invalid, 2 unreadable input.`,
+      );
   },
   async run({ options }, context) {
     const parsed = ValidateOptions.safeParse(options);
     if (!parsed.success) throw new CliError(`invalid options: ${z.prettifyError(parsed.error)}`);
     const { file, output } = parsed.data;
     const input = await readInputText(file, context);
+    checkInputSize(input.name, input.text);
     const entries = parseManifestText(input.text);
     if (entries.length === 0) throw new InputError(`${input.name} holds no objects`);
     const result = validateManifestEntries(entries);

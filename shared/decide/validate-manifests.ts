@@ -1,14 +1,28 @@
+import { CRD_SCHEMAS, type CrdSchemaEntry } from "../model/crd-schemas.ts";
 import { type FieldIssue, issuesFromZod } from "../model/errors.ts";
-import { RESOURCE_KINDS, type ResourceKind, resourceKindOf } from "../model/index.ts";
+import { resourceKindOf } from "../model/index.ts";
 import { indexObjectsInFile, isRecord, type ObjectsInFile, stringField } from "./manifest-references.ts";
 import { semanticIssues } from "./manifest-rules.ts";
-import { unknownFields } from "./unknown-fields.ts";
+import { judgeStructure } from "./structural-schema.ts";
 
 /**
- * What `kss validate` says about each object of a manifest file, before anything reaches a cluster:
- * its schema (every bad field by path), fields the CRD does not know (as `kubectl apply --validate=strict`
- * would reject them), and the rules of manifest-rules.ts. Pure: the objects in, one report per object out.
+ * What `kss validate` says about each object of a manifest file, before anything reaches a cluster
+ * (docs/validation.md). Two kinds of problem, each with its field path:
+ * - `schema`: what the API server itself rejects on create with `fieldValidation=Strict` (what
+ *   `kubectl apply --validate=strict` does): the CRD's structural schema from infra/crds/ (unknown fields,
+ *   types, formats, enums, required fields, after the server's null pruning and defaulting) and the metadata
+ *   rules (structural-schema.ts, object-meta.ts);
+ * - `semantic`: what the server accepts but KubeStash would not run: the model's rules that are not in the
+ *   CRD (durations, retention periods, KubeStash's required fields and enums), cron grammar, unique session
+ *   names, references within the file (manifest-rules.ts). Judged on the object as the server would store it.
+ * Pure: the objects (and the CRDs to judge them by) in, one report per object out.
  */
+
+export type IssueKind = "schema" | "semantic";
+
+export interface ManifestIssue extends FieldIssue {
+  kind: IssueKind;
+}
 
 export interface ManifestReport {
   /** Position of the object in the list given (0-based). */
@@ -18,43 +32,101 @@ export interface ManifestReport {
   namespace?: string;
   name?: string;
   valid: boolean;
-  errors: FieldIssue[];
+  errors: ManifestIssue[];
 }
 
-const KNOWN_KINDS = Object.values(RESOURCE_KINDS)
-  .map((k) => k.kind)
-  .join(", ");
+/** How a semantic issue's message starts, so it is never mistaken for the API server's verdict. */
+export const SEMANTIC_PREFIX = "the API server would accept this; KubeStash would not run it, because ";
 
-function unknownKindIssue(apiVersion: string | undefined, kind: string | undefined): FieldIssue {
-  if (kind === undefined) return { path: "kind", message: "kind is required" };
-  const sameName = Object.values(RESOURCE_KINDS).find((k) => k.kind === kind);
+function schemaIssue(issue: FieldIssue): ManifestIssue {
+  return { ...issue, kind: "schema" };
+}
+
+function semanticIssue(issue: FieldIssue): ManifestIssue {
+  return { path: issue.path, message: `${SEMANTIC_PREFIX}${issue.message}`, kind: "semantic" };
+}
+
+function unknownKindIssue(
+  apiVersion: string | undefined,
+  kind: string | undefined,
+  crds: readonly CrdSchemaEntry[],
+): ManifestIssue {
+  if (kind === undefined) return schemaIssue({ path: "kind", message: "kind is required" });
+  const known = crds.map((c) => c.kind).join(", ");
+  const sameName = crds.find((c) => c.kind === kind);
   const version = apiVersion === undefined ? "no apiVersion" : `apiVersion "${apiVersion}"`;
   if (sameName !== undefined) {
-    return {
-      path: "kind",
-      message: `no kind "${kind}" in ${version} (use apiVersion ${sameName.apiVersion})`,
-    };
+    const message = `no kind "${kind}" in ${version} (use apiVersion ${sameName.apiVersion})`;
+    return schemaIssue({ path: "kind", message });
   }
-  return { path: "kind", message: `no kind "${kind}" in ${version}; kss validates ${KNOWN_KINDS}` };
+  return schemaIssue({ path: "kind", message: `no kind "${kind}" in ${version}; kss validates ${known}` });
+}
+
+/** True when one path is the other or lies below it (`spec.a` and `spec.a[0].b`). */
+function overlaps(a: string, b: string): boolean {
+  const below = (x: string, y: string) =>
+    y === "" || x === y || x.startsWith(`${y}.`) || x.startsWith(`${y}[`);
+  return below(a, b) || below(b, a);
+}
+
+/**
+ * The object as the model reads it: int64 values beyond what a JS number holds exactly stand at the nearest
+ * safe integer (the server keeps them exactly; the model only needs their size).
+ */
+function modelInput(value: unknown): unknown {
+  if (typeof value === "bigint") {
+    return value > 0n ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
+  }
+  if (Array.isArray(value)) return value.map(modelInput);
+  if (isRecord(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      Object.defineProperty(out, key, { value: modelInput(item), enumerable: true, writable: true });
+    }
+    return out;
+  }
+  return value;
 }
 
 function objectIssues(
   object: Record<string, unknown>,
-  resource: ResourceKind,
+  crd: CrdSchemaEntry,
   file: ObjectsInFile,
-): FieldIssue[] {
-  const parsed = resource.schema.safeParse(object);
-  return [
-    ...(parsed.success ? [] : issuesFromZod(parsed.error)),
-    ...unknownFields(resource.schema, object),
-    ...semanticIssues(resource.kind, object, file),
-  ];
+): ManifestIssue[] {
+  const structure = judgeStructure(object, crd);
+  const schemaIssues = structure.issues.map(schemaIssue);
+  const resource = resourceKindOf(crd.apiVersion, crd.kind);
+  if (resource === undefined) return schemaIssues;
+  const stored = modelInput(structure.normalized) as Record<string, unknown>;
+  const parsed = resource.schema.safeParse(stored);
+  const modelIssues = parsed.success ? [] : issuesFromZod(parsed.error);
+  const rules = semanticIssues(resource.kind, stored, file);
+  // metadata is the API server's to judge; where it found a problem, the model's view of it adds nothing.
+  const semantic = [...modelIssues, ...rules].filter(
+    (issue) => !overlaps(issue.path, "metadata") && !schemaIssues.some((s) => overlaps(issue.path, s.path)),
+  );
+  return [...schemaIssues, ...dedupe(semantic).map(semanticIssue)];
 }
 
-function validateManifest(object: unknown, index: number, file: ObjectsInFile): ManifestReport {
+function dedupe(issues: FieldIssue[]): FieldIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.path}\u0000${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function validateManifest(
+  object: unknown,
+  index: number,
+  file: ObjectsInFile,
+  crds: readonly CrdSchemaEntry[],
+): ManifestReport {
   if (!isRecord(object)) {
     const message = "expected a Kubernetes object (a mapping with apiVersion, kind and metadata)";
-    return { index, valid: false, errors: [{ path: "", message }] };
+    return { index, valid: false, errors: [schemaIssue({ path: "", message })] };
   }
   const apiVersion = stringField(object, "apiVersion");
   const kind = stringField(object, "kind");
@@ -67,14 +139,20 @@ function validateManifest(object: unknown, index: number, file: ObjectsInFile): 
     ...(namespace !== undefined && { namespace }),
     ...(name !== undefined && { name }),
   };
-  const resource = resourceKindOf(apiVersion, kind);
+  const crd = crds.find((c) => c.apiVersion === apiVersion && c.kind === kind);
   const errors =
-    resource === undefined ? [unknownKindIssue(apiVersion, kind)] : objectIssues(object, resource, file);
+    crd === undefined ? [unknownKindIssue(apiVersion, kind, crds)] : objectIssues(object, crd, file);
   return { ...head, valid: errors.length === 0, errors };
 }
 
-/** One report per object, in order. References are checked against the other objects of the same list. */
-export function validateManifests(objects: readonly unknown[]): ManifestReport[] {
+/**
+ * One report per object, in order. References are checked against the other objects of the same list.
+ * `crds` defaults to the project's CRDs (infra/crds/).
+ */
+export function validateManifests(
+  objects: readonly unknown[],
+  crds: readonly CrdSchemaEntry[] = CRD_SCHEMAS,
+): ManifestReport[] {
   const file = indexObjectsInFile(objects);
-  return objects.map((object, index) => validateManifest(object, index, file));
+  return objects.map((object, index) => validateManifest(object, index, file, crds));
 }
