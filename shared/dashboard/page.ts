@@ -45,7 +45,7 @@ li.phase-Running .phase, li.phase-Pending .phase { color: #0969da; }
 code.describe { display: block; font-size: 0.8rem; background: #f6f8fa; padding: 0.1rem 0.3rem;
   user-select: all; word-break: break-all; }
 button.copy { font-size: 0.75rem; }
-td.runs { min-width: 11rem; }
+td.runs { min-width: 14rem; }
 .runs { display: flex; gap: 2px; align-items: center; }
 .run { display: inline-block; width: 9px; height: 18px; border-radius: 2px; box-sizing: border-box; }
 .run-succeeded { background: #1a7f37; }
@@ -60,7 +60,8 @@ td.runs { min-width: 11rem; }
 svg.trend { vertical-align: middle; background: #f6f8fa; border-radius: 3px; }
 svg.trend polyline { fill: none; stroke: #1a7f37; stroke-width: 1.5; }
 svg.trend circle { fill: #1a7f37; }
-.trend-label { font-size: 0.75rem; }
+.trend-row { display: flex; flex-direction: column; gap: 1px; margin-top: 0.2rem; }
+.trend-label { font-size: 0.75rem; white-space: nowrap; }
 #legend { display: flex; gap: 0.9rem; flex-wrap: wrap; align-items: center; margin: 0 0 0.75rem;
   font-size: 0.8rem; color: #57606a; }
 #legend .run { vertical-align: middle; margin-right: 0.25rem; }

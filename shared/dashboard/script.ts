@@ -68,7 +68,7 @@ export const DASHBOARD_SCRIPT = `${RUN_STRIP_SCRIPT}
       var chart = svg("svg", { class: "trend", width: line.width, height: line.height,
         viewBox: "0 0 " + line.width + " " + line.height, role: "img", "aria-label": "duration trend: " + line.label },
         [svg("polyline", { points: line.points })].concat(dots));
-      parts.push(el("div", "trend-row", [chart, " ", el("span", "muted trend-label", ["took " + line.label])]));
+      parts.push(el("div", "trend-row", [chart, el("span", "muted trend-label", ["took " + line.label])]));
     }
     return el("div", "", parts);
   }

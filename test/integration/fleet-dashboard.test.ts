@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeLocalRegistry } from "../../local/demo.ts";
 import { LocalRuntime } from "../../local/runtime.ts";
 import { loadRegistryFile } from "../../shared/clusters/registry.ts";
+import type { FleetStatus } from "../../shared/usecases/fleet-status.ts";
 import { type ControlPlane, startControlPlane } from "../controlplane/index.ts";
-import { seedCluster, sessionInPhase } from "../support/fleet-world.ts";
+import { type RunHistorySeed, seedCluster, seedRunHistory, sessionInPhase } from "../support/fleet-world.ts";
 import { PROJECT_ROOT, uniqueNamespace } from "../support/kube.ts";
 import { installConfiguration, nextHour } from "../support/lifecycle.ts";
 
@@ -16,8 +17,9 @@ import { installConfiguration, nextHour } from "../support/lifecycle.ts";
  * The fleet dashboard of `npm start`'s runtime in a real headless browser (Debian's Chromium driven by
  * playwright-core), against a private control plane of 2 clusters: one with an overdue schedule, one with a
  * failed session. The page must show both clusters, highlight both problems, name the kubectl command for
- * each session, refresh itself, and break no rule of its Content Security Policy. Screenshot:
- * test-output/dashboard.png.
+ * each session, refresh itself, and break no rule of its Content Security Policy; and draw each session's
+ * runs as coloured cells in time with a duration sparkline (a configuration "history" with a run of each
+ * kind). Screenshots: test-output/dashboard.png (the page), test-output/dashboard-runs.png (cluster two).
  */
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -33,6 +35,7 @@ const CHROMIUM_FLAGS = [
   "--disable-sync",
 ];
 const SCREENSHOT = path.join(PROJECT_ROOT, "test-output/dashboard.png");
+const RUNS_SCREENSHOT = path.join(PROJECT_ROOT, "test-output/dashboard-runs.png");
 
 let plane: ControlPlane;
 let runtime: LocalRuntime;
@@ -42,6 +45,7 @@ const ns = uniqueNamespace("dashboard");
 const due = nextHour();
 const NOW = new Date(due.getTime() + 30 * 60_000);
 let failedSession = "";
+let seed: RunHistorySeed;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -52,6 +56,7 @@ beforeAll(async () => {
   if (!one || !two) throw new Error("two clusters");
   await sessionInPhase(one.admin, ns, due, "Succeeded");
   failedSession = await sessionInPhase(two.admin, ns, due, "Failed");
+  seed = await seedRunHistory(two.admin, ns, due);
   await installConfiguration(one.admin, ns, "late", {
     scheduler: { schedule: "*/10 * * * *", jobTemplate: {}, concurrencyPolicy: "Allow" },
   });
@@ -128,14 +133,163 @@ describe("the fleet dashboard in Chromium", () => {
     await page.close();
   });
 
+  it("draws each session's runs as coloured cells in time, with tooltips, and its durations as a sparkline", async () => {
+    const [one, two] = plane.clusters;
+    // The runtime's first sweep (at its start) takes the newest "history" session on: with no executor it
+    // stays Pending or Running.
+    const functions = await runtime.clusters.client(two?.id ?? "");
+    const deadline = Date.now() + 30_000;
+    let phase: string | undefined;
+    while (phase === undefined && Date.now() < deadline) {
+      phase = (await functions.get("BackupSession", ns, seed.running)).status?.phase;
+      if (phase === undefined) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(["Pending", "Running"]).toContain(phase);
+    // Twice the pixels, so the screenshot shows the cells' shapes and borders.
+    const page = await browser.newPage({ viewport: { width: 1700, height: 900 }, deviceScaleFactor: 2 });
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(message.text());
+    });
+    await page.goto(`${runtime.dashboard?.url ?? ""}?now=${NOW.toISOString()}&refresh=60`);
+    await page.waitForSelector("body[data-loaded=true]", { timeout: 15_000 });
+    const cellsOf = (cluster: string | undefined, configuration: string) =>
+      page
+        .locator(
+          `section[data-cluster="${cluster}"] tr[data-configuration="${ns}/${configuration}"] td.runs .run`,
+        )
+        .evaluateAll((cells) =>
+          cells.map((c) => {
+            const style = c.ownerDocument.defaultView?.getComputedStyle(c);
+            return {
+              kind: c.getAttribute("data-kind"),
+              session: c.getAttribute("data-session"),
+              time: c.getAttribute("data-time"),
+              className: c.className,
+              title: c.getAttribute("title") ?? "",
+              background: style?.backgroundColor,
+              border: style?.borderTopStyle,
+              width: c.getBoundingClientRect().width,
+              left: c.getBoundingClientRect().left,
+            };
+          }),
+        );
+    const minute = (m: number) => new Date(due.getTime() + m * 60_000).toISOString().replace(".000Z", "Z");
+
+    const history = await cellsOf(two?.id, "history");
+    expect(history.map((c) => [c.kind, c.session, c.time])).toEqual([
+      ["succeeded", seed.succeeded, minute(0)],
+      ["retried", seed.retried, minute(5)],
+      ["succeeded", seed.retry, minute(7)],
+      ["missed", null, minute(10)],
+      ["skipped", seed.skipped, minute(15)],
+      ["succeeded", seed.succeededLast, minute(20)],
+      ["running", seed.running, minute(25)],
+    ]);
+    // In time on the screen too: oldest left, each cell drawn (not collapsed), left to right.
+    expect(history.every((c) => c.width >= 8)).toBe(true);
+    expect(history.map((c) => c.left)).toEqual([...history.map((c) => c.left)].sort((a, b) => a - b));
+    const colour: Record<string, string> = {
+      succeeded: "rgb(26, 127, 55)",
+      retried: "rgb(251, 143, 68)",
+      missed: "rgb(255, 255, 255)",
+      skipped: "rgb(175, 184, 193)",
+      running: "rgb(9, 105, 218)",
+      failed: "rgb(207, 34, 46)",
+    };
+    expect(history.map((c) => c.background)).toEqual(history.map((c) => colour[c.kind ?? ""]));
+    expect(history[3]?.border).toBe("dashed");
+    expect(history[2]?.className).toBe("run run-succeeded run-retry");
+    expect(history[2]?.title).toContain(`retry of ${seed.retried}`);
+    expect(history[1]?.title).toBe(
+      `${seed.retried}\nFailed, retried · due ${minute(5)} · schedule\ntook 1m\nretried by ${seed.retry}`,
+    );
+    expect(history[3]?.title).toBe(
+      `missed · due ${minute(10)}\nno BackupSession for this schedule time (ScheduleMissed: SupersededByNewerSchedule)`,
+    );
+    expect(history[0]?.title).toBe(`${seed.succeeded}\nSucceeded · due ${minute(0)} · schedule\ntook 1m10s`);
+    expect(history[6]?.title).toMatch(
+      new RegExp(`^${seed.running}\\nrunning \\((Pending|Running)\\) · due ${minute(25)} · schedule$`),
+    );
+
+    // The one-session rows: a success on cluster one, a failure on cluster two, each in its colour.
+    const succeeded = await cellsOf(one?.id, "app");
+    const failed = await cellsOf(two?.id, "app");
+    expect(succeeded.map((c) => [c.kind, c.background])).toEqual([["succeeded", colour.succeeded]]);
+    expect(failed.map((c) => [c.kind, c.session, c.background])).toEqual([
+      ["failed", failedSession, colour.failed],
+    ]);
+    // The overdue row: only missed times, as many as its Overdue column counts.
+    const late = await cellsOf(one?.id, "late");
+    const overdueText = await page
+      .locator(`section[data-cluster="${one?.id}"] tr[data-configuration="${ns}/late"] td.bad`)
+      .last()
+      .textContent();
+    const missedRuns = Number(/\((\d+) missed\)/.exec(overdueText ?? "")?.[1]);
+    expect(missedRuns).toBeGreaterThan(0);
+    expect(late.map((c) => c.kind)).toEqual(Array(missedRuns).fill("missed"));
+
+    // The sparkline: the three Succeeded runs' durations (1m10s, 1m40s, 50s), oldest left, longest highest.
+    const trend = page.locator(
+      `section[data-cluster="${two?.id}"] tr[data-configuration="${ns}/history"] svg.trend`,
+    );
+    const points = ((await trend.locator("polyline").getAttribute("points")) ?? "")
+      .split(" ")
+      .map((p) => p.split(",").map(Number));
+    expect(points).toHaveLength(3);
+    const [x, y] = [points.map((p) => p[0] ?? 0), points.map((p) => p[1] ?? 0)];
+    expect(x).toEqual([...x].sort((a, b) => a - b));
+    expect(Math.min(...y)).toBe(y[1]); // 1m40s at the top (SVG y grows downwards)
+    expect(Math.max(...y)).toBe(y[2]); // 50s at the bottom
+    expect(await trend.locator("circle title").allTextContents()).toEqual([
+      `${seed.succeeded}: 1m10s · due ${minute(0)}`,
+      `${seed.retry}: 1m40s · due ${minute(7)}`,
+      `${seed.succeededLast}: 50s · due ${minute(20)}`,
+    ]);
+    expect(await trend.isVisible()).toBe(true);
+    expect(
+      await page
+        .locator(`section[data-cluster="${two?.id}"] tr[data-configuration="${ns}/history"] .trend-label`)
+        .textContent(),
+    ).toBe("took last 50s · median 1m10s · 50s–1m40s");
+    expect(await page.locator("#legend .run").count()).toBe(8);
+
+    await mkdir(path.dirname(RUNS_SCREENSHOT), { recursive: true });
+    await page.locator(`section[data-cluster="${two?.id}"] table`).screenshot({ path: RUNS_SCREENSHOT });
+    console.log(`dashboard runs screenshot: ${RUNS_SCREENSHOT}`);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("answers /api/fleet with JSON for a selected cluster, and 400 for a bad time", async () => {
     const url = runtime.dashboard?.url ?? "";
     const id = plane.clusters[1]?.id ?? "";
     const ok = await fetch(`${url}api/fleet?cluster=${id}&now=${NOW.toISOString()}`);
     expect(ok.status).toBe(200);
-    const body = (await ok.json()) as { clusters: Array<{ id: string }>; summary: { failing: number } };
+    const body = (await ok.json()) as FleetStatus;
     expect(body.clusters.map((c) => c.id)).toEqual([id]);
     expect(body.summary.failing).toBe(1);
+    // The strip's data, as `kss fleet -o json` prints it too.
+    const [cluster] = body.clusters;
+    const history = cluster?.reachable
+      ? cluster.configurations.find((c) => c.name === "history")?.sessions[0]?.runs
+      : undefined;
+    expect(history?.cells.map((c) => c.kind)).toEqual([
+      "succeeded",
+      "retried",
+      "succeeded",
+      "missed",
+      "skipped",
+      "succeeded",
+      "running",
+    ]);
+    expect(history?.cells[3]).toMatchObject({
+      missedBy: "ScheduleMissed",
+      reason: "SupersededByNewerSchedule",
+    });
+    expect([history?.kept, history?.historyLimit]).toEqual([6, 10]);
+    expect(history?.trend?.points.map((p) => p.seconds)).toEqual([70, 100, 50]);
     const bad = await fetch(`${url}api/fleet?now=soon`);
     expect(bad.status).toBe(400);
   });
