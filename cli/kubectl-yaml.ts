@@ -245,7 +245,7 @@ class Converter {
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
       const target = node.resolve(this.doc);
-      if (target === undefined) throw new KubectlYamlError(`unknown anchor "${node.source}"`, node);
+      if (target === undefined) throw new KubectlYamlError(`Unresolved alias *${node.source}`, node);
       return this.value(target, depth);
     }
     if (isScalar(node)) return this.scalar(node);

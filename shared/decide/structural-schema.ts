@@ -84,7 +84,8 @@ export function copyJson(value: Json): Json {
   if (Array.isArray(value)) return value.map(copyJson);
   if (isRecord(value)) {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) setKey(out, key, copyJson(item));
+    // A key holding undefined (never read from YAML, only built in code) is no key.
+    for (const [key, item] of Object.entries(value)) if (item !== undefined) setKey(out, key, copyJson(item));
     return out;
   }
   return value;

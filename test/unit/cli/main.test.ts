@@ -26,7 +26,8 @@ describe("kss validate on every fixture", () => {
     [
       "invalid/unknown-field.yaml",
       1,
-      ["spec.sessions[0].scheduler.timeZone", "spec.sessions[0].backupTimout"],
+      // Unknown fields come sorted by path, as the API server lists them.
+      ["spec.sessions[0].backupTimout", "spec.sessions[0].scheduler.timeZone"],
     ],
     ["invalid/bad-backend-reference.yaml", 1, ["spec.sessions[0].repositories[0].backend"]],
     ["invalid/missing-retention-policy.yaml", 1, ["spec.backends[0].retentionPolicy"]],

@@ -85,7 +85,7 @@ describe("parseManifestText", () => {
       "a lone alias without its anchor",
       "spec:\n  schedule: *daily\n",
       { document: 1, line: 1 },
-      /^YAML error in the document at line 1: Unresolved alias .*daily; a value starting with "\*" must be quoted/,
+      /^YAML error at line 2: Unresolved alias \*daily; a value starting with "\*" must be quoted/,
     ],
     [
       "mis-indented keys",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { validateManifests } from "../../../shared/decide/validate-manifests.ts";
+import { SEMANTIC_PREFIX, validateManifests } from "../../../shared/decide/validate-manifests.ts";
 import {
   backupConfiguration,
   type Json,
@@ -41,7 +41,7 @@ describe("validateManifests: a valid file", () => {
 });
 
 describe("validateManifests: each kind of error at its path", () => {
-  it.each<[string, Json, { path: string; message: string | RegExp }]>([
+  it.each<[string, Json, { path: string; message: string | RegExp; kind: "schema" | "semantic" }]>([
     [
       "cron with four fields",
       backupConfiguration({
@@ -50,6 +50,7 @@ describe("validateManifests: each kind of error at its path", () => {
       {
         path: "spec.sessions[0].scheduler.schedule",
         message: "expected 5 fields (minute hour day-of-month month day-of-week), found 4",
+        kind: "semantic",
       },
     ],
     [
@@ -57,17 +58,17 @@ describe("validateManifests: each kind of error at its path", () => {
       backupConfiguration({
         sessions: [session("hourly", { scheduler: { schedule: "0 0 L * *", jobTemplate } })],
       }),
-      { path: "spec.sessions[0].scheduler.schedule", message: 'unsupported characters in field "L"' },
+      { path: "spec.sessions[0].scheduler.schedule", message: /"L"/, kind: "semantic" },
     ],
     [
       "backupTimeout not a Go duration",
       backupConfiguration({ sessions: [session("hourly", { backupTimeout: "1 hour" })] }),
-      { path: "spec.sessions[0].backupTimeout", message: /must be a duration/ },
+      { path: "spec.sessions[0].backupTimeout", message: /must be a duration/, kind: "semantic" },
     ],
     [
       "retry delay not a Go duration",
       backupConfiguration({ sessions: [session("hourly", { retryConfig: { maxRetry: 2, delay: "soon" } })] }),
-      { path: "spec.sessions[0].retryConfig.delay", message: /must be a duration/ },
+      { path: "spec.sessions[0].retryConfig.delay", message: /must be a duration/, kind: "semantic" },
     ],
     [
       "hook timeout not a Go duration",
@@ -78,22 +79,34 @@ describe("validateManifests: each kind of error at its path", () => {
           }),
         ],
       }),
-      { path: "spec.sessions[0].hooks.postBackup[0].timeout", message: /must be a duration/ },
+      {
+        path: "spec.sessions[0].hooks.postBackup[0].timeout",
+        message: /must be a duration/,
+        kind: "semantic",
+      },
     ],
     [
       "retention period with an unknown unit",
       { ...storageObject("RetentionPolicy", "keep"), spec: { maxRetentionPeriod: "2months" } },
-      { path: "spec.maxRetentionPeriod", message: /must be a retention period/ },
+      { path: "spec.maxRetentionPeriod", message: /must be a retention period/, kind: "semantic" },
     ],
     [
       "unknown field",
       backupConfiguration({ sessions: [session("hourly", { backupTimout: "1h" })] }),
-      { path: "spec.sessions[0].backupTimout", message: 'unknown field "backupTimout"' },
+      {
+        path: "spec.sessions[0].backupTimout",
+        message: 'unknown field "spec.sessions[0].backupTimout"',
+        kind: "schema",
+      },
     ],
     [
       "duplicate session name",
       backupConfiguration({ sessions: [session("hourly"), session("daily"), session("hourly")] }),
-      { path: "spec.sessions[2].name", message: 'duplicate session name "hourly" (see spec.sessions[0])' },
+      {
+        path: "spec.sessions[2].name",
+        message: 'duplicate session name "hourly" (see spec.sessions[0])',
+        kind: "semantic",
+      },
     ],
     [
       "repository backend not among spec.backends",
@@ -103,6 +116,7 @@ describe("validateManifests: each kind of error at its path", () => {
       {
         path: "spec.sessions[0].repositories[0].backend",
         message: 'backend "s3" is not in spec.backends (s3-backend)',
+        kind: "semantic",
       },
     ],
     [
@@ -110,12 +124,12 @@ describe("validateManifests: each kind of error at its path", () => {
       backupConfiguration({
         sessions: [session("hourly", { addon: { name: "workload-addon", tasks: [] } })],
       }),
-      { path: "spec.sessions[0].addon.tasks", message: "at least one task is required" },
+      { path: "spec.sessions[0].addon.tasks", message: "at least one task is required", kind: "semantic" },
     ],
     [
       "scheduler without the jobTemplate the CRD requires",
       backupConfiguration({ sessions: [session("hourly", { scheduler: { schedule: "0 * * * *" } })] }),
-      { path: "spec.sessions[0].scheduler.jobTemplate", message: /expected record/ },
+      { path: "spec.sessions[0].scheduler.jobTemplate", message: "Required value", kind: "schema" },
     ],
     [
       "BackupSession without invoker",
@@ -125,7 +139,11 @@ describe("validateManifests: each kind of error at its path", () => {
         metadata: { name: "sample-hourly-1764158400", namespace: "demo" },
         spec: { session: "hourly" },
       },
-      { path: "spec.invoker", message: "invoker is required: the BackupConfiguration this session backs up" },
+      {
+        path: "spec.invoker",
+        message: "invoker is required: the BackupConfiguration this session backs up",
+        kind: "semantic",
+      },
     ],
     [
       "an older apiVersion of a kind we know",
@@ -134,30 +152,42 @@ describe("validateManifests: each kind of error at its path", () => {
         path: "kind",
         message:
           'no kind "BackupConfiguration" in apiVersion "core.kubestash.com/v1beta1" (use apiVersion core.kubestash.com/v1alpha1)',
+        kind: "schema",
       },
     ],
     [
       "a kind we do not model",
       { apiVersion: "v1", kind: "Secret", metadata: { name: "s3-secret" } },
-      { path: "kind", message: /^no kind "Secret" in apiVersion "v1"; kss validates BackupConfiguration, / },
+      {
+        path: "kind",
+        message: /^no kind "Secret" in apiVersion "v1"; kss validates .*BackupConfiguration, /,
+        kind: "schema",
+      },
     ],
     [
       "no kind",
       { apiVersion: "core.kubestash.com/v1alpha1", metadata: { name: "x" } },
-      { path: "kind", message: "kind is required" },
+      { path: "kind", message: "kind is required", kind: "schema" },
     ],
     [
       "no metadata.name",
       { ...storageObject("RetentionPolicy", "x"), metadata: { namespace: "demo" } },
-      { path: "metadata.name", message: /expected string/ },
+      { path: "metadata.name", message: /name or generateName is required/, kind: "schema" },
     ],
   ])("%s", (_scenario, object, expected) => {
     const [report] = validateManifests([object]);
 
     expect(report?.valid).toBe(false);
-    const message =
-      typeof expected.message === "string" ? expected.message : expect.stringMatching(expected.message);
-    expect(report?.errors).toEqual([{ path: expected.path, message }]);
+    expect(report?.errors).toHaveLength(1);
+    const [error] = report?.errors ?? [];
+    expect(error?.path).toBe(expected.path);
+    expect(error?.kind).toBe(expected.kind);
+    // A semantic error says that the API server would take it; the reason follows.
+    const prefix = expected.kind === "semantic" ? SEMANTIC_PREFIX : "";
+    expect(error?.message.startsWith(prefix)).toBe(true);
+    const reason = error?.message.slice(prefix.length);
+    if (typeof expected.message === "string") expect(reason).toBe(expected.message);
+    else expect(reason).toMatch(expected.message);
   });
 
   it("a document that is not a mapping is an error at the root", () => {
@@ -169,6 +199,7 @@ describe("validateManifests: each kind of error at its path", () => {
           {
             path: "",
             message: "expected a Kubernetes object (a mapping with apiVersion, kind and metadata)",
+            kind: "schema",
           },
         ],
       },
@@ -182,12 +213,13 @@ describe("validateManifests: each kind of error at its path", () => {
       ],
     });
 
-    const paths = errorsOf([object])?.map((e) => e.path);
+    const found = errorsOf([object])?.map((e) => [e.kind, e.path]);
 
-    expect(paths).toEqual([
-      "spec.sessions[0].backupTimeout",
-      "spec.sessions[0].foo",
-      "spec.sessions[0].scheduler.schedule",
+    // The server's verdict first (unknown field), then what only KubeStash refuses.
+    expect(found).toEqual([
+      ["schema", "spec.sessions[0].foo"],
+      ["semantic", "spec.sessions[0].backupTimeout"],
+      ["semantic", "spec.sessions[0].scheduler.schedule"],
     ]);
   });
 

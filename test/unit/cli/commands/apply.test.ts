@@ -125,9 +125,12 @@ describe("kss apply: an invalid file exits 1 before any cluster is asked", () =>
       path: "kind",
       message:
         "kss apply rolls out BackupConfiguration, RetentionPolicy, BackupStorage, Repository; not core.kubestash.com/v1alpha1 BackupSession",
+      kind: "semantic",
     });
     expect(first).toEqual([]);
-    expect(second).toEqual([{ path: "metadata.name", message: "the same object as document 2" }]);
+    expect(second).toEqual([
+      { path: "metadata.name", message: "the same object as document 2", kind: "semantic" },
+    ]);
   });
 });
 

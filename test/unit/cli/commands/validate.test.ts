@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
+import { SEMANTIC_PREFIX } from "../../../../shared/decide/validate-manifests.ts";
 import { MANIFEST_FIXTURES, runKss } from "../../../support/kss.ts";
 
 /**
@@ -70,11 +71,13 @@ describe("kss validate: invalid files exit 1 and name each bad field", () => {
           errors: [
             {
               path: "spec.sessions[0].retryConfig.delay",
-              message: 'must be a duration such as "30s", "5m" or "1h30m"',
+              message: `${SEMANTIC_PREFIX}must be a duration such as "30s", "5m" or "1h30m"`,
+              kind: "semantic",
             },
             {
               path: "spec.sessions[0].backupTimeout",
-              message: 'must be a duration such as "30s", "5m" or "1h30m"',
+              message: `${SEMANTIC_PREFIX}must be a duration such as "30s", "5m" or "1h30m"`,
+              kind: "semantic",
             },
           ],
         },
@@ -90,7 +93,7 @@ describe("kss validate: invalid files exit 1 and name each bad field", () => {
       [
         "OK  RetentionPolicy demo/demo-retention",
         "ERR BackupSession demo/sample-backup-dep-frequent-backup-1764158400 (document 1, item 1, line 13)",
-        "  spec.invoker: invoker is required: the BackupConfiguration this session backs up",
+        `  spec.invoker: ${SEMANTIC_PREFIX}invoker is required: the BackupConfiguration this session backs up`,
         "",
         "2 objects: 1 valid, 1 invalid",
         "",
