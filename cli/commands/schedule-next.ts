@@ -36,7 +36,8 @@ const NextOptions = z.object({
   output: OutputFormat,
 });
 
-function readConfigurations(text: string, source: string): BackupConfiguration[] {
+/** The BackupConfigurations of a manifest file (other kinds are skipped); exit 2 when it holds none. */
+export function readConfigurations(text: string, source: string): BackupConfiguration[] {
   const configurations: BackupConfiguration[] = [];
   for (const entry of parseManifestText(text)) {
     if ("syntaxError" in entry) throw new InputError(`${source}: ${entry.syntaxError}`);

@@ -165,8 +165,12 @@ function parseField(text: string, bounds: Bounds): { values: number[]; star: boo
       if (parseRange(item, bounds, values)) star = true;
     }
   } catch (error) {
-    if (error instanceof ParseError) throw new ParseError(`${bounds.name} field "${text}": ${error.message}`);
-    throw error;
+    if (!(error instanceof ParseError)) throw error;
+    // Quartz's and Jenkins' L, W, # and H, which robfig reads as bad numbers
+    if (/^[\d*?,/\-LW#H]+$/.test(text) && /[LW#H]/.test(text)) {
+      throw new ParseError(`unsupported characters in field "${text}"`);
+    }
+    throw new ParseError(`${bounds.name} field "${text}": ${error.message}`);
   }
   return { values: [...values].sort((a, b) => a - b), star };
 }

@@ -1,7 +1,12 @@
 import type { ConcurrencyPolicy, SchedulerSpec } from "../model/backup-configuration.ts";
 import { backupSessionName } from "../model/names.ts";
 import { type CronSchedule, parseCronSchedule } from "./cron.ts";
-import { type MissedSchedules, mostRecentScheduleTime, nextScheduleTime } from "./schedule-times.ts";
+import {
+  type MissedSchedules,
+  mostRecentScheduleTime,
+  nextScheduleTime,
+  nextScheduleTimeFrom,
+} from "./schedule-times.ts";
 import { staggerKey, staggerOffsetMs } from "./stagger.ts";
 
 /**
@@ -29,6 +34,11 @@ import { staggerKey, staggerOffsetMs } from "./stagger.ts";
  * - a time whose create failed on its tick has no session, so it stays the candidate and is started late on
  *   a later tick (within startingDeadlineSeconds), unless a newer time is due by then: the newest wins.
  *   missed-schedules.ts counts both (docs/decisions.md#missed-schedules).
+ * - `@every <d>`: its times are earliest + k × d, so they are counted from the last scheduled time (or
+ *   creation, or the resume), as the controller counts them from lastScheduleTime; a tick starts the newest
+ *   one, so a delay under a minute runs once a tick. Unlike the controller we do not restart the count at
+ *   now − startingDeadlineSeconds after a long gap: that would put the tick's own clock into the time and
+ *   the session's name (docs/decisions.md#cron-grammar).
  */
 
 export interface SessionScheduleInput {
@@ -91,6 +101,39 @@ export function earliestScheduleTime(createdAt: Date, lastScheduledTime?: Date, 
 
 function laterOf(a: Date, b: Date): Date {
   return a > b ? a : b;
+}
+
+/**
+ * The next schedule time after `now`: for a cron schedule the first after now (and creation), for @every
+ * the next of earliest + k × d, earliest being the last scheduled time, creation or resume.
+ */
+export function upcomingScheduleTime(
+  input: Pick<SessionScheduleInput, "createdAt" | "lastScheduledTime" | "resumedAt">,
+  schedule: CronSchedule,
+  now: Date,
+): Date | undefined {
+  if (schedule.kind !== "every") return nextScheduleTime(schedule, laterOf(now, input.createdAt));
+  const earliest = earliestScheduleTime(input.createdAt, input.lastScheduledTime, input.resumedAt);
+  return nextScheduleTimeFrom(schedule, earliest, now);
+}
+
+/**
+ * The configuration's next schedule time after the decision `decision` was carried out at `now` (for
+ * `status.sessions[].nextSchedule`): after a created session its scheduled time is the last one.
+ */
+export function nextScheduleAfter(
+  input: SessionScheduleInput,
+  decision: SessionScheduleDecision,
+  now: Date,
+): Date | undefined {
+  const scheduler = input.session.scheduler;
+  if (scheduler === undefined) return undefined;
+  const parsed = parseCronSchedule(scheduler.schedule);
+  if (!parsed.ok) return undefined;
+  const created =
+    decision.action === "create" || decision.action === "skip-create" || decision.action === "replace";
+  const last = created ? decision.scheduledTime : input.lastScheduledTime;
+  return upcomingScheduleTime({ ...input, lastScheduledTime: last }, parsed.schedule, now);
 }
 
 /** When the session of `scheduledTime` is started: the scheduled time plus its stagger offset. */
@@ -163,7 +206,7 @@ export function decideSessionSchedule(input: SessionScheduleInput, now: Date): S
   if (!parsed.ok)
     return { action: "invalid", error: `invalid schedule "${scheduler.schedule}": ${parsed.error}` };
   const schedule = parsed.schedule;
-  const upcoming = nextScheduleTime(schedule, laterOf(now, input.createdAt));
+  const upcoming = upcomingScheduleTime(input, schedule, now);
   if (upcoming === undefined) {
     return { action: "invalid", error: `schedule "${scheduler.schedule}" never fires` };
   }

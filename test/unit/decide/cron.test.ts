@@ -149,9 +149,10 @@ describe("parseCronSchedule: what ParseStandard (and so the API server) rejects"
     // no seconds field, no Quartz or Jenkins syntax
     ["* * * * * *", /expected 5 fields/],
     ["0 0 * * 7", /above maximum \(6\)/], // 7 is not Sunday in robfig
-    ["0 0 L * *", /"L" is not a number/],
-    ["0 0 * * 1#2", /"1#2" is not a number/],
-    ["H * * * *", /"H" is not a number/],
+    ["0 0 L * *", /unsupported characters in field "L"/],
+    ["0 0 * * 1#2", /unsupported characters in field "1#2"/],
+    ["H * * * *", /unsupported characters in field "H"/],
+    ["0 0 15W * *", /unsupported characters in field "15W"/],
     ["0 jan * * *", /"jan" is not a number/], // names only in their own field
     ["0 0 * * */mon", /"mon" is not a number/], // no names in a step
     // descriptors exactly as written

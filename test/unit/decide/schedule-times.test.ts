@@ -3,6 +3,7 @@ import { type CronSchedule, parseCronSchedule } from "../../../shared/decide/cro
 import {
   mostRecentScheduleTime,
   nextScheduleTime,
+  nextScheduleTimeFrom,
   nextScheduleTimes,
 } from "../../../shared/decide/schedule-times.ts";
 import { formatZonedTime } from "../../../shared/decide/zoned-time.ts";
@@ -182,6 +183,133 @@ describe("mostRecentScheduleTime: the newest time in (earliest, now] and how man
 
     expect(result).toMatchObject({ mostRecent: at(0), missed: "many" });
     expect(performance.now() - started).toBeLessThan(200);
+  });
+});
+
+// pkg/controller/cronjob/utils_test.go TestMostRecentScheduleTime, anchored on its top of the hour
+// (2016-05-19T10:00:00Z, a Thursday); earliest = lastScheduleTime, else creationTimestamp.
+describe("mostRecentScheduleTime: the controller's own cases", () => {
+  const top = new Date("2016-05-19T10:00:00Z").getTime();
+  const fromTop = (ms: number) => new Date(top + ms);
+  it.each([
+    ["now before next schedule", "0 * * * *", fromTop(0), fromTop(30_000), { missed: "none", count: 0 }],
+    [
+      "now just after next schedule",
+      "0 * * * *",
+      fromTop(0),
+      fromTop(61 * MINUTE),
+      { mostRecent: fromTop(HOUR), missed: "none" },
+    ],
+    [
+      "missed 5 schedules",
+      "0 * * * *",
+      fromTop(10_000),
+      fromTop(301 * MINUTE),
+      { mostRecent: fromTop(5 * HOUR), missed: "few" },
+    ],
+    [
+      "complex schedule",
+      "30 6-16/4 * * 1-5",
+      fromTop(30 * MINUTE),
+      fromTop(DAY + 31 * MINUTE),
+      { mostRecent: fromTop(DAY + 30 * MINUTE), missed: "few" },
+    ],
+    [
+      // the controller's single estimate finds nothing here (its test expects nil); we step back and find
+      // Friday 12:30, the newest time before now
+      "another complex schedule",
+      "30 10,11,12 * * 1-5",
+      fromTop(30 * MINUTE),
+      fromTop(30 * HOUR + 30 * MINUTE),
+      { mostRecent: new Date("2016-05-20T12:30:00Z"), missed: "few" },
+    ],
+    [
+      "complex schedule with longer diff between executions",
+      "30 6-16/4 * * 1-5",
+      fromTop(30 * MINUTE),
+      fromTop(96 * HOUR + 31 * MINUTE),
+      { mostRecent: fromTop(96 * HOUR + 30 * MINUTE), missed: "few" },
+    ],
+    [
+      "complex schedule with shorter diff between executions",
+      "30 6-16/4 * * 1-5",
+      fromTop(0),
+      fromTop(DAY + 31 * MINUTE),
+      { mostRecent: fromTop(DAY + 30 * MINUTE), missed: "few" },
+    ],
+    [
+      "@every schedule",
+      "@every 1h",
+      fromTop(MINUTE),
+      fromTop(7 * DAY),
+      { mostRecent: fromTop(6 * DAY + 23 * HOUR + MINUTE), missed: "many", count: 167 },
+    ],
+    [
+      "rogue cronjob (31 February)",
+      "59 23 31 2 *",
+      fromTop(10_000),
+      fromTop(HOUR),
+      { missed: "none", count: 0 },
+    ],
+    [
+      "earliestTime being CreationTimestamp and LastScheduleTime",
+      "0 * * * *",
+      fromTop(0),
+      fromTop(30_000),
+      { missed: "none", count: 0 },
+    ],
+    [
+      "earliestTime being LastScheduleTime",
+      "*/5 * * * *",
+      fromTop(30 * MINUTE),
+      fromTop(31 * MINUTE),
+      { count: 0 },
+    ],
+  ] as const)("%s", (_scenario, source, earliest, now, expected) => {
+    expect(mostRecentScheduleTime(schedule(source), earliest, now)).toMatchObject(expected);
+  });
+});
+
+describe("@every: robfig's ConstantDelaySchedule", () => {
+  // constantdelay_test.go TestConstantDelayNext, as instants (robfig reads its times in the local zone)
+  it.each([
+    ["2012-07-09T14:59:00Z", "@every 15m", "2012-07-09T15:14:00Z"],
+    ["2012-07-09T14:59:59Z", "@every 15m", "2012-07-09T15:14:59Z"],
+    ["2012-07-09T15:45:00Z", "@every 35m", "2012-07-09T16:20:00Z"],
+    ["2012-07-09T23:46:00Z", "@every 14m", "2012-07-10T00:00:00Z"],
+    ["2012-07-09T23:45:00Z", "@every 35m", "2012-07-10T00:20:00Z"],
+    ["2012-07-09T23:35:51Z", "@every 44m24s", "2012-07-10T00:20:15Z"],
+    ["2012-07-09T23:35:51Z", "@every 25h44m24s", "2012-07-11T01:20:15Z"],
+    ["2012-07-09T23:35:00Z", "@every 2184h25m", "2012-10-09T00:00:00Z"],
+    ["2012-12-31T23:59:45Z", "@every 15s", "2013-01-01T00:00:00Z"],
+    ["2012-07-09T14:45:00Z", "@every 15m0.00000005s", "2012-07-09T15:00:00Z"],
+    ["2012-07-09T14:45:00Z", "@every 15ms", "2012-07-09T14:45:01Z"],
+    ["2012-07-09T14:45:00.005Z", "@every 15m", "2012-07-09T15:00:00Z"],
+  ])("after %s, %s: %s", (after, source, expected) => {
+    expect(nextScheduleTime(schedule(source), new Date(after))).toEqual(new Date(expected));
+  });
+
+  it("counts from the given start, not from now", () => {
+    const s = schedule("@every 40m");
+    expect(nextScheduleTimes(s, at(0), 3)).toEqual([at(40 * MINUTE), at(80 * MINUTE), at(120 * MINUTE)]);
+    expect(nextScheduleTimeFrom(s, at(-HOUR), at(0))).toEqual(at(20 * MINUTE));
+    expect(nextScheduleTimeFrom(s, at(-HOUR), at(20 * MINUTE))).toEqual(at(60 * MINUTE));
+    expect(nextScheduleTimeFrom(s, at(HOUR), at(0))).toEqual(at(100 * MINUTE));
+  });
+
+  it.each([
+    ["nothing passed", at(-30 * MINUTE), at(0), { missed: "none", count: 0 }],
+    ["one passed", at(-HOUR), at(0), { mostRecent: at(0), missed: "none", count: 1 }],
+    ["100 passed: few", at(-100 * HOUR), at(30 * MINUTE), { mostRecent: at(0), missed: "few", count: 100 }],
+    [
+      "101 passed: many, counted exactly",
+      at(-101 * HOUR),
+      at(0),
+      { mostRecent: at(0), missed: "many", count: 101 },
+    ],
+    ["a decade, exactly", at(-3650 * DAY), at(0), { mostRecent: at(0), missed: "many", count: 87_600 }],
+  ] as const)("mostRecentScheduleTime of @every 1h: %s", (_scenario, earliest, now, expected) => {
+    expect(mostRecentScheduleTime(schedule("@every 1h"), earliest, now)).toEqual(expected);
   });
 });
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { runKssInProcess } from "../../../support/kss.ts";
 
-/** `kss schedule due` through the program in this process: JSON out, the same rules as the scheduler. */
+/** `kss schedule due` through the program in this process: the same rules as the scheduler. */
 
 const due = (...args: string[]) => runKssInProcess(["schedule", "due", ...args]);
+const dueJson = (...args: string[]) => due(...args, "-o", "json");
 
 describe("kss schedule due", () => {
   it.each([
@@ -70,8 +71,31 @@ describe("kss schedule due", () => {
         reason: "nothing due since 2026-11-26T00:00:00Z; next at 2026-11-27T00:00:00Z",
       },
     ],
+    [
+      "@every 1h: counted from the last run, not from the hour",
+      ["-s", "@every 1h", "--last", "2026-11-26T09:07:00Z", "--now", "2026-11-26T10:07:30Z"],
+      {
+        due: "2026-11-26T10:07:00Z",
+        missed: 0,
+        reason: "due: the newest schedule time after 2026-11-26T09:07:00Z",
+      },
+    ],
+    [
+      "@every 1h before its time",
+      ["-s", "@every 1h", "--last", "2026-11-26T09:07:00Z", "--now", "2026-11-26T10:00:00Z"],
+      {
+        due: null,
+        missed: 0,
+        reason: "nothing due since 2026-11-26T09:07:00Z; next at 2026-11-26T10:07:00Z",
+      },
+    ],
+    [
+      "never run (--last none): counted from now",
+      ["-s", "@hourly", "--last", "none", "--now", "2026-11-26T10:00:00Z"],
+      { due: null, missed: 0, reason: "nothing due since now (never run); next at 2026-11-26T11:00:00Z" },
+    ],
   ])("%s", async (_scenario, args, expected) => {
-    const run = await due(...args);
+    const run = await dueJson(...args);
 
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
@@ -87,7 +111,7 @@ describe("kss schedule due", () => {
     [
       "a bad --last",
       ["-s", "@hourly", "--last", "yesterday"],
-      "kss: invalid options: --last must be an RFC 3339 time such as 2026-11-26T12:00:00Z\n",
+      "kss: invalid options: --last must be an RFC 3339 time such as 2026-11-26T12:00:00Z, or none\n",
     ],
     [
       "a negative deadline",
@@ -99,7 +123,37 @@ describe("kss schedule due", () => {
       ["-s", "@hourly"],
       "error: required option '--last <time>' not specified\n(run kss --help for usage)\n",
     ],
+    [
+      "an unknown descriptor",
+      ["-s", "@Daily", "--last", "2026-11-26T09:00:00Z"],
+      expect.stringMatching(/^kss: invalid schedule "@Daily": unrecognized descriptor/),
+    ],
+    [
+      "neither --schedule nor --config",
+      ["--last", "2026-11-26T09:00:00Z"],
+      "kss: give either --schedule <cron> or --config <file>\n",
+    ],
+    [
+      "--session without --config",
+      ["-s", "@hourly", "--session", "nightly", "--last", "2026-11-26T09:00:00Z"],
+      "kss: --session goes with --config\n",
+    ],
   ])("exits 2 for %s", async (_case, args, stderr) => {
     expect(await due(...args)).toEqual({ exitCode: 2, stdout: "", stderr });
+  });
+
+  it("prints a table by default", async () => {
+    const run = await due("-s", "@hourly", "--last", "2026-11-26T09:00:00Z", "--now", "2026-11-26T10:00:00Z");
+
+    expect(run).toEqual({
+      exitCode: 0,
+      stderr: "",
+      stdout: [
+        "DUE     2026-11-26T10:00:00Z",
+        "MISSED  0",
+        "REASON  due: the newest schedule time after 2026-11-26T09:00:00Z",
+        "",
+      ].join("\n"),
+    });
   });
 });
