@@ -77,6 +77,22 @@ describe("upcomingSessionTimes (kss schedule next)", () => {
     expect(upcomingSessionTimes(config, topOfTheHour(), 1).times).toMatchObject([{ state }]);
   });
 
+  it("counts @every from the configuration's creation (its runs are last + k × delay), else from now", () => {
+    const created = BackupConfiguration.parse({
+      ...configuration([{ name: "often", schedule: "@every 25m" }]),
+      metadata: { name: "app", namespace: "demo", creationTimestamp: "2026-11-26T09:08:00Z" },
+    });
+    const fresh = configuration([{ name: "often", schedule: "@every 25m" }]);
+
+    expect(upcomingSessionTimes(created, topOfTheHour(), 2).times.map((t) => t.next)).toEqual([
+      "2026-11-26T10:23:00Z",
+      "2026-11-26T10:48:00Z",
+    ]);
+    expect(upcomingSessionTimes(fresh, topOfTheHour(), 1).times.map((t) => t.next)).toEqual([
+      "2026-11-26T10:25:00Z",
+    ]);
+  });
+
   it("reports sessions without a scheduler, and invalid schedules, instead of times", () => {
     const config = configuration([{ name: "manual" }, { name: "broken", schedule: "61 * * * *" }]);
 
@@ -153,6 +169,30 @@ describe("dueReport (kss schedule due)", () => {
       at(0),
       undefined,
       { due: "2026-11-26T10:00:00Z", missed: 143_999, reason: expect.stringContaining("about 143999") },
+    ],
+    [
+      "@every 20m: due at last + 20m, not at the top of the hour",
+      "@every 20m",
+      at(-13 * MINUTE),
+      at(8 * MINUTE),
+      undefined,
+      { due: "2026-11-26T10:07:00Z", missed: 0 },
+    ],
+    [
+      "@every 20m before last + 20m: next at last + 20m",
+      "@every 20m",
+      at(-13 * MINUTE),
+      at(5 * MINUTE),
+      undefined,
+      { due: null, reason: "nothing due since 2026-11-26T09:47:00Z; next at 2026-11-26T10:07:00Z" },
+    ],
+    [
+      "100 days of @every 1m: the count is exact, not about",
+      "@every 1m",
+      at(-100 * 24 * HOUR),
+      at(0),
+      undefined,
+      { due: "2026-11-26T10:00:00Z", missed: 143_999, reason: expect.not.stringContaining("about") },
     ],
   ])("%s", (_scenario, source, last, now, deadline, expected) => {
     expect(dueReport(cron(source), last, now, deadline)).toMatchObject(expected);
