@@ -25,6 +25,7 @@ import { GetFunctionCommand, LambdaClient, ListEventSourceMappingsCommand } from
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { parse } from "yaml";
 import { functionNames } from "../../scripts/bundle-functions.ts";
 import {
   type CfnLintMatch,
@@ -413,6 +414,38 @@ function roleActions(template: CfnTemplate, roleLogicalId: string): string[] {
     ),
   );
 }
+
+describe("the packaged registry's Secrets Manager credentials are ones the roles may read", () => {
+  it("every secretsManager secretId of clusters.yaml (from local/clusters.example.yaml) is within each role's GetSecretValue resource", async () => {
+    const registry = parse(await readFile(path.join(artefact.workDir, "clusters.yaml"), "utf8")) as {
+      clusters: Array<{ id: string; credentials: { source: string; secretId?: string } }>;
+    };
+    const secretIds = registry.clusters
+      .filter((c) => c.credentials.source === "secretsManager")
+      .map((c) => c.credentials.secretId ?? "");
+    expect(secretIds.length).toBeGreaterThan(0);
+    for (const [, fn] of resourcesOf(artefact.update, "AWS::Lambda::Function")) {
+      const roleId = target(fn.Properties?.Role) ?? "";
+      const statements = (
+        (artefact.update.Resources[roleId]?.Properties?.Policies ?? []) as Array<{
+          PolicyDocument: { Statement: Array<{ Action: string | string[]; Resource: unknown }> };
+        }>
+      ).flatMap((p) => p.PolicyDocument.Statement);
+      const resources = statements
+        .filter((s) => [s.Action].flat().includes("secretsmanager:GetSecretValue"))
+        .map((s) => JSON.stringify(s.Resource));
+      if (resources.length === 0) continue; // schedule-tick reads no cluster
+      const prefixes = resources.map((r) => /:secret:([^"*]*)\*"/.exec(r)?.[1] ?? "<none>");
+      for (const id of secretIds) {
+        const name = id.startsWith("arn:") ? id.slice(id.indexOf(":secret:") + ":secret:".length) : id;
+        expect(
+          prefixes.some((p) => name.startsWith(p)),
+          `${functionOf(fn)} may not read ${id} (${prefixes})`,
+        ).toBe(true);
+      }
+    }
+  });
+});
 
 describe("each function's IAM policy holds only the actions its code calls", () => {
   it.each(functionNames())(
