@@ -1,5 +1,6 @@
 import os from "node:os";
 import { benchBundles } from "./bundles.ts";
+import { benchCliSpeed } from "./cli-speed.ts";
 import { benchFleet } from "./fleet.ts";
 import { benchFollowUps } from "./follow-ups.ts";
 import { benchRetention } from "./retention.ts";
@@ -21,6 +22,7 @@ interface Part {
 
 const PARTS: Part[] = [
   { name: "bundles", run: benchBundles },
+  { name: "cli-speed", run: benchCliSpeed },
   { name: "scheduling", run: benchScheduling },
   { name: "sweep", run: benchSweep },
   { name: "tick-costs", run: benchTickCosts },

@@ -12,6 +12,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
+import nodeModule from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -107,6 +108,8 @@ async function loadCli() {
 }
 
 async function runInThisProcess() {
+  // V8's code cache on disk (os.tmpdir()/node-compile-cache): later runs skip compiling the bundle's chunks.
+  nodeModule.enableCompileCache?.();
   const { runCli } = await loadCli();
   process.exitCode = await runCli(process.argv.slice(2));
 }
