@@ -57,18 +57,21 @@ var KssRuns = (function () {
   }
 
   /**
-   * The sparkline of the Succeeded runs' durations: x in time order (evenly spaced, oldest left), y from the
-   * shortest (bottom) to the longest (top); one point sits in the middle. Coordinates rounded to 0.1 px.
+   * The sparkline of the Succeeded runs' durations (runs.trend): x in time order (evenly spaced, oldest left),
+   * y from the shortest (bottom) to the longest (top); one point sits in the middle. Coordinates rounded to
+   * 0.1 px. Each point's title names its run (runs.cells[point.cell]).
    */
-  function sparkline(trend, width, height) {
+  function sparkline(runs, width, height) {
     var pad = 3;
+    var trend = runs.trend;
     var points = trend.points;
     var span = trend.maxSeconds - trend.minSeconds;
     var round = function (v) { return Math.round(v * 10) / 10; };
     var dots = points.map(function (p, i) {
       var x = points.length === 1 ? width / 2 : pad + (i * (width - 2 * pad)) / (points.length - 1);
       var y = span === 0 ? height / 2 : pad + ((trend.maxSeconds - p.seconds) * (height - 2 * pad)) / span;
-      return { x: round(x), y: round(y), title: p.session + ": " + seconds(p.seconds) + " · due " + p.time };
+      var cell = runs.cells[p.cell] || {};
+      return { x: round(x), y: round(y), title: cell.session + ": " + seconds(p.seconds) + " · due " + cell.time };
     });
     return {
       width: width,

@@ -61,7 +61,7 @@ export const DASHBOARD_SCRIPT = `${RUN_STRIP_SCRIPT}
     });
     var parts = [el("div", "runs", cells), el("div", "muted runs-note", [KssRuns.stripNote(runs)])];
     if (runs.trend) {
-      var line = KssRuns.sparkline(runs.trend, 120, 24);
+      var line = KssRuns.sparkline(runs, 120, 24);
       var dots = line.dots.map(function (d) {
         return svg("circle", { cx: d.x, cy: d.y, r: 2 }, [svg("title", {}, [document.createTextNode(d.title)])]);
       });

@@ -4,7 +4,7 @@ import { dashboardHtml } from "../../../shared/dashboard/page.ts";
 import { RUN_STRIP_SCRIPT } from "../../../shared/dashboard/run-strip.ts";
 import { DASHBOARD_SCRIPT } from "../../../shared/dashboard/script.ts";
 import { clusterFleetFacts } from "../../../shared/decide/fleet.ts";
-import type { DurationTrend, RunCell, RunHistory } from "../../../shared/decide/run-history.ts";
+import type { RunCell, RunHistory } from "../../../shared/decide/run-history.ts";
 import type { BackupSession } from "../../../shared/model/backup-session.ts";
 import { ago, configuration, HOUR, MINUTE, NOW, session } from "../../support/fleet-samples.ts";
 
@@ -19,7 +19,7 @@ interface KssRuns {
   cellTitle(cell: RunCell): string;
   stripNote(runs: RunHistory): string;
   sparkline(
-    trend: DurationTrend,
+    runs: RunHistory,
     width: number,
     height: number,
   ): { points: string; dots: Array<{ x: number; y: number; title: string }>; label: string };
@@ -118,9 +118,8 @@ describe("the run strip's cells", () => {
 
 describe("the duration sparkline", () => {
   it("plots the Succeeded runs oldest left, the longest at the top and the shortest at the bottom", () => {
-    const trend = history.trend;
-    if (!trend) throw new Error("a trend");
-    const line = runs.sparkline(trend, 120, 24);
+    expect(history.trend?.points.map((p) => p.cell)).toEqual([0, 2, 4]);
+    const line = runs.sparkline(history, 120, 24);
     // 2m, 1m30s (the retry), 45s: x evenly from 3 to 117; y from 3 (120 s) to 21 (45 s), 90 s at 3 + 18·30/75.
     expect(line.points).toBe("3,3 60,10.2 117,21");
     expect(line.dots.map((d) => d.title)).toEqual([
@@ -134,15 +133,21 @@ describe("the duration sparkline", () => {
   it("one point, or all equal: a level line through the middle", () => {
     const one = runs.sparkline(
       {
-        points: [{ session: "s", time: "t", seconds: 5 }],
-        minSeconds: 5,
-        maxSeconds: 5,
-        medianSeconds: 5,
-        lastSeconds: 5,
+        cells: [{ kind: "succeeded", time: "t", session: "s", durationSeconds: 5 }],
+        kept: 1,
+        historyLimit: 1,
+        trend: {
+          points: [{ cell: 0, seconds: 5 }],
+          minSeconds: 5,
+          maxSeconds: 5,
+          medianSeconds: 5,
+          lastSeconds: 5,
+        },
       },
       120,
       24,
     );
+    expect(one.dots.map((d) => d.title)).toEqual(["s: 5s · due t"]);
     expect(one.points).toBe("60,12");
   });
 

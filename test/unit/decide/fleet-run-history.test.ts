@@ -183,7 +183,7 @@ describe("the run strip: one cell per kept session and per known missed time, ol
     expect(late.map((c) => c.late ?? false)).toEqual([true, false]);
   });
 
-  it("an every-minute schedule overdue for 3 days: the newest 30 minutes, each missed, up to now", () => {
+  it("an every-minute schedule overdue for 3 days: the newest 20 minutes, each missed, up to now", () => {
     const facts = runsOf([session("app", ago(3 * DAY), { phase: "Succeeded" })], {
       schedule: "* * * * *",
       createdAt: ago(4 * DAY),
@@ -195,14 +195,15 @@ describe("the run strip: one cell per kept session and per known missed time, ol
     expect(cells[0]?.time).toBe(kube(ago((RUN_HISTORY_CELLS - 1) * MINUTE)));
   });
 
-  it("keeps the newest 30 of 40 kept sessions, and says how many are kept and the history limit", () => {
+  it("keeps the newest 20 of 40 kept sessions, and says how many are kept and the history limit", () => {
     const sessions = Array.from({ length: 40 }, (_, i) =>
       session("app", ago((40 - i) * HOUR), { phase: "Succeeded", duration: `${i + 1}s` }),
     );
     const runs = runsOf(sessions, { session: { sessionHistoryLimit: 40 } }).runs;
     expect(runs.cells).toHaveLength(RUN_HISTORY_CELLS);
     expect([runs.kept, runs.historyLimit]).toEqual([40, 40]);
-    expect(runs.cells[0]?.durationSeconds).toBe(11);
+    expect(RUN_HISTORY_CELLS).toBe(20);
+    expect(runs.cells[0]?.durationSeconds).toBe(21);
     expect(runs.cells.at(-1)?.durationSeconds).toBe(40);
   });
 });
@@ -288,11 +289,11 @@ describe("the duration trend", () => {
     ).toEqual(expected);
   });
 
-  it("each point names its session and when it was due", () => {
+  it("each point is its run's index in the cells (which name the session and when it was due)", () => {
     const s = session("app", hourAgo(0), { phase: "Succeeded", duration: "2m" });
-    expect(runsOf([s]).runs.trend?.points).toEqual([
-      { session: s.metadata.name, time: "2026-11-26T12:00:00Z", seconds: 120 },
-    ]);
+    const runs = runsOf([session("app", hourAgo(1), { phase: "Failed", duration: "1m" }), s]).runs;
+    expect(runs.trend?.points).toEqual([{ cell: 1, seconds: 120 }]);
+    expect(runs.cells[1]).toMatchObject({ session: s.metadata.name, time: "2026-11-26T12:00:00Z" });
   });
 });
 
