@@ -9,7 +9,7 @@ import type { LazyCliCommand } from "../command.ts";
 export const COMMANDS: readonly LazyCliCommand[] = [
   {
     path: ["validate"],
-    summary: "check KubeStash manifests (schema, unknown fields, cron, references) before applying them",
+    summary: "check KubeStash manifests as the API server and KubeStash would (schema, metadata, cron, …)",
     load: async () => (await import("./validate.ts")).validateCommand,
   },
   {
