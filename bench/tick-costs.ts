@@ -120,7 +120,11 @@ async function tickCosts(c: Cluster): Promise<Array<[string, Cost]>> {
     ["reconcile-session: sweep", await sweep(c, { scope: "unfinished" })],
     [
       "reconcile-session: snapshot cleanup",
-      await costOf(client, c.log, () => cleanUpSnapshots({ client }, at())),
+      await costOf(client, c.log, () => cleanUpSnapshots({ client }, at(), undefined, "unfinished")),
+    ],
+    [
+      "reconcile-session: snapshot cleanup, hourly full list",
+      await costOf(client, c.log, () => cleanUpSnapshots({ client }, at(), undefined, "all")),
     ],
     ["evaluate-failure: sweep", await costOf(client, c.log, () => sweepFailures({ client, publisher }, at))],
   ];

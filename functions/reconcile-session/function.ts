@@ -1,6 +1,7 @@
 import type { FollowUp, FollowUpQueue } from "../../shared/bus/follow-up-queue.ts";
 import type { EventPublisher } from "../../shared/bus/publisher.ts";
 import type { SessionSummary } from "../../shared/decide/session-summary.ts";
+import { sweepScope } from "../../shared/decide/settled.ts";
 import { defineFunction } from "../../shared/handler/function-definition.ts";
 import type { KubeDeps } from "../../shared/handler/kube-deps.ts";
 import { snapshotCleanupStep } from "../../shared/handler/snapshot-cleanup-step.ts";
@@ -61,11 +62,13 @@ export const reconcileSessionFunction = defineFunction({
       await sendFollowUp(deps, sessionFollowUp(clusterId, outcome, { uid, attempt, sinceProgress }));
       return [outcome];
     }
-    const outcomes = await sweepSessions(reconcileDeps, now);
+    // One scope for the tick's sweep and its cleanup step (docs/costs.md#snapshots-being-deleted).
+    const scope = sweepScope(deps.clock.now());
+    const outcomes = await sweepSessions(reconcileDeps, now, { scope });
     for (const o of outcomes.filter((x) => x.error)) deps.logger.error("session not reconciled", { ...o });
     deps.metrics.addMetric("SessionsSwept", "Count", outcomes.length);
     // The data of deleted Snapshots: cleaners started, their end seen, failures retried (docs/retention-cleanup.md).
-    await snapshotCleanupStep(deps, client, deps.clock.now());
+    await snapshotCleanupStep(deps, client, deps.clock.now(), undefined, scope);
     return outcomes;
   },
 });

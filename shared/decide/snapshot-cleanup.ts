@@ -6,7 +6,7 @@ import {
   setCondition,
 } from "../model/conditions.ts";
 import { type Job, jobOutcome } from "../model/job.ts";
-import { CLEANUP_FINALIZER } from "../model/labels.ts";
+import { CLEANUP_FINALIZER, COMPLETED_LABEL } from "../model/labels.ts";
 import type { Repository } from "../model/repository.ts";
 import type { Snapshot, SnapshotStatus } from "../model/snapshot.ts";
 import { CleanupAnnotation, CleanupLabel } from "../model/snapshot-cleanup.ts";
@@ -62,6 +62,12 @@ export type CleanupAction =
   /** Annotations to merge into the Snapshot's metadata (the failed attempts, durable across Job deletion). */
   | { type: "record-failure"; annotations: Record<string, string> }
   | { type: "remove-finalizer"; finalizer: string }
+  /**
+   * Remove `serverless.kubestash.com/completed` (written with record-failure, first): the per-minute step
+   * lists only unlabelled Snapshots, so one found by the hourly full list is seen every minute from now on
+   * (docs/costs.md#snapshots-being-deleted).
+   */
+  | { type: "clear-completed-label" }
   | { type: "record-event"; eventType: "Normal" | "Warning"; reason: string; message: string; key: string };
 
 export type CleanupState =
@@ -201,6 +207,14 @@ function dataToRemove(
 }
 
 export function decideSnapshotCleanup(input: SnapshotCleanupInput, now: Date): SnapshotCleanupDecision {
+  const decision = decideCleanup(input, now);
+  const labelled = input.snapshot.metadata.labels?.[COMPLETED_LABEL] === "true";
+  // A Snapshot released now is gone in a moment; one still waiting must be listed every minute.
+  if (!labelled || decision.state === "ignored" || decision.state === "released") return decision;
+  return { ...decision, actions: [{ type: "clear-completed-label" }, ...decision.actions] };
+}
+
+function decideCleanup(input: SnapshotCleanupInput, now: Date): SnapshotCleanupDecision {
   const { snapshot } = input;
   if (!awaitsCleanup(snapshot)) {
     return { state: "ignored", message: "not being deleted with kubestash.com/cleanup", actions: [] };

@@ -1,3 +1,4 @@
+import type { SweepScope } from "../decide/settled.ts";
 import type { CleanupState } from "../decide/snapshot-cleanup.ts";
 import type { KubeClient } from "../kube/client.ts";
 import {
@@ -11,7 +12,8 @@ import type { BaseDeps } from "./function-definition.ts";
  * The snapshot cleanup as a step of a function (docs/retention-cleanup.md#when-it-runs): reconcile-session runs
  * it on every Schedule Tick (a cleaner's end is seen within a minute, failures are retried), apply-retention
  * right after it pruned (a pruned Snapshot's cleaner starts at once). Its counts go to CloudWatch, every
- * Snapshot that needs a person is logged; a failure of the step is logged and never fails the function.
+ * Snapshot that needs a person is logged; on a tick it lists what `sweepScope` says (only unlabelled Snapshots,
+ * everything once an hour: docs/costs.md#snapshots-being-deleted); a failure of the step is logged and never fails the function.
  */
 
 const LOGGED: ReadonlyArray<CleanupState | "gone"> = ["failed", "exhausted", "blocked"];
@@ -21,9 +23,10 @@ export async function snapshotCleanupStep(
   client: KubeClient,
   now: Date,
   namespace?: string,
+  which: SweepScope = "all",
 ): Promise<SnapshotCleanupReport | undefined> {
   try {
-    const report = await cleanUpSnapshots({ client }, now, namespace);
+    const report = await cleanUpSnapshots({ client }, now, namespace, which);
     for (const [name, value] of cleanupMetrics(report)) deps.metrics.addMetric(name, "Count", value);
     for (const outcome of report.snapshots) {
       if (outcome.error)

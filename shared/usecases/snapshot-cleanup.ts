@@ -1,3 +1,4 @@
+import type { SweepScope } from "../decide/settled.ts";
 import {
   awaitsCleanup,
   type CleanupAction,
@@ -11,11 +12,13 @@ import { ConflictError, NotFoundError } from "../kube/errors.ts";
 import {
   type BackupStorage,
   CLEANUP_FINALIZER,
+  COMPLETED_LABEL,
   type Job,
   jobOutcome,
   Label,
   type Repository,
   type Snapshot,
+  UNFINISHED_SELECTOR,
 } from "../model/index.ts";
 import { CleanupLabel } from "../model/snapshot-cleanup.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
@@ -59,22 +62,32 @@ export interface SnapshotCleanupReport {
 export const CLEANER_SELECTOR = `${Label.InvokerKind}=Snapshot,${CleanupLabel.SnapshotUid}`;
 const MAX_DECISIONS = 3;
 
+/**
+ * `which` (docs/costs.md#snapshots-being-deleted): "unfinished" lists only Snapshots without the completed
+ * label (every minute: a Snapshot retention prunes is unlabelled first, one found being deleted otherwise is
+ * unlabelled on its first decision), "all" lists every Snapshot (the hourly full sweep, and right after a
+ * prune in its namespace). Orphaned cleaner Jobs are only judged on a full list.
+ */
 export async function cleanUpSnapshots(
   deps: SnapshotCleanupDeps,
   now: Date,
   namespace?: string,
+  which: SweepScope = "all",
 ): Promise<SnapshotCleanupReport> {
   const { client } = deps;
   const scope = namespace === undefined ? {} : { namespace };
   const [snapshots, jobs] = await Promise.all([
-    client.list("Snapshot", scope),
+    client.list("Snapshot", which === "all" ? scope : { ...scope, labelSelector: UNFINISHED_SELECTOR }),
     client.list("Job", { ...scope, labelSelector: CLEANER_SELECTOR }),
   ]);
   const pending = snapshots.items.filter(awaitsCleanup);
   const uids = new Set(snapshots.items.flatMap((s) => (s.metadata.uid ? [s.metadata.uid] : [])));
-  const orphans = jobs.items.filter(
-    (j) => isOrphanCleaner(j, uids) && !j.metadata.deletionTimestamp && jobOutcome(j) !== "Running",
-  );
+  const orphans =
+    which === "all"
+      ? jobs.items.filter(
+          (j) => isOrphanCleaner(j, uids) && !j.metadata.deletionTimestamp && jobOutcome(j) !== "Running",
+        )
+      : [];
   const orphansDeleted: string[] = [];
   for (const job of orphans) {
     const { namespace: ns = "default", name, uid } = job.metadata;
@@ -168,9 +181,14 @@ async function carryOut(
   const { name } = snapshot.metadata;
   let latest = snapshot;
   const failure = decision.actions.find((a) => a.type === "record-failure");
-  if (failure) {
+  const unlabel = decision.actions.some((a) => a.type === "clear-completed-label");
+  if (failure || unlabel) {
     latest = await client.patch("Snapshot", namespace, name, {
-      metadata: { annotations: failure.annotations, resourceVersion: latest.metadata.resourceVersion },
+      metadata: {
+        ...(failure ? { annotations: failure.annotations } : {}),
+        ...(unlabel ? { labels: { [COMPLETED_LABEL]: null } } : {}),
+        resourceVersion: latest.metadata.resourceVersion,
+      },
     });
   }
   if (decision.status)
@@ -182,6 +200,7 @@ async function execute(client: KubeClient, snapshot: Snapshot, action: CleanupAc
   const namespace = snapshot.metadata.namespace ?? "default";
   switch (action.type) {
     case "record-failure":
+    case "clear-completed-label":
       return; // written first, see carryOut
     case "create-job":
       await client.create("Job", action.job);
@@ -232,10 +251,15 @@ export async function markForDataRemoval(client: KubeClient, snapshot: Snapshot)
   let current: Snapshot = snapshot;
   for (let round = 1; ; round++) {
     if (!(current.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER)) return true;
-    if (current.spec.deletionPolicy === "WipeOut") return true;
+    const labelled = current.metadata.labels?.[COMPLETED_LABEL] === "true";
+    if (current.spec.deletionPolicy === "WipeOut" && !labelled) return true;
     try {
+      // Unlabelled too, so the per-minute cleanup step lists it until its data is gone.
       await client.patch("Snapshot", namespace, name, {
-        metadata: { resourceVersion: current.metadata.resourceVersion },
+        metadata: {
+          resourceVersion: current.metadata.resourceVersion,
+          ...(labelled ? { labels: { [COMPLETED_LABEL]: null } } : {}),
+        },
         spec: { deletionPolicy: "WipeOut" },
       });
       return true;

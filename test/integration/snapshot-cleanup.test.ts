@@ -18,7 +18,7 @@ import {
   type SnapshotStatus,
   toKubeTime,
 } from "../../shared/model/index.ts";
-import { cleanUpSnapshots } from "../../shared/usecases/snapshot-cleanup.ts";
+import { cleanUpSnapshots, markForDataRemoval } from "../../shared/usecases/snapshot-cleanup.ts";
 import { runJob } from "../support/job-runner.ts";
 import { clientFor, createRaw, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
 import { RecordingPublisher } from "../support/lifecycle.ts";
@@ -462,5 +462,42 @@ describe("a failed cleaner is recorded, visible and retried, never dropped", () 
     expect(done.snapshots).toMatchObject([{ name: "b-snap-1", state: "released", release: "data-removed" }]);
     expect(await snapshotNames(admin, ns, "repo-b")).toEqual([]);
     expect(await snapshotIds(repoOf("repo-b", "dump"))).toEqual([]);
+  });
+});
+
+describe("Snapshots labelled completed (docs/costs.md#snapshots-being-deleted)", () => {
+  const COMPLETED = "serverless.kubestash.com/completed";
+  const label = (name: string) =>
+    admin.patch("Snapshot", ns, name, { metadata: { labels: { [COMPLETED]: "true" } } });
+
+  it("retention's mark for data removal sets WipeOut and clears the label, so the per-minute step lists it", async () => {
+    const labelled = await label("snap-4");
+    expect(await markForDataRemoval(functions, labelled)).toBe(true);
+    const marked = await admin.get("Snapshot", ns, "snap-4");
+    expect(marked.spec.deletionPolicy).toBe("WipeOut");
+    expect(marked.metadata.labels?.[COMPLETED]).toBeUndefined();
+  });
+
+  it("one a person deletes is found by the hourly full list, unlabelled, then seen every minute until its data is gone", async () => {
+    // Prepare: snap-4 finished long ago (labelled), deleted with kubectl.
+    await label("snap-4");
+    await admin.delete("Snapshot", ns, "snap-4");
+    // Act + assess: the per-minute step does not list it; the hourly one starts its cleaner and unlabels it.
+    const minute = await cleanUpSnapshots({ client: functions }, later(20), ns, "unfinished");
+    expect(minute.snapshots).toEqual([]);
+    const hourly = await cleanUpSnapshots({ client: functions }, later(21), ns, "all");
+    expect(hourly.snapshots).toMatchObject([{ name: "snap-4", state: "started", job: "cleanup-snap-4-1" }]);
+    expect((await admin.get("Snapshot", ns, "snap-4")).metadata.labels?.[COMPLETED]).toBeUndefined();
+    const running = await cleanUpSnapshots({ client: functions }, later(22), ns, "unfinished");
+    expect(running.snapshots).toMatchObject([{ name: "snap-4", state: "running" }]);
+    const run = await runJob({ client: admin, now: () => later(22) }, ns, "cleanup-snap-4-1");
+    expect(run.pod.phase).toBe("Succeeded");
+    const done = await cleanUpSnapshots({ client: functions }, later(23), ns, "unfinished");
+    expect(done.snapshots).toMatchObject([{ name: "snap-4", state: "released", release: "data-removed" }]);
+    expect(await snapshotNames(admin, ns, "repo-a")).toEqual([]);
+    // snap-4's restic snapshots are gone; snap-3's stay (it was deleted with deletionPolicy Delete, above).
+    for (const component of COMPONENTS) {
+      expect(await snapshotIds(repoOf("repo-a", component))).toEqual(ids[component]?.slice(2, 3));
+    }
   });
 });

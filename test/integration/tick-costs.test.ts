@@ -13,6 +13,7 @@ import {
 import { applySessionRetention } from "../../shared/usecases/apply-retention.ts";
 import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { type ReconcileOutcome, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
+import { cleanUpSnapshots } from "../../shared/usecases/snapshot-cleanup.ts";
 import {
   installConfiguration,
   lifecycleNamespace,
@@ -158,6 +159,17 @@ describe("the sweep lists only what is unfinished", () => {
     expect(listed.filter((o) => o.spec?.backupSession === first)).toEqual([]);
     expect(listed.filter((o) => o.metadata.name.includes(first))).toEqual([]);
     expect(mine(result)).toEqual([]);
+  });
+
+  it("the tick's snapshot cleanup step lists Snapshots with the selector too, and none of the finished ones", async () => {
+    const { lists } = await listsDuring(() =>
+      cleanUpSnapshots({ client: functions }, at(60), undefined, "unfinished"),
+    );
+    const of = lists.filter((l) => l.resource === "snapshots");
+    expect(of.length).toBeGreaterThan(0);
+    for (const l of of) expect(l.labelSelector).toContain(UNFINISHED_SELECTOR);
+    const listed = of.flatMap((l) => l.items).filter((o) => o.metadata.namespace === ns);
+    expect(listed.filter((o) => o.spec?.backupSession === first)).toEqual([]);
   });
 
   it("history cleanup still counts the finished sibling: it is deleted with its Jobs, its finalizer released", async () => {

@@ -609,3 +609,40 @@ describe("decideSnapshotCleanup: what blocks a cleaner (reported, retried on eve
     });
   });
 });
+
+describe("decideSnapshotCleanup: a Snapshot labelled completed (docs/costs.md#snapshots-being-deleted)", () => {
+  const completed = { labels: { "serverless.kubestash.com/completed": "true" } };
+  it.each<[string, Partial<SnapshotCleanupInput>, string, string[]]>([
+    [
+      "a cleaner to start: the label goes first, so every minute's step lists it",
+      { snapshot: snapshot({ meta: completed }) },
+      "started",
+      ["clear-completed-label", "create-job"],
+    ],
+    [
+      "a cleaner running: the label goes, nothing else",
+      { snapshot: snapshot({ meta: completed }), jobs: [job(1, "Running")] },
+      "running",
+      ["clear-completed-label"],
+    ],
+    [
+      "released at once (Delete keeps the data): the label stays, the object is gone in a moment",
+      { snapshot: snapshot({ meta: completed, spec: { deletionPolicy: "Delete" } }) },
+      "released",
+      ["remove-finalizer", "record-event"],
+    ],
+    [
+      "not being deleted: nothing, the label stays",
+      { snapshot: snapshot({ meta: { ...completed, deletionTimestamp: undefined } }) },
+      "ignored",
+      [],
+    ],
+    ["no label: no label action", { jobs: [job(1, "Running")] }, "running", []],
+  ])("%s", (_scenario, over, state, actionTypes) => {
+    const decision = decideSnapshotCleanup(input(over), NOW);
+    expect(decision.state).toBe(state);
+    expect(types(decision.actions).filter((t) => t !== "record-event" || state === "released")).toEqual(
+      actionTypes,
+    );
+  });
+});
