@@ -113,7 +113,7 @@ function goAtoi(text: string): number {
 
 function nonNegative(text: string): number {
   const value = goAtoi(text);
-  if (value < 0) throw new ParseError(`negative number (${value}) not allowed: ${text}`);
+  if (value < 0) throw new ParseError(`negative number (${value}) not allowed`);
   return value;
 }
 
@@ -125,7 +125,7 @@ function numberOrName(text: string, bounds: Bounds): number {
 /** One comma-separated item: `*`, `?`, `n`, `a-b`, each with an optional `/step`. */
 function parseRange(expr: string, bounds: Bounds, into: Set<number>): boolean {
   const rangeAndStep = expr.split("/");
-  if (rangeAndStep.length > 2) throw new ParseError(`too many slashes: ${expr}`);
+  if (rangeAndStep.length > 2) throw new ParseError("too many slashes");
   const lowAndHigh = (rangeAndStep[0] ?? "").split("-");
   const low = lowAndHigh[0] ?? "";
   let start: number;
@@ -136,7 +136,7 @@ function parseRange(expr: string, bounds: Bounds, into: Set<number>): boolean {
     end = bounds.max;
     star = true;
   } else {
-    if (lowAndHigh.length > 2) throw new ParseError(`too many hyphens: ${expr}`);
+    if (lowAndHigh.length > 2) throw new ParseError("too many hyphens");
     start = numberOrName(low, bounds);
     end = lowAndHigh.length === 2 ? numberOrName(lowAndHigh[1] ?? "", bounds) : start;
   }
@@ -146,12 +146,10 @@ function parseRange(expr: string, bounds: Bounds, into: Set<number>): boolean {
     if (lowAndHigh.length === 1) end = bounds.max; // "n/step" is "n-max/step"
     if (step > 1) star = false;
   }
-  if (start < bounds.min)
-    throw new ParseError(`beginning of range (${start}) below minimum (${bounds.min}): ${expr}`);
-  if (end > bounds.max) throw new ParseError(`end of range (${end}) above maximum (${bounds.max}): ${expr}`);
-  if (start > end)
-    throw new ParseError(`beginning of range (${start}) beyond end of range (${end}): ${expr}`);
-  if (step === 0) throw new ParseError(`step of range should be a positive number: ${expr}`);
+  if (start < bounds.min) throw new ParseError(`beginning of range (${start}) below minimum (${bounds.min})`);
+  if (end > bounds.max) throw new ParseError(`end of range (${end}) above maximum (${bounds.max})`);
+  if (start > end) throw new ParseError(`beginning of range (${start}) beyond end of range (${end})`);
+  if (step === 0) throw new ParseError("step of range should be a positive number");
   for (let value = start; value <= end; value += step) into.add(value);
   return star;
 }
@@ -159,18 +157,18 @@ function parseRange(expr: string, bounds: Bounds, into: Set<number>): boolean {
 function parseField(text: string, bounds: Bounds): { values: number[]; star: boolean } {
   const values = new Set<number>();
   let star = false;
+  const items = text.split(",").filter((item) => item !== ""); // robfig's strings.FieldsFunc drops empty ones
+  let item = "";
   try {
-    for (const item of text.split(",")) {
-      if (item === "") continue; // robfig splits with strings.FieldsFunc, which drops empty items
-      if (parseRange(item, bounds, values)) star = true;
-    }
+    for (item of items) if (parseRange(item, bounds, values)) star = true;
   } catch (error) {
     if (!(error instanceof ParseError)) throw error;
     // Quartz's and Jenkins' L, W, # and H, which robfig reads as bad numbers
     if (/^[\d*?,/\-LW#H]+$/.test(text) && /[LW#H]/.test(text)) {
       throw new ParseError(`unsupported characters in field "${text}"`);
     }
-    throw new ParseError(`${bounds.name} field "${text}": ${error.message}`);
+    const where = items.length > 1 ? ` (in "${item}")` : "";
+    throw new ParseError(`${bounds.name} field "${text}": ${error.message}${where}`);
   }
   return { values: [...values].sort((a, b) => a - b), star };
 }
