@@ -126,7 +126,8 @@ export interface SdkCall {
  * handler with the project's own options (NODE_BUNDLE_OPTIONS) and a metafile; every project source file that
  * contributes code to the bundle is read, and each `XCommand` it imports (as a value) from an
  * `@aws-sdk/client-*` package is one call. Credential providers (`@aws-sdk/credential-provider-*`) call STS /
- * SSO only to obtain the role's own credentials, which needs no permission of the role.
+ * SSO only to obtain the role's own credentials, which needs no permission of the role; the EKS token
+ * (shared/clusters/eks-token.ts) is a presigned sts:GetCallerIdentity, which no IAM policy can deny.
  */
 export async function sdkCallsOf(fn: string): Promise<SdkCall[]> {
   const result = await build({
