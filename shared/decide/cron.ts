@@ -118,8 +118,15 @@ function nonNegative(text: string): number {
 }
 
 function numberOrName(text: string, bounds: Bounds): number {
-  const named = bounds.names?.[text.toLowerCase()];
-  return named ?? nonNegative(text);
+  const names = bounds.names;
+  if (names === undefined) return nonNegative(text);
+  const named = names[text.toLowerCase()];
+  if (named !== undefined) return named;
+  if (!/^[+-]?\d+$/.test(text) && text !== "") {
+    const known = Object.keys(names);
+    throw new ParseError(`"${text}" is neither a number nor a name (${known[0]}…${known[known.length - 1]})`);
+  }
+  return nonNegative(text);
 }
 
 /** One comma-separated item: `*`, `?`, `n`, `a-b`, each with an optional `/step`. */

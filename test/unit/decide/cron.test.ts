@@ -134,11 +134,11 @@ describe("parseCronSchedule: what ParseStandard (and so the API server) rejects"
     ["xyz", /expected 5 fields/],
     ["60 0 * * *", /above maximum/],
     ["0 60 * * *", /above maximum/],
-    ["0 0 * * XYZ", /"XYZ" is not a number/],
+    ["0 0 * * XYZ", /"XYZ" is neither a number nor a name \(sun…sat\)/],
     ["TZ=America/New_York 15/0 * * * *", /positive number/], // spec_test.go TestSlash0NoHang
     // parser_test.go TestRange errors
     ["5--5 * * * *", /too many hyphens/],
-    ["0 0 * jan-x *", /"x" is not a number/],
+    ["0 0 * jan-x *", /"x" is neither a number nor a name \(jan…dec\)/],
     ["0 0 2-x * *", /"x" is not a number/],
     ["*/-12 * * * *", /negative number/],
     ["*//2 * * * *", /too many slashes/],
