@@ -8,6 +8,7 @@ import type {
   ConfigurationFleetFacts,
   SessionFleetFacts,
 } from "../../shared/decide/fleet.ts";
+import type { RunCellKind } from "../../shared/decide/run-history.ts";
 import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
 import { KssError } from "../../shared/model/errors.ts";
 import {
@@ -77,6 +78,26 @@ function sessionCells(s: SessionFleetFacts): string[] {
   ];
 }
 
+/** One glyph per run, as the dashboard's strip (newest right): the last {@link RUN_GLYPHS_SHOWN} runs. */
+const RUN_GLYPH: Record<RunCellKind, string> = {
+  succeeded: "✓",
+  failed: "✗",
+  retried: "↻",
+  skipped: "-",
+  running: "▶",
+  missed: "○",
+};
+const RUN_GLYPHS_SHOWN = 10;
+
+export function runsCell(s: SessionFleetFacts): string {
+  return (
+    s.runs.cells
+      .slice(-RUN_GLYPHS_SHOWN)
+      .map((c) => RUN_GLYPH[c.kind])
+      .join("") || "-"
+  );
+}
+
 function snapshotCell(config: ConfigurationFleetFacts): string {
   const cells = config.repositories.map(
     (r) => `${r.name}:${r.snapshots.succeeded}/${r.snapshots.total}${r.found ? "" : "(missing)"}`,
@@ -98,6 +119,7 @@ const HEADER = [
   "MISSED",
   "RETENTION",
   "SNAPSHOTS (ok/all)",
+  "RUNS",
 ];
 
 function clusterTable(cluster: ReachableCluster): string {
@@ -105,8 +127,10 @@ function clusterTable(cluster: ReachableCluster): string {
     const name = `${config.namespace}/${config.name}${config.paused ? " (paused)" : ""}`;
     const sessions = config.sessions.length > 0 ? config.sessions : undefined;
     if (!sessions)
-      return [[name, config.phase, "-", config.state, "", "", "", "", "", "", "", "", snapshotCell(config)]];
-    return sessions.map((s) => [name, config.phase, ...sessionCells(s), snapshotCell(config)]);
+      return [
+        [name, config.phase, "-", config.state, "", "", "", "", "", "", "", "", snapshotCell(config), ""],
+      ];
+    return sessions.map((s) => [name, config.phase, ...sessionCells(s), snapshotCell(config), runsCell(s)]);
   });
   const table = rows.length > 0 ? renderTable(rows, { header: HEADER }) : "  no BackupConfigurations\n";
   const invalid = cluster.invalidObjects.map(

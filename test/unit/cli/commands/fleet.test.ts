@@ -74,11 +74,14 @@ describe("the table", () => {
     );
     expect(lines[1]).toMatch(/^CONFIGURATION\s+PHASE\s+SESSION\s+STATE\s+LAST SUCCESS\s+RPO/);
     expect(lines[2]).toMatch(
-      /^apps\/db\s+Ready\s+backup\s+ok\s+29m ago\s+0\.48×\s+0\s+0\s+0\s+-\s+-\s+-\s+repo:1\/1$/,
+      /^apps\/db\s+Ready\s+backup\s+ok\s+29m ago\s+0\.48×\s+0\s+0\s+0\s+-\s+-\s+-\s+repo:1\/1\s+✓$/,
     );
     expect(lines[3]).toMatch(
       /^apps\/web\s+Ready\s+backup\s+overdue\s+never\s+never!\s+0\s+1\s+0\s+1h30m \(2 missed\)/,
     );
+    // The runs, newest right, as the dashboard's strip: web's failure at 10:00, then 11:00 and 12:00 missed.
+    expect(lines[1]).toMatch(/\sRUNS$/);
+    expect(lines[3]).toMatch(/\s✗○○$/);
     expect(text).toContain(
       "CLUSTER us · UNREACHABLE (UnavailableError): [us] GET /apis: connect ECONNREFUSED · after 3 ms",
     );
