@@ -5,7 +5,7 @@
  * `kss --help` starts in tens of milliseconds instead of the seconds tsx took to compile cli/main.ts.
  * In the project (cli/main.ts next to this file) a bundle that is missing, or older than one of the sources
  * it was built from (dist-cli/manifest.json), is built again first (about a second, silently); if that
- * fails, or with KSS_FROM_SOURCE=1, cli/main.ts runs through tsx as before.
+ * fails (a syntax error being typed somewhere), or with KSS_FROM_SOURCE=1, cli/main.ts runs through tsx.
  * On an older Node (the machines' system Node 20, where @kubernetes/client-node cannot load) it runs itself
  * again under the Node 22 of the project's `node` devDependency, passing arguments, stdio and exit code on.
  * Works as `npx kss …` in the project, `npm run kss -- …`, and `node bin/kss.mjs …` / `./bin/kss.mjs …`.
@@ -91,13 +91,21 @@ async function loadCli() {
       try {
         // Erasable TypeScript, run by Node's own type stripping; loads esbuild only here.
         const { buildCli } = await import(pathToFileURL(join(projectRoot, "scripts/bundle-cli.ts")).href);
-        await buildCli();
+        await buildCli(undefined, { quiet: true });
         return import(pathToFileURL(bundleEntry).href);
       } catch (error) {
-        process.stderr.write(
-          `kss: cannot build the CLI bundle (${error instanceof Error ? error.message.split("\n")[0] : String(error)}); ` +
-            "running the sources through tsx\n",
-        );
+        // Said to a person (or with KSS_DEBUG), not into a script's captured stderr: the run still works.
+        if (process.stderr.isTTY || process.env.KSS_DEBUG) {
+          const first = error?.errors?.[0]; // esbuild's first message, with where it is
+          const reason = first?.location
+            ? `${first.location.file}:${first.location.line}: ${first.text}`
+            : error instanceof Error
+              ? error.message.split("\n")[0]
+              : String(error);
+          process.stderr.write(
+            `kss: cannot build the CLI bundle (${reason}); running the sources through tsx\n`,
+          );
+        }
       }
     }
   }

@@ -52,10 +52,17 @@ async function writeAtomically(file: string, content: Uint8Array | string): Prom
  * chunks are named by their content, and the entry and the manifest are replaced by a rename each, the
  * entry last but one, so a kss that starts meanwhile runs the old build or the new one, whole.
  */
-export async function buildCli(dir = CLI_BUNDLE_DIR): Promise<CliBundle> {
+export async function buildCli(
+  dir = CLI_BUNDLE_DIR,
+  options: {
+    /** No esbuild messages on stderr (bin/kss.mjs builds while the user waits for another command's output). */
+    quiet?: boolean;
+  } = {},
+): Promise<CliBundle> {
   const builtAt = Date.now();
   const result = await build({
     ...NODE_BUNDLE_OPTIONS,
+    ...(options.quiet ? { logLevel: "silent" } : {}),
     absWorkingDir: ROOT,
     entryPoints: { kss: path.join(ROOT, "cli/main.ts") },
     outdir: dir,
