@@ -42,8 +42,13 @@ function schemaIssue(issue: FieldIssue): ManifestIssue {
   return { ...issue, kind: "schema" };
 }
 
+/** zod's word for a field the model requires and the object lacks. */
+const MISSING = /^Invalid input: expected (\w+), received undefined$/;
+
 function semanticIssue(issue: FieldIssue): ManifestIssue {
-  return { path: issue.path, message: `${SEMANTIC_PREFIX}${issue.message}`, kind: "semantic" };
+  const missing = MISSING.exec(issue.message);
+  const reason = missing ? `it requires this field (${missing[1]})` : issue.message;
+  return { path: issue.path, message: `${SEMANTIC_PREFIX}${reason}`, kind: "semantic" };
 }
 
 function unknownKindIssue(
@@ -98,6 +103,8 @@ function objectIssues(
   const resource = resourceKindOf(crd.apiVersion, crd.kind);
   if (resource === undefined) return schemaIssues;
   const stored = modelInput(structure.normalized) as Record<string, unknown>;
+  // No spec reads as an empty one, in KubeStash's Go types as on the server (`spec` is optional in the CRD).
+  if (!Object.hasOwn(stored, "spec")) stored.spec = {};
   const parsed = resource.schema.safeParse(stored);
   const modelIssues = parsed.success ? [] : issuesFromZod(parsed.error);
   const rules = semanticIssues(resource.kind, stored, file);

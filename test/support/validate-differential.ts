@@ -84,8 +84,11 @@ function showPath(p: Path): string {
 /** Every path of the value (objects, arrays and leaves), apiVersion and kind left out. */
 function valuePaths(value: Json, at: Path = []): Path[] {
   const out: Path[] = at.length > 0 ? [at] : [];
-  if (Array.isArray(value)) value.forEach((item, i) => out.push(...valuePaths(item, [...at, i])));
-  else if (isRecord(value)) {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      out.push(...valuePaths(item, [...at, i]));
+    });
+  } else if (isRecord(value)) {
     for (const [key, item] of Object.entries(value)) {
       if (at.length === 0 && (key === "apiVersion" || key === "kind")) continue;
       out.push(...valuePaths(item, [...at, key]));
@@ -174,10 +177,27 @@ function valuesFor(schema: StructuralSchema): Json[] {
 }
 
 const FIELD_NAMES = ["x-custom", "constructor", "__proto__", "toString", "valueOf", "hasOwnProperty", "Name"];
-const NAMES = ["ok-name", "a.b.c", "colon:name", "UPPER", "-lead", "trail-", "a..b", "a".repeat(253), LONG, ""];
+const NAMES = [
+  "ok-name",
+  "a.b.c",
+  "colon:name",
+  "UPPER",
+  "-lead",
+  "trail-",
+  "a..b",
+  "a".repeat(253),
+  LONG,
+  "",
+];
 const LABEL_KEYS = ["app", "example.com/app", "a/b/c", "Bad Key", "UPPER.com/x", "/x", "x/", "a".repeat(64)];
 const LABEL_VALUES = ["", "v", "bad value", "a".repeat(63), "a".repeat(64), "-x", "x_y.z"];
-const FINALIZERS = [["kubestash.com/cleanup"], ["a/b/c"], ["orphan", "foregroundDeletion"], [""], ["nodomain"]];
+const FINALIZERS = [
+  ["kubestash.com/cleanup"],
+  ["a/b/c"],
+  ["orphan", "foregroundDeletion"],
+  [""],
+  ["nodomain"],
+];
 const OWNER_REFERENCES: Json[] = [
   [{ apiVersion: "v1", kind: "Pod", name: "p", uid: "u" }],
   [{ apiVersion: "v1", kind: "Pod", name: "p" }],
@@ -271,7 +291,9 @@ function show(value: Json): string {
 
 function mutantArbitrary(base: Record<string, unknown>): fc.Arbitrary<Mutant> {
   const crd = crdOf(base);
-  const existing = valuePaths(base);
+  // The namespace is the request's: a mutant moving the object to another (valid) namespace would be
+  // refused for being sent elsewhere, not for being invalid. Invalid namespaces get a mutation of their own.
+  const existing = valuePaths(base).filter((p) => showPath(p) !== "metadata.namespace");
   const declared = crd ? schemaPaths(crd.schema) : [];
   const leaves = existing.filter((p) => {
     let node: Json = base;
@@ -283,6 +305,10 @@ function mutantArbitrary(base: Record<string, unknown>): fc.Arbitrary<Mutant> {
     for (const k of p) node = (node as Record<string | number, Json>)[k as string];
     return isRecord(node);
   });
+  // Subtrees the CRD keeps open (x-kubernetes-preserve-unknown-fields), below spec.
+  const open = declared
+    .filter(([p, s]) => p[0] === "spec" && s["x-kubernetes-preserve-unknown-fields"] && s.type === "object")
+    .map(([p]) => p);
   const label = describeBase(base);
   const mutate = (what: string, change: (o: Record<string, unknown>) => void, yaml: boolean) => {
     const copy = structuredClone(base);
@@ -342,39 +368,56 @@ function mutantArbitrary(base: Record<string, unknown>): fc.Arbitrary<Mutant> {
     fc
       .constantFrom(256 * 1024 - 10, 256 * 1024 + 10)
       .map((size) =>
-        mutate(`annotations of ${size} bytes`, (o) => setAt(o, ["metadata", "annotations"], { k: "v".repeat(size) }), false),
+        mutate(
+          `annotations of ${size} bytes`,
+          (o) => setAt(o, ["metadata", "annotations"], { k: "v".repeat(size) }),
+          false,
+        ),
       ),
     fc.tuple(fc.constantFrom(...FINALIZERS), fc.boolean()).map(([f, yaml]) => meta("finalizers", f, yaml)),
-    fc.tuple(fc.constantFrom(...OWNER_REFERENCES), fc.boolean()).map(([r, yaml]) => meta("ownerReferences", r, yaml)),
     fc
-      .tuple(fc.constantFrom("x-custom", "Name", "labels", "finalizers", "generation", "creationTimestamp", "uid"), fc.constantFrom(null, 5, "x", "2026-01-01T00:00:00Z", ["a"]))
+      .tuple(fc.constantFrom(...OWNER_REFERENCES), fc.boolean())
+      .map(([r, yaml]) => meta("ownerReferences", r, yaml)),
+    fc
+      .tuple(
+        fc.constantFrom("x-custom", "Name", "labels", "finalizers", "generation", "creationTimestamp", "uid"),
+        fc.constantFrom(null, 5, "x", "2026-01-01T00:00:00Z", ["a"]),
+      )
       .map(([k, v]) => meta(k, v, true)),
     // YAML dialect: a scalar written the way YAML 1.1 (kubectl) reads differently from YAML 1.2.
     ...(leaves.length > 0
       ? [
-          fc
-            .tuple(fc.constantFrom(...leaves), fc.constantFrom(...YAML_TOKENS))
-            .map(([p, token]) => ({
-              description: `${label}: yaml ${showPath(p)}: ${token}`,
-              text: yamlWithToken(base, p, token),
-            })),
+          fc.tuple(fc.constantFrom(...leaves), fc.constantFrom(...YAML_TOKENS)).map(([p, token]) => ({
+            description: `${label}: yaml ${showPath(p)}: ${token}`,
+            text: yamlWithToken(base, p, token),
+          })),
         ]
       : []),
     fc.constantFrom(undefined, ["x-custom", 1] as [string, Json]).map((override) => ({
       description: `${label}: spec through a merge key${override ? " with an unknown key after it" : ""}`,
       text: yamlWithMerge(base, override),
     })),
-    // Deep nesting, in an open subtree when the object has one, else where the schema has no field.
-    fc.constantFrom(50, 400).map((depth) =>
-      mutate(`nest ${depth} levels under spec.deep`, (o) => setAt(o, ["spec", "deep"], nested(depth)), false),
-    ),
+    // Deep nesting, in an open subtree (kept whole) or where the schema has no field (unknown).
+    fc
+      .tuple(
+        fc.constantFrom<Path>(["spec", "deep"], ...open.map((p) => [...p, "deep"])),
+        fc.constantFrom(50, 400, 800),
+      )
+      .map(([p, depth]) =>
+        mutate(`nest ${depth} levels under ${showPath(p)}`, (o) => setAt(o, p, nested(depth)), depth <= 50),
+      ),
+    fc
+      .tuple(fc.constantFrom("Bad_NS", "", "a".repeat(64)), fc.boolean())
+      .map(([namespace, yaml]) => meta("namespace", namespace, yaml)),
   ];
   return fc.oneof(...operators);
 }
 
 /** `count` mutants from the bases, deterministic for a seed. */
 export function sampleMutants(bases: Array<Record<string, unknown>>, count: number, seed: number): Mutant[] {
-  const arbitrary = fc.integer({ min: 0, max: bases.length - 1 }).chain((i) => mutantArbitrary(bases[i] ?? {}));
+  const arbitrary = fc
+    .integer({ min: 0, max: bases.length - 1 })
+    .chain((i) => mutantArbitrary(bases[i] ?? {}));
   return fc.sample(arbitrary, { numRuns: count, seed });
 }
 
@@ -389,7 +432,19 @@ export function judgeWithServer(
   return new Promise((resolve, reject) => {
     const child = spawn(
       "kubectl",
-      ["--kubeconfig", kubeconfig, "-n", namespace, "create", "--dry-run=server", "--validate=strict", "-o", "name", "-f", "-"],
+      [
+        "--kubeconfig",
+        kubeconfig,
+        "-n",
+        namespace,
+        "create",
+        "--dry-run=server",
+        "--validate=strict",
+        "-o",
+        "name",
+        "-f",
+        "-",
+      ],
       { stdio: ["pipe", "pipe", "pipe"] },
     );
     let stderr = "";
@@ -410,12 +465,19 @@ interface KssJson {
 /** `kss validate -f - -o json`, the real command in process. */
 export async function judgeWithKss(mutant: Mutant): Promise<Verdicts["kss"]> {
   const run = await runKssInProcess(["validate", "-f", "-", "-o", "json"], mutant.text);
-  if (run.exitCode === 2) return { exitCode: 2, schema: [], semantic: [], readError: run.stderr.trim() };
+  if (run.exitCode !== 0 && run.exitCode !== 1)
+    return {
+      exitCode: run.exitCode ?? -1,
+      schema: [],
+      semantic: [],
+      readError: run.stderr.trim() || "no exit code",
+    };
   const result = JSON.parse(run.stdout) as KssJson;
   const errors = result.objects.flatMap((o) => o.errors);
-  const line = (e: { path: string; message: string }) => (e.path === "" ? e.message : `${e.path}: ${e.message}`);
+  const line = (e: { path: string; message: string }) =>
+    e.path === "" ? e.message : `${e.path}: ${e.message}`;
   return {
-    exitCode: run.exitCode,
+    exitCode: run.exitCode ?? -1,
     schema: errors.filter((e) => e.kind === "schema").map(line),
     semantic: errors.filter((e) => e.kind === "semantic").map(line),
   };
