@@ -34,7 +34,7 @@ import { abortSession, cleanHistory, deadlineExceeded, finishSession, Messages }
 import { isBeingDeleted, sessionTime } from "./session-history.ts";
 import { runHooks } from "./session-hooks.ts";
 import { jobsOfSession } from "./session-job-meta.ts";
-import { sessionConfigOf, skipMessage } from "./session-skip.ts";
+import { awaitsFirstStatus, sessionConfigOf, skipMessage } from "./session-skip.ts";
 import { ensureSnapshots } from "./session-snapshots.ts";
 import { phaseEventMessage, phaseReasons, sessionSummary } from "./session-summary.ts";
 import { buildMetadataJob, metadataJobName } from "./snapshot-metadata-job.ts";
@@ -438,6 +438,7 @@ function runLifecycle(draft: Draft): void {
   const invoker = invokerAbsence(session);
   if (!sessionConfig && invoker && !confirmAbsence(draft, invoker)) return;
   if (!hasStarted(session.status)) {
+    if (awaitsFirstStatus(configuration, draft.now)) return;
     const skip = skipMessage(input);
     if (skip !== undefined) {
       setStatusCondition(draft, {

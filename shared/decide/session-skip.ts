@@ -56,6 +56,24 @@ export function notReadyReason(configuration: BackupConfiguration): string {
   return why.length > 0 ? why.join(", ") : "status not reported yet";
 }
 
+/** How long a session waits for a new configuration's first status before it is Skipped for want of it. */
+export const FIRST_STATUS_GRACE_MS = 2 * 60_000;
+
+/**
+ * A configuration created moments ago whose status nobody has written yet (create-sessions writes it on the
+ * next tick): a session triggered now waits for it, Pending, instead of being Skipped as not Ready — within
+ * {@link FIRST_STATUS_GRACE_MS} of the configuration's creation; after that, missing status is a reason to skip
+ * (docs/decisions.md#first-status).
+ */
+export function awaitsFirstStatus(configuration: BackupConfiguration | undefined, now: Date): boolean {
+  if (!configuration) return false;
+  const status = configuration.status;
+  const reported = status?.phase !== undefined || (status?.conditions ?? []).length > 0;
+  if (reported) return false;
+  const created = Date.parse(configuration.metadata.creationTimestamp ?? "");
+  return Number.isFinite(created) && now.getTime() - created < FIRST_STATUS_GRACE_MS;
+}
+
 /**
  * An older session of the same configuration and session that has not completed
  * (docs/decisions.md#concurrency).

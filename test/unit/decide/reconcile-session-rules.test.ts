@@ -92,6 +92,38 @@ describe("decideReconcile: skip rules", () => {
     });
   });
 
+  describe("a configuration whose first status is not written yet (docs/decisions.md#first-status)", () => {
+    const fresh = (createdSecondsBeforeNow: number) => ({
+      ...configuration(),
+      metadata: {
+        ...configuration().metadata,
+        creationTimestamp: toKubeTime(at(5 - createdSecondsBeforeNow)),
+      },
+      status: undefined,
+    });
+    it.each<[string, number, "waits" | "skips"]>([
+      ["created a second ago: the session waits, Pending, writing nothing", 1, "waits"],
+      ["created 119 s ago: still waits", 119, "waits"],
+      ["created 120 s ago: Skipped, the status never came", 120, "skips"],
+    ])("%s", (_name, age, expected) => {
+      const { status, actions, phaseChange } = decideReconcile(world({ configuration: fresh(age) }), at(5));
+      if (expected === "waits") {
+        expect(status.phase).toBe("Pending");
+        expect(findCondition(status.conditions, "BackupSkipped")).toBeUndefined();
+        expect(actions.map((a) => a.type)).toEqual([]);
+        expect(phaseChange).toEqual({ to: "Pending", reasons: [] });
+      } else {
+        expect(skipMessage(world({ configuration: fresh(age) }))).toEqual({
+          phase: "Skipped",
+          reason: "PreRequisitesNotSatisfied",
+          message: expect.stringMatching(
+            /is NotReady: .*status not reported yet|is NotReady: target not found/,
+          ),
+        });
+      }
+    });
+  });
+
   it("a Skipped session creates nothing, records the skip and its duration", () => {
     const { status, actions, phaseChange } = decideReconcile(
       world({ configuration: configuration(sessionConfig(), true) }),
