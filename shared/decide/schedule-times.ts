@@ -13,8 +13,8 @@ import { utcOffsetMs } from "./zoned-time.ts";
  *
  * The matching local times ("walls") are listed in order on a UTC-like axis, where no shifts happen; each
  * wall is then mapped to the zero, one or two instants that have that local time. (cron-parser, used here
- * before, answers both shifts differently when given the zone and reads the day fields and some field
- * syntax differently from robfig: docs/decisions.md#cron-grammar.)
+ * before, answers both shifts differently when given the zone and reads some field syntax differently
+ * from robfig: docs/decisions.md#cron-grammar.)
  *
  * `@every <d>` (robfig's ConstantDelaySchedule) has no wall clock: its next time after t is t, cut to the
  * second, plus d. Counted from the last scheduled time (the controller's lastScheduleTime), its times are
