@@ -1,4 +1,5 @@
 import {
+  type Alias,
   type Document,
   isAlias,
   isMap,
@@ -230,7 +231,14 @@ export function setOwn(object: Record<string, unknown>, key: string, value: unkn
 
 class Converter {
   private expanded = 0;
+  private readonly targets = new Map<Alias, Node | undefined>();
   constructor(private readonly doc: Document.Parsed) {}
+
+  /** The node an alias names (resolving walks the document, so each alias is resolved once). */
+  resolve(alias: Alias): Node | undefined {
+    if (!this.targets.has(alias)) this.targets.set(alias, alias.resolve(this.doc) as Node | undefined);
+    return this.targets.get(alias);
+  }
 
   value(node: unknown, depth: number): KubeValue {
     if (depth > MAX_DEPTH) {
@@ -244,7 +252,7 @@ class Converter {
     }
     if (node === null || node === undefined) return null;
     if (isAlias(node)) {
-      const target = node.resolve(this.doc);
+      const target = this.resolve(node);
       if (target === undefined) throw new KubectlYamlError(`Unresolved alias *${node.source}`, node);
       return this.value(target, depth);
     }
@@ -289,7 +297,7 @@ class Converter {
   }
 
   private mergeSource(node: unknown, pair: Pair): YAMLMap {
-    const target = isAlias(node) ? node.resolve(this.doc) : node;
+    const target = isAlias(node) ? this.resolve(node) : node;
     if (!isMap(target)) {
       throw new KubectlYamlError("map merge requires map or sequence of maps as the value", pair);
     }
@@ -297,7 +305,7 @@ class Converter {
   }
 
   private merge(value: unknown, out: Record<string, KubeValue>, depth: number, pair: Pair): void {
-    const target = isAlias(value) ? value.resolve(this.doc) : value;
+    const target = isAlias(value) ? this.resolve(value) : value;
     if (isSeq(target)) {
       // go-yaml v2 steps backwards: earlier mappings take precedence.
       for (const item of [...target.items].reverse()) this.mapInto(this.mergeSource(item, pair), out, depth);
