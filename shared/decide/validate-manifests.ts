@@ -47,7 +47,8 @@ const MISSING = /^Invalid input: expected (\w+), received undefined$/;
 
 function semanticIssue(issue: FieldIssue): ManifestIssue {
   const missing = MISSING.exec(issue.message);
-  const reason = missing ? `it requires this field (${missing[1]})` : issue.message;
+  const message = /^(must|should|is|has)\b/.test(issue.message) ? `it ${issue.message}` : issue.message;
+  const reason = missing ? `it requires this field (${missing[1]})` : message;
   return { path: issue.path, message: `${SEMANTIC_PREFIX}${reason}`, kind: "semantic" };
 }
 
@@ -93,11 +94,31 @@ function modelInput(value: unknown): unknown {
   return value;
 }
 
+/** The API server's limit on a request body (kube-apiserver's MaxRequestBodyBytes). */
+export const MAX_REQUEST_BYTES = 3 * 1024 * 1024;
+
+/**
+ * Bytes of the object as kubectl sends it: compact JSON, UTF-8, with Go's escapes of `<`, `>`, `&`, U+2028
+ * and U+2029 (each 6 bytes).
+ */
+export function requestBytes(object: unknown): number {
+  const json = JSON.stringify(object, (_key, value) => (typeof value === "bigint" ? Number(value) : value));
+  let escapes = 0;
+  for (const match of json.matchAll(/[<>&]|[\u2028\u2029]/g))
+    escapes += match[0] === "<" || match[0] === ">" || match[0] === "&" ? 5 : 3;
+  return Buffer.byteLength(json, "utf8") + escapes;
+}
+
 function objectIssues(
   object: Record<string, unknown>,
   crd: CrdSchemaEntry,
   file: ObjectsInFile,
 ): ManifestIssue[] {
+  const bytes = requestBytes(object);
+  if (bytes > MAX_REQUEST_BYTES) {
+    const message = `Request entity too large: the object is ${bytes} bytes of JSON; the API server takes at most ${MAX_REQUEST_BYTES}`;
+    return [schemaIssue({ path: "", message })];
+  }
   const structure = judgeStructure(object, crd);
   const schemaIssues = structure.issues.map(schemaIssue);
   const resource = resourceKindOf(crd.apiVersion, crd.kind);

@@ -71,12 +71,12 @@ describe("kss validate: invalid files exit 1 and name each bad field", () => {
           errors: [
             {
               path: "spec.sessions[0].retryConfig.delay",
-              message: `${SEMANTIC_PREFIX}must be a duration such as "30s", "5m" or "1h30m"`,
+              message: `${SEMANTIC_PREFIX}it must be a duration such as "30s", "5m" or "1h30m"`,
               kind: "semantic",
             },
             {
               path: "spec.sessions[0].backupTimeout",
-              message: `${SEMANTIC_PREFIX}must be a duration such as "30s", "5m" or "1h30m"`,
+              message: `${SEMANTIC_PREFIX}it must be a duration such as "30s", "5m" or "1h30m"`,
               kind: "semantic",
             },
           ],
