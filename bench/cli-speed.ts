@@ -5,8 +5,8 @@ import { median, progress, type Row } from "./support.ts";
 
 /**
  * Issue 17: how long `kss` takes to start, beside `kubectl --help` in the same run (target: at most twice
- * kubectl's wall time). Each command is run RUNS times after one warm-up run (which also builds the CLI
- * bundle when it is stale), and the median wall time from spawn to exit is printed: `kss --help` and `kss
+ * kubectl's wall time). Each command is run RUNS times, round-robin with the others, after one warm-up run
+ * (which also builds the CLI bundle when it is stale), and the median wall time from spawn to exit is printed: `kss --help` and `kss
  * validate -f` of the demo's BackupConfiguration, on the Node 22 npm puts on PATH and, when the machine's own
  * Node is older, through bin/kss.mjs's re-exec under Node 22; and `kss --help` from the TypeScript sources
  * through tsx (KSS_FROM_SOURCE=1, the bin's fallback): what the lazily loaded commands alone give, with
@@ -44,22 +44,38 @@ function wallTime(command: string, args: readonly string[], env: NodeJS.ProcessE
   });
 }
 
-async function timed(
-  label: string,
-  command: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
-  runs = RUNS,
-): Promise<Timed> {
-  await wallTime(command, args, env); // warm-up: file cache, and the bundle built if stale
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) times.push(await wallTime(command, args, env));
-  const ms = median(times);
-  progress(
-    "cli-speed",
-    `${label}: median ${ms.toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(", ")})`,
-  );
-  return { label, ms, runs: times };
+interface Subject {
+  label: string;
+  command: string;
+  args: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  runs?: number;
+}
+
+/**
+ * Times every subject `runs` times, round-robin (one run of each, then the next round), after one warm-up
+ * run of each (file cache; the bundle built if stale): other work on the machine then weighs on all of them
+ * alike, and the medians stay comparable.
+ */
+async function timedTogether(subjects: readonly Subject[]): Promise<Timed[]> {
+  for (const s of subjects) await wallTime(s.command, s.args, s.env ?? process.env);
+  const times = subjects.map(() => [] as number[]);
+  const rounds = Math.max(...subjects.map((s) => s.runs ?? RUNS));
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, s] of subjects.entries()) {
+      if (round < (s.runs ?? RUNS))
+        times[index]?.push(await wallTime(s.command, s.args, s.env ?? process.env));
+    }
+  }
+  return subjects.map((s, index) => {
+    const runs = times[index] ?? [];
+    const ms = median(runs);
+    progress(
+      "cli-speed",
+      `${s.label}: median ${ms.toFixed(0)} ms (${runs.map((t) => t.toFixed(0)).join(", ")})`,
+    );
+    return { label: s.label, ms, runs };
+  });
 }
 
 /** PATH without the project's node_modules/.bin: what a shell outside npm finds. */
@@ -95,6 +111,9 @@ function nodeVersion(node: string): string {
 
 const ms = (t: Timed) => `${t.ms.toFixed(0)} ms`;
 const ratio = (t: Timed, base: Timed) => `${(t.ms / base.ms).toFixed(2)}× kubectl`;
+/** "0.43× kubectl (1.05× its binary)": against kubectl as PATH runs it, and the binary behind a shim. */
+const ratios = (t: Timed, onPath: Timed, binary: Timed | undefined) =>
+  `${ratio(t, onPath)}${binary ? ` (${(t.ms / binary.ms).toFixed(2)}× its binary)` : ""}`;
 
 export async function benchCliSpeed(): Promise<Row[]> {
   const kubectl = which("kubectl", process.env.PATH ?? "");
@@ -103,28 +122,36 @@ export async function benchCliSpeed(): Promise<Row[]> {
   const outsidePath = pathOutsideNpm();
   const systemNode = which("node", outsidePath);
 
-  const kubectlHelp = await timed(`kubectl --help (${kubectl})`, kubectl, ["--help"]);
   const shimmed = kubectlBehindShim(kubectl);
-  const kubectlBinaryHelp = shimmed
-    ? await timed(`kubectl --help (${shimmed})`, shimmed, ["--help"])
-    : undefined;
-  const help = await timed("kss --help", node22, [KSS, "--help"]);
-  const validate = await timed(`kss validate -f ${DEMO_FILE}`, node22, [KSS, "validate", "-f", DEMO_FILE]);
-  const reexec =
-    systemNode && nodeVersion(systemNode) !== process.version
-      ? await timed(
-          `kss --help on ${systemNode} ${nodeVersion(systemNode)} (re-exec under Node 22)`,
-          systemNode,
-          [KSS, "--help"],
-        )
-      : undefined;
-  const fromSource = await timed(
-    "kss --help from the sources through tsx (KSS_FROM_SOURCE=1)",
-    node22,
-    [KSS, "--help"],
-    { ...process.env, KSS_FROM_SOURCE: "1" },
-    SOURCE_RUNS,
-  );
+  const reexecNode = systemNode && nodeVersion(systemNode) !== process.version ? systemNode : undefined;
+  const subjects: Subject[] = [
+    { label: `kubectl --help (${kubectl})`, command: kubectl, args: ["--help"] },
+    { label: "kss --help", command: node22, args: [KSS, "--help"] },
+    { label: `kss validate -f ${DEMO_FILE}`, command: node22, args: [KSS, "validate", "-f", DEMO_FILE] },
+  ];
+  if (shimmed) subjects.push({ label: `kubectl --help (${shimmed})`, command: shimmed, args: ["--help"] });
+  if (reexecNode) {
+    subjects.push({
+      label: `kss --help on ${reexecNode} ${nodeVersion(reexecNode)} (re-exec under Node 22)`,
+      command: reexecNode,
+      args: [KSS, "--help"],
+    });
+  }
+  subjects.push({
+    label: "kss --help from the sources through tsx (KSS_FROM_SOURCE=1)",
+    command: node22,
+    args: [KSS, "--help"],
+    env: { ...process.env, KSS_FROM_SOURCE: "1" },
+    runs: SOURCE_RUNS,
+  });
+  const timings = await timedTogether(subjects);
+  const byLabel = (prefix: string) => timings.find((t) => t.label.startsWith(prefix));
+  const kubectlHelp = timings[0] as Timed;
+  const help = timings[1] as Timed;
+  const validate = timings[2] as Timed;
+  const kubectlBinaryHelp = shimmed ? byLabel(`kubectl --help (${shimmed})`) : undefined;
+  const reexec = reexecNode ? byLabel(`kss --help on ${reexecNode}`) : undefined;
+  const fromSource = byLabel("kss --help from the sources") as Timed;
 
   const target = "target ≤ 2× kubectl --help";
   const rows: Row[] = [
@@ -135,19 +162,19 @@ export async function benchCliSpeed(): Promise<Row[]> {
     },
     {
       name: `kss --help (Node ${process.versions.node}): wall time (median of ${RUNS})`,
-      value: `${ms(help)} · ${ratio(help, kubectlHelp)}`,
+      value: `${ms(help)} · ${ratios(help, kubectlHelp, kubectlBinaryHelp)}`,
       anchor: `${target}; issue 17: 2.1 s (tsx)`,
     },
     {
       name: `kss validate -f ${DEMO_FILE} (Node ${process.versions.node}): wall time (median of ${RUNS})`,
-      value: `${ms(validate)} · ${ratio(validate, kubectlHelp)}`,
+      value: `${ms(validate)} · ${ratios(validate, kubectlHelp, kubectlBinaryHelp)}`,
       anchor: target,
     },
   ];
-  if (reexec && systemNode) {
+  if (reexec && reexecNode) {
     rows.push({
-      name: `kss --help, bin run by ${nodeVersion(systemNode)} (re-exec under Node 22): wall time (median of ${RUNS})`,
-      value: `${ms(reexec)} · ${ratio(reexec, kubectlHelp)}`,
+      name: `kss --help, bin run by ${nodeVersion(reexecNode)} (re-exec under Node 22): wall time (median of ${RUNS})`,
+      value: `${ms(reexec)} · ${ratios(reexec, kubectlHelp, kubectlBinaryHelp)}`,
       anchor: `${target}; two Node start-ups`,
     });
   }
