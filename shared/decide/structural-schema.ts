@@ -58,6 +58,7 @@ type Json = unknown;
 const META_FIELDS: ReadonlySet<string> = new Set(["apiVersion", "kind", "metadata"]);
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
+const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -289,7 +290,10 @@ class Validator {
     }
   }
 
-  /** An embedded resource needs a string apiVersion and kind; its metadata is judged as ObjectMeta. */
+  /**
+   * An embedded resource needs apiVersion (`[group/]version`) and kind (a DNS-1035 label in any case); its
+   * metadata is judged as ObjectMeta, a name not being required there.
+   */
   private embedded(value: Record<string, unknown>, path: Path): void {
     for (const key of ["apiVersion", "kind"]) {
       const field = value[key];
@@ -297,12 +301,24 @@ class Validator {
       else if (typeof field !== "string")
         this.add([...path, key], `Invalid value: ${show(field)}: must be a string`);
       else if (field === "") this.add([...path, key], "Invalid value: must not be empty");
+      else if (key === "apiVersion" && !/^([^/]+\/)?[^/]+$/.test(field)) {
+        this.add([...path, key], `Invalid value: ${show(field)}: must be <group>/<version> or <version>`);
+      } else if (key === "kind" && !DNS1035_LABEL.test(field.toLowerCase())) {
+        this.add(
+          [...path, key],
+          `Invalid value: ${show(field)}: may have mixed case, but should otherwise match a DNS-1035 label`,
+        );
+      }
     }
     if (Object.hasOwn(value, "metadata")) {
-      const meta = judgeObjectMeta(value.metadata, false);
-      const relevant = meta.issues.filter((issue) => issue.path !== "metadata.name");
-      for (const issue of relevant)
+      const metadata = isRecord(value.metadata) ? { ...value.metadata } : value.metadata;
+      if (isRecord(metadata) && (typeof metadata.name !== "string" || metadata.name === ""))
+        metadata.name = "fakename";
+      const namespaced =
+        isRecord(metadata) && typeof metadata.namespace === "string" && metadata.namespace !== "";
+      for (const issue of judgeObjectMeta(metadata ?? {}, namespaced).issues) {
         this.issues.push({ path: `${formatPath(path)}.${issue.path}`, message: issue.message });
+      }
     }
   }
 
@@ -323,7 +339,8 @@ class Validator {
       ok = actual === "integer";
       if (!ok) this.add(path, `Invalid value: ${show(value)}: must be of type integer with format int64`);
     } else if (format === "date-time" && typeof value === "string") {
-      ok = isRfc3339(value.replace(/^(\d{4}-\d{2}-\d{2})[ t]/, "$1T").replace(/z$/, "Z"));
+      // strfmt takes a lower-case t and z too, not a space.
+      ok = isRfc3339(value.replace(/^(\d{4}-\d{2}-\d{2})t/, "$1T").replace(/z$/, "Z"));
       if (!ok) this.add(path, `Invalid value: ${show(value)}: must be of type string with format date-time`);
     } else if (format === "byte" && typeof value === "string") {
       ok = BASE64.test(value);
