@@ -2,7 +2,7 @@
 /**
  * The `kss` bin: runs the CLI's esbuild bundle (dist-cli/kss.mjs, scripts/bundle-cli.ts), in this process
  * when it is Node >= 22.19. The bundle loads each command's modules only when that command runs, so
- * `kss --help` starts in tens of milliseconds instead of the seconds tsx took to compile cli/main.ts.
+ * `kss --help` starts in tens of milliseconds, not the seconds tsx took to load every command's modules.
  * In the project (cli/main.ts next to this file) a bundle that is missing, or older than one of the sources
  * it was built from (dist-cli/manifest.json), is built again first (about a second, silently); if that
  * fails (a syntax error being typed somewhere), or with KSS_FROM_SOURCE=1, cli/main.ts runs through tsx.

@@ -101,7 +101,8 @@ function isEntryPoint(): boolean {
   }
 }
 
-// `tsx cli/main.ts …` (the npm script `kss`) runs it directly; bin/kss.mjs imports it and calls runCli.
+// `tsx cli/main.ts …` runs it directly; bin/kss.mjs (the npm script `kss`, `npx kss`) imports it, as the
+// dist-cli/ bundle or through tsx, and calls runCli.
 if (isEntryPoint()) {
   process.exitCode = await runCli(process.argv.slice(2));
 }
