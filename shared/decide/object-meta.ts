@@ -98,6 +98,21 @@ export function labelValueErrors(value: string): string[] {
   return errors;
 }
 
+/** How a name is judged: custom resources' DNS-1123 subdomain, or (embedded resources) a path segment. */
+export type NameRule = "dns-subdomain" | "path-segment";
+
+/** apimachinery's IsPathSegmentName / IsPathSegmentPrefix. */
+function pathSegmentErrors(value: string, prefix: boolean): string[] {
+  const errors: string[] = [];
+  if (!prefix && (value === "." || value === "..")) errors.push(`may not be '${value}'`);
+  for (const bad of ["/", "%"]) if (value.includes(bad)) errors.push(`may not contain '${bad}'`);
+  return errors;
+}
+
+function nameErrors(value: string, prefix: boolean, rule: NameRule): string[] {
+  return rule === "path-segment" ? pathSegmentErrors(value, prefix) : nameIsDnsSubdomain(value, prefix);
+}
+
 /** NameIsDNSSubdomain with `prefix`: a generateName may end in "-" (masked as apimachinery does). */
 function nameIsDnsSubdomain(value: string, prefix: boolean): string[] {
   const masked = prefix && value.length > 1 && value.endsWith("-") ? `${value.slice(0, -2)}a` : value;
@@ -290,21 +305,21 @@ function issuesAt(path: Path, messages: string[], value?: string): FieldIssue[] 
   return messages.map((message) => ({ path: formatPath(path), message: `${shown}${message}` }));
 }
 
-function nameIssues(meta: Record<string, unknown>): FieldIssue[] {
+function nameIssues(meta: Record<string, unknown>, rule: NameRule): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const name = stringOf(meta, "name");
   const generateName = stringOf(meta, "generateName");
   if (generateName !== "") {
     issues.push(
-      ...issuesAt(["metadata", "generateName"], nameIsDnsSubdomain(generateName, true), generateName),
+      ...issuesAt(["metadata", "generateName"], nameErrors(generateName, true, rule), generateName),
     );
   }
   if (name !== "") {
-    issues.push(...issuesAt(["metadata", "name"], nameIsDnsSubdomain(name, false), name));
+    issues.push(...issuesAt(["metadata", "name"], nameErrors(name, false, rule), name));
   } else if (generateName !== "") {
     // The server appends 5 random alphanumerics to the first 58 characters, then validates the result.
     const generated = `${generateName.slice(0, MAX_GENERATED_PREFIX)}bcdfg`;
-    const errors = nameIsDnsSubdomain(generated, false);
+    const errors = nameErrors(generated, false, rule);
     issues.push(
       ...issuesAt(
         ["metadata", "name"],
@@ -409,9 +424,14 @@ function ownerReferenceIssues(references: unknown): FieldIssue[] {
 
 /**
  * Issues of an object's `metadata` (undefined when the object has none) on create, for a kind that is
- * `namespaced` or not, and the metadata the server keeps.
+ * `namespaced` or not, and the metadata the server keeps. Names follow `nameRule` (a custom resource's:
+ * DNS-1123 subdomain).
  */
-export function judgeObjectMeta(metadata: unknown, namespaced: boolean): MetaJudgement {
+export function judgeObjectMeta(
+  metadata: unknown,
+  namespaced: boolean,
+  nameRule: NameRule = "dns-subdomain",
+): MetaJudgement {
   const decoder = new Decoder();
   const decoded =
     (metadata === undefined ? undefined : decoder.decode(metadata, OBJECT_META, ["metadata"])) ?? {};
@@ -427,7 +447,7 @@ export function judgeObjectMeta(metadata: unknown, namespaced: boolean): MetaJud
       : [];
   return {
     issues: [
-      ...nameIssues(meta),
+      ...nameIssues(meta, nameRule),
       ...namespaceIssues,
       ...labelIssues(meta.labels),
       ...annotationIssues(meta.annotations),

@@ -292,7 +292,7 @@ class Validator {
 
   /**
    * An embedded resource needs apiVersion (`[group/]version`) and kind (a DNS-1035 label in any case); its
-   * metadata is judged as ObjectMeta, a name not being required there.
+   * metadata is judged as ObjectMeta, its name as a path segment and not required.
    */
   private embedded(value: Record<string, unknown>, path: Path): void {
     for (const key of ["apiVersion", "kind"]) {
@@ -316,7 +316,7 @@ class Validator {
         metadata.name = "fakename";
       const namespaced =
         isRecord(metadata) && typeof metadata.namespace === "string" && metadata.namespace !== "";
-      for (const issue of judgeObjectMeta(metadata ?? {}, namespaced).issues) {
+      for (const issue of judgeObjectMeta(metadata ?? {}, namespaced, "path-segment").issues) {
         this.issues.push({ path: `${formatPath(path)}.${issue.path}`, message: issue.message });
       }
     }

@@ -163,7 +163,7 @@ describe("judgeStructure: rejected, at the server's path", () => {
         flag: true,
         template: { apiVersion: "v1", kind: "Pod", metadata: { name: "Bad_Name", labels: { "a/b/c": "x" } } },
       },
-      ["spec.template.metadata.name", "spec.template.metadata.labels"],
+      ["spec.template.metadata.labels"],
     ],
     [
       "an unknown field in an embedded resource's metadata",
