@@ -393,6 +393,21 @@ function mutantArbitrary(base: Record<string, unknown>): fc.Arbitrary<Mutant> {
           })),
         ]
       : []),
+    // A key written as a YAML 1.1 boolean or number (y: is the key "true" to kubectl), or twice.
+    ...(objects.length > 0
+      ? [
+          fc
+            .tuple(fc.constantFrom(...objects), fc.constantFrom("y", "n", "on", "1", "0x1"))
+            .map(([p, key]) => ({
+              description: `${label}: yaml key ${key} in ${showPath(p)}`,
+              text: yamlWithToken(base, [...p, `${TOKEN}key`], "v").replace(`${TOKEN}key: v`, `${key}: v`),
+            })),
+        ]
+      : []),
+    fc.constantFrom("metadata", "spec").map((key) => ({
+      description: `${label}: ${key} written twice, the last one empty`,
+      text: `${toYamlText(base)}${key}: {}\n`,
+    })),
     fc.constantFrom(undefined, ["x-custom", 1] as [string, Json]).map((override) => ({
       description: `${label}: spec through a merge key${override ? " with an unknown key after it" : ""}`,
       text: yamlWithMerge(base, override),
