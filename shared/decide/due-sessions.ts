@@ -1,6 +1,6 @@
 import type { ConcurrencyPolicy, SchedulerSpec } from "../model/backup-configuration.ts";
 import { backupSessionName } from "../model/names.ts";
-import { type CronSchedule, parseCronSchedule } from "./cron.ts";
+import { type CronParseResult, type CronSchedule, parseCronSchedule } from "./cron.ts";
 import {
   type MissedSchedules,
   mostRecentScheduleTime,
@@ -57,6 +57,20 @@ export interface SessionScheduleInput {
   resumedAt?: Date;
   /** Stagger window in milliseconds (0 or unset: none). */
   staggerWindowMs?: number;
+  /**
+   * `session.scheduler.schedule` parsed, once per tick (sessionScheduleInput): every rule of the tick reads
+   * this one parse through {@link scheduleOf}.
+   */
+  parsedSchedule?: CronParseResult;
+}
+
+/** The input's schedule, parsed: its own parse when it carries one, else parsed now; undefined without scheduler. */
+export function scheduleOf(
+  input: Pick<SessionScheduleInput, "session" | "parsedSchedule">,
+): CronParseResult | undefined {
+  const scheduler = input.session.scheduler;
+  if (scheduler === undefined) return undefined;
+  return input.parsedSchedule ?? parseCronSchedule(scheduler.schedule);
 }
 
 /** The facts every decision to create a session carries. */
@@ -126,10 +140,8 @@ export function nextScheduleAfter(
   decision: SessionScheduleDecision,
   now: Date,
 ): Date | undefined {
-  const scheduler = input.session.scheduler;
-  if (scheduler === undefined) return undefined;
-  const parsed = parseCronSchedule(scheduler.schedule);
-  if (!parsed.ok) return undefined;
+  const parsed = scheduleOf(input);
+  if (!parsed?.ok) return undefined;
   const created =
     decision.action === "create" || decision.action === "skip-create" || decision.action === "replace";
   const last = created ? decision.scheduledTime : input.lastScheduledTime;
@@ -201,8 +213,8 @@ function decideDue(
 /** What the scheduler does for one session of a configuration at `now` (a pure function of its inputs). */
 export function decideSessionSchedule(input: SessionScheduleInput, now: Date): SessionScheduleDecision {
   const scheduler = input.session.scheduler;
-  if (scheduler === undefined) return { action: "unscheduled" };
-  const parsed = parseCronSchedule(scheduler.schedule);
+  const parsed = scheduleOf(input);
+  if (scheduler === undefined || parsed === undefined) return { action: "unscheduled" };
   if (!parsed.ok)
     return { action: "invalid", error: `invalid schedule "${scheduler.schedule}": ${parsed.error}` };
   const schedule = parsed.schedule;

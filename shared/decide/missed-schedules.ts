@@ -1,11 +1,11 @@
 import type { Condition } from "../model/common.ts";
 import { findCondition, ScheduleMissedCondition as M, setCondition } from "../model/conditions.ts";
 import { toKubeTime } from "../model/time.ts";
-import { parseCronSchedule } from "./cron.ts";
 import {
   earliestScheduleTime,
   type SessionScheduleDecision,
   type SessionScheduleInput,
+  scheduleOf,
   staggeredStart,
 } from "./due-sessions.ts";
 import { TICK_MS } from "./overdue-notice.ts";
@@ -59,7 +59,7 @@ export interface MissedRunsInput {
 }
 
 function isLate(input: SessionScheduleInput, scheduledTime: Date, createdAt: Date): boolean {
-  const parsed = input.session.scheduler ? parseCronSchedule(input.session.scheduler.schedule) : undefined;
+  const parsed = scheduleOf(input);
   if (!parsed?.ok) return false;
   const { startAt } = staggeredStart(input, parsed.schedule, scheduledTime);
   return createdAt.getTime() - startAt.getTime() >= TICK_MS;
@@ -68,8 +68,7 @@ function isLate(input: SessionScheduleInput, scheduledTime: Date, createdAt: Dat
 /** The schedule times this tick finds missed that no earlier tick counted; undefined when none. */
 export function newlyMissedRuns(given: MissedRunsInput, now: Date): MissedRuns | undefined {
   const { input, decision, recorded, lastCreatedAt } = given;
-  const scheduler = input.session.scheduler;
-  const parsed = scheduler ? parseCronSchedule(scheduler.schedule) : undefined;
+  const parsed = scheduleOf(input);
   if (!parsed?.ok) return undefined;
   const schedule = parsed.schedule;
   const earliest = earliestScheduleTime(input.createdAt, input.lastScheduledTime, input.resumedAt);

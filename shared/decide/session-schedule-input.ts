@@ -2,6 +2,7 @@ import type { BackupConfiguration } from "../model/backup-configuration.ts";
 import type { BackupSession, BackupSessionPhase } from "../model/backup-session.ts";
 import { parseGoDuration } from "../model/duration.ts";
 import { Annotation } from "../model/labels.ts";
+import { parseCronSchedule } from "./cron.ts";
 import type { SessionScheduleInput } from "./due-sessions.ts";
 
 /**
@@ -97,5 +98,6 @@ export function sessionScheduleInput(
     activeSessions: own.filter(isActiveSession).map((s) => ({ name: s.metadata.name })),
     resumedAt: context.resumedAt,
     staggerWindowMs: staggerWindowMs(configuration) ?? context.defaultStaggerWindowMs,
+    ...(session.scheduler ? { parsedSchedule: parseCronSchedule(session.scheduler.schedule) } : {}),
   };
 }

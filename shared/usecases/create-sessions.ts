@@ -1,29 +1,21 @@
 import { PublishError } from "../bus/errors.ts";
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
 import { decideConfigurationStatus } from "../decide/configuration-status.ts";
-import { parseCronSchedule } from "../decide/cron.ts";
-import {
-  decideSessionSchedule,
-  earliestScheduleTime,
-  type SessionScheduleDecision,
-  type SessionScheduleInput,
-} from "../decide/due-sessions.ts";
+import type { SessionScheduleDecision } from "../decide/due-sessions.ts";
 import { indexObjectsInFile } from "../decide/manifest-references.ts";
 import { semanticIssues } from "../decide/manifest-rules.ts";
-import {
-  type MissedRuns,
-  missedRecord,
-  newlyMissedRuns,
-  recordedMisses,
-} from "../decide/missed-schedules.ts";
-import { newBackupSession, skippedStatus } from "../decide/new-session.ts";
+import { missedRecord, recordedMisses } from "../decide/missed-schedules.ts";
+import { skippedStatus } from "../decide/new-session.ts";
 import type { OperatorPresence } from "../decide/operator-presence.ts";
-import { freshlyOverdue } from "../decide/overdue-notice.ts";
-import { resumedAt } from "../decide/schedule-state.ts";
-import { nextScheduleTime } from "../decide/schedule-times.ts";
-import { scheduledTimeOf, sessionScheduleInput } from "../decide/session-schedule-input.ts";
+import {
+  createdEventMessage,
+  planConfigurationSchedule,
+  type SessionPlan,
+  type SessionScheduleFacts,
+  scheduleFactsAfter,
+} from "../decide/schedule-plan.ts";
 import { type KubeClient, statusUnchanged } from "../kube/client.ts";
-import type { BackupConfiguration, Session } from "../model/backup-configuration.ts";
+import type { BackupConfiguration } from "../model/backup-configuration.ts";
 import type { BackupSession } from "../model/backup-session.ts";
 import {
   BackupConfigurationCondition,
@@ -42,7 +34,8 @@ import { isTransient, type Retrier, type TransientRetryOptions, transientRetry }
 
 /**
  * Per cluster and tick: list the BackupConfigurations and BackupSessions (one LIST each, all namespaces),
- * decide for every session of every configuration what the CronJob controller would do, create the sessions
+ * decide for every session of every configuration what the CronJob controller would do (one pure plan per
+ * configuration, shared/decide/schedule-plan.ts; docs/costs.md#scheduling-lag), create the sessions
  * that are due (deterministic names: a duplicate tick collides and creates nothing), publish
  * "BackupSession Created", record a Kubernetes Event on the configuration, and keep the configuration's
  * status (validation, backends, nextSchedule, phase) current. A configuration that cannot be read or scheduled
@@ -126,12 +119,12 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
     namespaces,
   };
   const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
-  // docs/costs.md#scheduling-lag: decide everything first (no request), then create every due session before
-  // anything else is written, so no Event, status or notice waits in front of a create; then publish all
-  // "BackupSession Created" at once, then each configuration's Events and status.
+  // docs/costs.md#scheduling-lag: decide everything first (shared/decide/schedule-plan.ts, no request), then
+  // create every due session before anything else is written, so no Event, status or notice waits in front
+  // of a create; then publish all "BackupSession Created" at once, then each configuration's Events and status.
   const plans = configs.items.map((config) => planConfiguration(context, config, now));
   const creations = plans.flatMap((plan) => plan.sessions.filter(isCreation));
-  await mapWithConcurrency(creations, concurrency, (planned) => createSession(context, planned, now));
+  await mapWithConcurrency(creations, concurrency, (applied) => createSession(context, applied, now));
   await publishCreated(context, creations, now);
   const perConfig = await mapWithConcurrency(plans, concurrency, async (plan) => {
     try {
@@ -139,7 +132,7 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
       return await finishConfiguration(context, plan, now);
     } catch (error) {
       // One configuration's failure (a bug, an unexpected object) does not stop the others.
-      return [configurationFailure(plan.config, error)];
+      return [configurationFailure(plan.configuration, error)];
     }
   });
   const report = { clusterId: client.clusterId, outcomes: perConfig.flat(), invalidConfigurations };
@@ -175,33 +168,25 @@ interface TickContext {
   namespaces: Map<string, Record<string, string>>;
 }
 
-/** One session of a configuration on this tick: what was decided, and what applying it did. */
-interface PlannedSession {
-  config: BackupConfiguration;
-  session: Session;
-  input: SessionScheduleInput;
-  decision: SessionScheduleDecision;
-  statusConditions: SessionStatusConditions;
+/** A session's plan on this tick and what applying it did. */
+interface AppliedSession {
+  configuration: BackupConfiguration;
+  plan: SessionPlan;
   outcome: SessionOutcome;
 }
 
-type SessionStatusConditions = NonNullable<
-  NonNullable<BackupConfiguration["status"]>["sessions"]
->[number]["conditions"];
+type Creation = AppliedSession & { plan: SessionPlan & { create: NonNullable<SessionPlan["create"]> } };
 
-type Creation = PlannedSession & { decision: Extract<SessionScheduleDecision, { name: string }> };
-
-/** Every decision of one configuration on this tick, made before any write. */
-interface ConfigurationPlan {
-  config: BackupConfiguration;
-  sessions: PlannedSession[];
+/** One configuration's plan on this tick, with an outcome per session. */
+interface AppliedConfiguration {
+  configuration: BackupConfiguration;
+  sessions: AppliedSession[];
   /** The configuration could not be decided (a bug or an unexpected object): reported, the others go on. */
   error?: unknown;
 }
 
-function isCreation(planned: PlannedSession): planned is Creation {
-  const { action } = planned.decision;
-  return action === "create" || action === "skip-create" || action === "replace";
+function isCreation(applied: AppliedSession): applied is Creation {
+  return applied.plan.create !== undefined;
 }
 
 const scheduleKey = (namespace: string | undefined, configuration: string, session: string) =>
@@ -221,36 +206,34 @@ function groupBySchedule(sessions: ReadonlyArray<BackupSession>): Map<string, Ba
   return groups;
 }
 
-function ownSessions(context: TickContext, config: BackupConfiguration, session: string) {
-  return context.sessionsBySchedule.get(
-    scheduleKey(config.metadata.namespace, config.metadata.name, session),
-  );
-}
-
-function planConfiguration(context: TickContext, config: BackupConfiguration, now: Date): ConfigurationPlan {
-  const sessions: PlannedSession[] = [];
+function planConfiguration(
+  context: TickContext,
+  configuration: BackupConfiguration,
+  now: Date,
+): AppliedConfiguration {
   try {
-    for (const session of config.spec.sessions ?? []) {
-      const statusConditions = config.status?.sessions?.find((s) => s.name === session.name)?.conditions;
-      const input = sessionScheduleInput(config, session.name, {
-        sessions: ownSessions(context, config, session.name) ?? [],
-        now,
-        resumedAt: resumedAt(statusConditions),
+    const { namespace, name } = configuration.metadata;
+    const plan = planConfigurationSchedule(
+      configuration,
+      {
+        sessionsOf: (session) => context.sessionsBySchedule.get(scheduleKey(namespace, name, session)) ?? [],
         defaultStaggerWindowMs: context.deps.staggerWindowMs,
-      });
-      if (!input) continue;
-      const decision = decideSessionSchedule(input, now);
-      const outcome: SessionOutcome = {
-        namespace: config.metadata.namespace ?? "default",
-        configuration: config.metadata.name,
-        session: session.name,
-        decision: decision.action,
-      };
-      sessions.push({ config, session, input, decision, statusConditions, outcome });
-    }
-    return { config, sessions };
+      },
+      now,
+    );
+    const sessions = plan.sessions.map((sessionPlan) => ({
+      configuration,
+      plan: sessionPlan,
+      outcome: {
+        namespace: namespace ?? "default",
+        configuration: name,
+        session: sessionPlan.session.name,
+        decision: sessionPlan.decision.action,
+      },
+    }));
+    return { configuration, sessions };
   } catch (error) {
-    return { config, sessions: [], error };
+    return { configuration, sessions: [], error };
   }
 }
 
@@ -275,21 +258,6 @@ function noteFailure(outcome: SessionOutcome, what: string, error: unknown): voi
   outcome.transient = outcome.transient === true || isTransient(error);
 }
 
-/** When the schedule's newest session was created (the one `lastScheduledTime` comes from). */
-function lastCreatedAt(
-  sessions: ReadonlyArray<BackupSession>,
-  lastScheduled: Date | undefined,
-): Date | undefined {
-  if (lastScheduled === undefined) return undefined;
-  const session = sessions.find(
-    (s) =>
-      (s.metadata.annotations?.[Annotation.Origin] ?? "schedule") === "schedule" &&
-      scheduledTimeOf(s)?.getTime() === lastScheduled.getTime(),
-  );
-  const created = session?.metadata.creationTimestamp;
-  return created === undefined ? undefined : new Date(created);
-}
-
 async function namespaceLabels(client: KubeClient, configs: ReadonlyArray<BackupConfiguration>) {
   const labels = new Map<string, Record<string, string>>();
   if (configs.length === 0) return labels;
@@ -302,21 +270,15 @@ async function namespaceLabels(client: KubeClient, configs: ReadonlyArray<Backup
  * Creates one due session, and what must be true of it before anyone hears of it: a Skipped one gets its
  * phase (reconcile-session must never see it Pending), the sessions it replaces are marked.
  */
-async function createSession(context: TickContext, planned: Creation, now: Date): Promise<void> {
+async function createSession(context: TickContext, applied: Creation, now: Date): Promise<void> {
   const { deps } = context;
-  const { config, session, decision, outcome } = planned;
-  const desired = newBackupSession({
-    configuration: config,
-    session,
-    name: decision.name,
-    scheduledTime: decision.scheduledTime,
-    origin: "schedule",
-  });
+  const { create } = applied.plan;
+  const { outcome } = applied;
   // A create whose answer was lost may have happened: when a retry then finds the same object, it is ours.
   let failedOnce = false;
   const made = await attempt(context, outcome, "create", async () => {
     try {
-      return await deps.client.create("BackupSession", desired);
+      return await deps.client.create("BackupSession", create.desired);
     } catch (error) {
       failedOnce = true;
       throw error;
@@ -327,27 +289,25 @@ async function createSession(context: TickContext, planned: Creation, now: Date)
   const created = made.created || failedOnce;
   outcome.name = object.metadata.name;
   outcome.created = created;
-  outcome.lagSeconds = Math.max(0, (now.getTime() - decision.scheduledTime.getTime()) / 1000);
-  if (created && decision.action === "skip-create") {
+  outcome.lagSeconds = Math.max(0, (now.getTime() - create.decision.scheduledTime.getTime()) / 1000);
+  const { skippedReason } = create;
+  if (created && skippedReason !== undefined) {
     await attempt(context, outcome, "skipped status", () =>
       deps.client.updateStatus(
         "BackupSession",
         object.metadata.namespace,
         object.metadata.name,
-        (current) =>
-          current.status?.phase ? undefined : skippedStatus(current.status, decision.reason, now),
+        (current) => (current.status?.phase ? undefined : skippedStatus(current.status, skippedReason, now)),
         { known: object },
       ),
     );
   }
-  if (decision.action === "replace") {
-    for (const running of decision.replaces) {
-      await attempt(context, outcome, `mark ${running} replaced`, () =>
-        deps.client.patch("BackupSession", object.metadata.namespace, running, {
-          metadata: { annotations: { [Annotation.ReplacedBy]: object.metadata.name } },
-        }),
-      );
-    }
+  for (const running of create.replaces) {
+    await attempt(context, outcome, `mark ${running} replaced`, () =>
+      deps.client.patch("BackupSession", object.metadata.namespace, running, {
+        metadata: { annotations: { [Annotation.ReplacedBy]: object.metadata.name } },
+      }),
+    );
   }
 }
 
@@ -356,16 +316,16 @@ async function publishCreated(context: TickContext, creations: Creation[], now: 
   const { deps } = context;
   let pending = creations.filter((c) => c.outcome.created === true);
   if (pending.length === 0) return;
-  const eventOf = ({ config, session, decision, outcome }: Creation) =>
+  const eventOf = ({ configuration, plan, outcome }: Creation) =>
     eventFor(BackupSessionCreated, {
       version: DETAIL_VERSION,
       clusterId: deps.client.clusterId,
       namespace: outcome.namespace,
-      name: outcome.name ?? decision.name,
-      configuration: config.metadata.name,
-      session: session.name,
+      name: outcome.name ?? plan.create.desired.metadata.name,
+      configuration: configuration.metadata.name,
+      session: plan.session.name,
       origin: "schedule",
-      scheduledTime: toKubeTime(decision.scheduledTime),
+      scheduledTime: toKubeTime(plan.create.decision.scheduledTime),
       createdAt: toKubeTime(now),
     });
   try {
@@ -392,53 +352,31 @@ async function publishCreated(context: TickContext, creations: Creation[], now: 
  */
 async function finishConfiguration(
   context: TickContext,
-  plan: ConfigurationPlan,
+  applied: AppliedConfiguration,
   now: Date,
 ): Promise<SessionOutcome[]> {
-  const { config } = plan;
+  const { configuration: config } = applied;
   const { deps, objects, namespaces } = context;
   const validationIssues = semanticIssues("BackupConfiguration", config, indexObjectsInFile([]));
   const outcomes: SessionOutcome[] = [];
-  const sessionFacts: Array<{
-    name: string;
-    nextSchedule?: Date;
-    schedulerError?: string;
-    missed?: MissedRuns;
-  }> = [];
-  for (const planned of plan.sessions) {
-    const { session, input, decision, statusConditions, outcome } = planned;
-    if (isCreation(planned) && outcome.created === true) {
-      const message =
-        decision.action === "skip-create"
-          ? `Skipped BackupSession ${outcome.name}: ${decision.reason}`
-          : `Created BackupSession ${outcome.name} for ${toKubeTime(planned.decision.scheduledTime)}`;
+  const sessionFacts: SessionScheduleFacts[] = [];
+  for (const { plan, outcome } of applied.sessions) {
+    const message =
+      outcome.created === true && outcome.name ? createdEventMessage(plan, outcome.name) : undefined;
+    if (message !== undefined) {
       await attempt(context, outcome, "record event", () =>
         deps.client.recordEvent(config, { type: "Normal", reason: "BackupSessionCreated", message }, now),
       );
     }
-    if (decision.action === "missed-deadline")
+    const { overdue } = plan;
+    if (overdue) {
       outcome.overdue =
         (await attempt(context, outcome, "announce overdue", () =>
-          announceOverdue(deps, config, session, input, now),
+          announceOverdue(deps, config, plan.session.name, overdue, now),
         )) ?? false;
-    // A create that did not happen is no fact yet: the time stays due and a later tick decides it again.
-    const missed =
-      isCreation(planned) && outcome.name === undefined
-        ? undefined
-        : newlyMissedRuns(
-            {
-              input,
-              decision,
-              recorded: missedRecord(statusConditions)?.newest,
-              lastCreatedAt: lastCreatedAt(
-                ownSessions(context, config, session.name) ?? [],
-                input.lastScheduledTime,
-              ),
-            },
-            now,
-          );
+    } else if (plan.decision.action === "missed-deadline") outcome.overdue = false;
     outcomes.push(outcome);
-    sessionFacts.push({ ...scheduleFacts(session, decision, now), ...(missed ? { missed } : {}) });
+    sessionFacts.push(scheduleFactsAfter(plan, outcome.name, now));
   }
   let before: BackupConfiguration["status"];
   const statusOutcome: SessionOutcome = {
@@ -502,44 +440,24 @@ async function countMisses(
   }
 }
 
-function scheduleFacts(session: Session, decision: SessionScheduleDecision, now: Date) {
-  if (decision.action === "invalid") return { name: session.name, schedulerError: decision.error };
-  const parsed = session.scheduler ? parseCronSchedule(session.scheduler.schedule) : undefined;
-  const next = parsed?.ok ? nextScheduleTime(parsed.schedule, now) : undefined;
-  const active = decision.action !== "paused" && decision.action !== "suspended";
-  return { name: session.name, ...(active && next ? { nextSchedule: next } : {}) };
-}
-
-/** "Schedule Overdue" when the missed run has just become a whole interval late (once per overdue run). */
+/** "Schedule Overdue" as the plan found it (once per overdue run). */
 async function announceOverdue(
   deps: CreateSessionsDeps,
   config: BackupConfiguration,
-  session: Session,
-  input: SessionScheduleInput,
+  session: string,
+  overdue: NonNullable<SessionPlan["overdue"]>,
   now: Date,
 ): Promise<boolean> {
-  const parsed = session.scheduler ? parseCronSchedule(session.scheduler.schedule) : undefined;
-  if (!parsed?.ok) return false;
-  const earliest = earliestScheduleTime(input.createdAt, undefined, input.resumedAt);
-  const overdue = freshlyOverdue(
-    {
-      schedule: parsed.schedule,
-      earliest,
-      ...(input.lastScheduledTime ? { lastSessionAt: input.lastScheduledTime } : {}),
-    },
-    now,
-  );
-  if (!overdue) return false;
   await deps.publisher.publish([
     eventFor(ScheduleOverdue, {
       version: DETAIL_VERSION,
       clusterId: deps.client.clusterId,
       namespace: config.metadata.namespace ?? "default",
       configuration: config.metadata.name,
-      session: session.name,
-      schedule: parsed.schedule.source,
+      session,
+      schedule: overdue.schedule,
       overdueSince: toKubeTime(overdue.dueSince),
-      missedRuns: Math.max(1, overdue.missedRuns),
+      missedRuns: overdue.missedRuns,
       detectedAt: toKubeTime(now),
     }),
   ]);

@@ -1,0 +1,190 @@
+import { describe, expect, it } from "vitest";
+import {
+  createdEventMessage,
+  planConfigurationSchedule,
+  scheduleFactsAfter,
+} from "../../../shared/decide/schedule-plan.ts";
+import type { BackupConfiguration, BackupSession, Session } from "../../../shared/model/index.ts";
+import { toKubeTime } from "../../../shared/model/index.ts";
+
+/**
+ * One tick's plan for a configuration (shared/decide/schedule-plan.ts), from the listed objects and a fixed
+ * clock: the session to create and what goes with it, the overdue notice, and — given what the creates did —
+ * the facts the status records and the Event's message. Anchor: Thursday 2026-11-26 10:00 UTC.
+ */
+
+const T0 = new Date("2026-11-26T10:00:00Z");
+const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+
+function session(
+  name: string,
+  schedule: string,
+  over: Partial<NonNullable<Session["scheduler"]>> = {},
+): Session {
+  return {
+    name,
+    scheduler: { schedule, jobTemplate: { backoffLimit: 1 }, ...over },
+    repositories: [{ name: "repo", backend: "s3", directory: `/${name}` }],
+    addon: { name: "pvc-addon", tasks: [{ name: "logical-backup" }] },
+  } as Session;
+}
+
+function configuration(sessions: Session[], createdMinutesAgo = 600): BackupConfiguration {
+  return {
+    apiVersion: "core.kubestash.com/v1alpha1",
+    kind: "BackupConfiguration",
+    metadata: {
+      name: "app",
+      namespace: "demo",
+      uid: "uid-app",
+      creationTimestamp: toKubeTime(at(-createdMinutesAgo)),
+    },
+    spec: {
+      target: { kind: "PersistentVolumeClaim", name: "data", namespace: "demo" },
+      backends: [{ name: "s3", storageRef: { name: "s3" }, retentionPolicy: { name: "keep" } }],
+      sessions,
+    },
+  } as BackupConfiguration;
+}
+
+function scheduled(sessionName: string, minute: number, phase?: string): BackupSession {
+  const time = at(minute);
+  return {
+    apiVersion: "core.kubestash.com/v1alpha1",
+    kind: "BackupSession",
+    metadata: {
+      name: `app-${sessionName}-${time.getTime() / 1000}`,
+      namespace: "demo",
+      creationTimestamp: toKubeTime(time),
+      annotations: { "serverless.kubestash.com/scheduled-time": toKubeTime(time) },
+    },
+    spec: {
+      invoker: { apiGroup: "core.kubestash.com", kind: "BackupConfiguration", name: "app" },
+      session: sessionName,
+    },
+    ...(phase ? { status: { phase } } : {}),
+  } as BackupSession;
+}
+
+const plan = (config: BackupConfiguration, sessions: BackupSession[], now: Date) =>
+  planConfigurationSchedule(
+    config,
+    { sessionsOf: (name) => sessions.filter((s) => s.spec.session === name) },
+    now,
+  );
+
+describe("planConfigurationSchedule: what one tick decides, before any write", () => {
+  it.each<[string, Session, BackupSession[], Date, object]>([
+    [
+      "due, nothing running: the session to create, named by its scheduled time",
+      session("hourly", "0 * * * *"),
+      [scheduled("hourly", -60, "Succeeded")],
+      at(0.5),
+      {
+        decision: { action: "create" },
+        create: { replaces: [], desired: { metadata: { name: `app-hourly-${T0.getTime() / 1000}` } } },
+      },
+    ],
+    [
+      "due while one runs (Forbid): created Skipped, with the reason",
+      session("hourly", "0 * * * *"),
+      [scheduled("hourly", -60, "Running")],
+      at(0.5),
+      { decision: { action: "skip-create" }, create: { skippedReason: expect.stringContaining("Forbid") } },
+    ],
+    [
+      "due while one runs (Replace): the running one to mark",
+      session("hourly", "0 * * * *", { concurrencyPolicy: "Replace" }),
+      [scheduled("hourly", -60, "Running")],
+      at(0.5),
+      { decision: { action: "replace" }, create: { replaces: [`app-hourly-${at(-60).getTime() / 1000}`] } },
+    ],
+    [
+      "not due: nothing to create",
+      session("hourly", "0 * * * *"),
+      [scheduled("hourly", 0, "Succeeded")],
+      at(30),
+      { decision: { action: "wait" } },
+    ],
+  ])("%s", (_scenario, entry, sessions, now, expected) => {
+    const [only] = plan(configuration([entry]), sessions, now).sessions;
+    expect(only).toMatchObject(expected);
+    if (only?.decision.action === "wait") expect(only.create).toBeUndefined();
+    expect(only?.input.parsedSchedule?.ok).toBe(true);
+  });
+
+  it("a run past startingDeadlineSeconds a whole interval late: the overdue notice, once (the tick it became so)", () => {
+    const entry = session("hourly", "0 * * * *", { startingDeadlineSeconds: 10 });
+    const last = [scheduled("hourly", -120, "Succeeded")];
+    const noticed = plan(configuration([entry]), last, at(0.5)).sessions[0];
+    expect(noticed?.decision.action).toBe("missed-deadline");
+    expect(noticed?.overdue).toEqual({ schedule: "0 * * * *", dueSince: at(-60), missedRuns: 2 });
+    const later = plan(configuration([entry]), last, at(1.5)).sessions[0];
+    expect(later?.decision.action).toBe("missed-deadline");
+    expect(later?.overdue).toBeUndefined();
+  });
+});
+
+describe("scheduleFactsAfter: what the status records once the creates are done", () => {
+  const every = session("often", "@every 90m");
+  const last = [scheduled("often", -90, "Succeeded")];
+
+  it.each<[string, string | undefined]>([
+    ["the create happened: the next time counts from the one just created", "app-often-x"],
+    ["the create failed: no fact yet; the next time still on the same grid, no miss counted", undefined],
+  ])("%s", (_scenario, created) => {
+    const [only] = plan(configuration([every]), last, at(3)).sessions;
+    if (!only) throw new Error("one session planned");
+    expect(only.decision).toMatchObject({ action: "create", scheduledTime: at(0) });
+    const facts = scheduleFactsAfter(only, created, at(3));
+    expect(facts).toMatchObject({ name: "often", nextSchedule: at(90) });
+    // Created 3 minutes late: a miss (StartedLate) only once the session exists.
+    if (created === undefined) expect(facts.missed).toBeUndefined();
+    else expect(facts.missed).toMatchObject({ newest: at(0), count: 1 });
+  });
+
+  it("an invalid schedule is recorded as the scheduler's error", () => {
+    const [only] = plan(configuration([session("bad", "61 * * * *")]), [], at(0)).sessions;
+    if (!only) throw new Error("one session planned");
+    expect(scheduleFactsAfter(only, undefined, at(0))).toEqual({
+      name: "bad",
+      schedulerError: expect.stringContaining("61 * * * *"),
+    });
+  });
+
+  it("a run created late is counted missed once, as StartedLate", () => {
+    const [only] = plan(
+      configuration([session("hourly", "0 * * * *")]),
+      [scheduled("hourly", -60, "Succeeded")],
+      at(3),
+    ).sessions;
+    if (!only) throw new Error("one session planned");
+    expect(scheduleFactsAfter(only, "app-hourly-x", at(3)).missed).toMatchObject({ newest: at(0), count: 1 });
+  });
+});
+
+describe("createdEventMessage", () => {
+  it.each<[string, BackupSession[], string | undefined]>([
+    ["created", [], `Created BackupSession N for ${toKubeTime(T0)}`],
+    [
+      "created Skipped (Forbid)",
+      [scheduled("hourly", -60, "Running")],
+      "Skipped BackupSession N: another backup",
+    ],
+  ])("%s", (_scenario, sessions, message) => {
+    const [only] = plan(configuration([session("hourly", "0 * * * *")], 90), sessions, at(0.5)).sessions;
+    if (!only) throw new Error("one session planned");
+    expect(createdEventMessage(only, "N")).toEqual(expect.stringContaining(message ?? ""));
+  });
+
+  it("no message for a session the tick did not create", () => {
+    const [only] = plan(
+      configuration([session("hourly", "0 * * * *")]),
+      [scheduled("hourly", 0)],
+      at(30),
+    ).sessions;
+    if (!only) throw new Error("one session planned");
+    expect(only.decision.action).toBe("wait");
+    expect(createdEventMessage(only, "N")).toBeUndefined();
+  });
+});
