@@ -3,14 +3,17 @@ import type { BackupSession, BackupSessionPhase } from "../model/backup-session.
 import { Annotation } from "../model/labels.ts";
 import type { Snapshot } from "../model/snapshot.ts";
 import { toKubeTime } from "../model/time.ts";
-import { type CronSchedule, parseCronSchedule } from "./cron.ts";
+import { type CronSchedule, type EverySchedule, parseCronSchedule } from "./cron.ts";
+import { earliestScheduleTime } from "./due-sessions.ts";
 import { overdueRun, rpoBreached, type ScheduleFacts, scheduleFacts } from "./fleet-schedule.ts";
 import { missedRecord } from "./missed-schedules.ts";
+import { TICK_MS } from "./overdue-notice.ts";
 import { failureTime } from "./retry-status.ts";
 import { type RunHistory, runHistory } from "./run-history.ts";
 import { resumedAt } from "./schedule-state.ts";
+import { nextScheduleTimeFrom } from "./schedule-times.ts";
 import { compareSessionsOldestFirst, sessionTime } from "./session-history.ts";
-import { isActiveSession } from "./session-schedule-input.ts";
+import { isActiveSession, lastScheduledTime } from "./session-schedule-input.ts";
 
 /**
  * The fleet view of one session of a BackupConfiguration (its schedule and the BackupSessions and Snapshots it
@@ -255,11 +258,18 @@ export function sessionFleetFacts(input: SessionFleetInput, now: Date): SessionF
       scheduleError: parsed.error,
     };
 
-  const facts = parsed.facts;
   const created = configuration.metadata.creationTimestamp;
   const resumed = resumedAt(configuration.status?.sessions?.find((s) => s.name === session.name)?.conditions);
   const createdOrNow = created === undefined ? now : new Date(created);
   const earliest = resumed !== undefined && resumed > createdOrNow ? resumed : createdOrNow;
+  const facts =
+    parsed.schedule.kind === "every"
+      ? everyFacts(
+          parsed.schedule,
+          earliestScheduleTime(createdOrNow, lastScheduledTime(input.sessions), resumed),
+          now,
+        )
+      : parsed.facts;
   const lastSessionAt = newestFirst[0] === undefined ? undefined : sessionTime(newestFirst[0]);
   const inactive =
     configuration.spec.paused === true ? "paused" : scheduler.suspend ? "suspended" : undefined;
@@ -290,6 +300,16 @@ export function sessionFleetFacts(input: SessionFleetInput, now: Date): SessionF
         }
       : {}),
   };
+}
+
+/**
+ * `@every` counts from the session's last scheduled time (docs/decisions.md#cron-grammar), so its facts are
+ * the session's own, not the schedule text's: the next time from that anchor, and an interval of at least a
+ * tick — a schedule under a minute runs once per tick, so it is not late between two ticks.
+ */
+function everyFacts(schedule: EverySchedule, anchor: Date, now: Date): ScheduleFacts {
+  const next = nextScheduleTimeFrom(schedule, anchor, now);
+  return { ...(next ? { next } : {}), intervalMs: Math.max(schedule.everyMs, TICK_MS) };
 }
 
 function rpoOf(

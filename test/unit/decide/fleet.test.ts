@@ -6,6 +6,7 @@ import {
   configuration,
   DAY,
   HOUR,
+  kube,
   MINUTE,
   NOW,
   repository,
@@ -235,5 +236,39 @@ describe("one cluster's view", () => {
       failures24h: 1,
       retries24h: 1,
     });
+  });
+});
+
+describe("clusterFleetFacts: an @every schedule counts from the session's last scheduled time", () => {
+  const every = (schedule: string, sessions: BackupSession[]) => {
+    const view = cluster({ configurations: [configuration("app", { schedule })], sessions });
+    const facts = view.configurations[0]?.sessions[0];
+    if (!facts) throw new Error("one configuration with one session");
+    return facts;
+  };
+
+  it.each<[string, string, BackupSession[], object]>([
+    [
+      "@every 90m, last run 20 min ago: next in 70 min, on time",
+      "@every 90m",
+      [session("app", ago(20 * MINUTE), { phase: "Succeeded" })],
+      { nextSchedule: kube(ago(-70 * MINUTE)), intervalSeconds: 5400, state: "ok" },
+    ],
+    [
+      "@every 30s, last run 50 s ago: once per tick, so not overdue between two ticks",
+      "@every 30s",
+      [session("app", ago(50_000), { phase: "Succeeded" })],
+      { intervalSeconds: 60, state: "ok" },
+    ],
+    [
+      "@every 1h, last run 3 h ago: overdue since two hours, three runs missed (the one due now too)",
+      "@every 1h",
+      [session("app", ago(3 * HOUR), { phase: "Succeeded" })],
+      { state: "overdue", overdue: { dueSince: kube(ago(2 * HOUR)), missedRuns: 3 } },
+    ],
+  ])("%s", (_scenario, schedule, sessions, expected) => {
+    const facts = every(schedule, sessions);
+    expect(facts).toMatchObject(expected);
+    if (facts.state !== "overdue") expect(facts.overdue).toBeUndefined();
   });
 });
