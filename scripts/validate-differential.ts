@@ -46,7 +46,9 @@ async function main(): Promise<number> {
       namespace: values.namespace,
       concurrency: Number(values.concurrency),
     });
-    process.stdout.write(`seed ${seed}, ${((Date.now() - started) / 1000).toFixed(0)} s\n${renderFigures(run)}\n`);
+    process.stdout.write(
+      `seed ${seed}, ${((Date.now() - started) / 1000).toFixed(0)} s\n${renderFigures(run)}\n`,
+    );
     const disagreements = renderDisagreements(run, 1000);
     if (disagreements !== "") process.stdout.write(`\n${disagreements}\n`);
     return run.counts.miss + run.counts["false alarm"] > 0 ? 1 : 0;
@@ -60,7 +62,9 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`validate-differential: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `validate-differential: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exitCode = 2;
   },
 );
