@@ -47,7 +47,9 @@ const MISSING = /^Invalid input: expected (\w+), received undefined$/;
 
 function semanticIssue(issue: FieldIssue): ManifestIssue {
   const missing = MISSING.exec(issue.message);
-  const message = /^(must|should|is|has)\b/.test(issue.message) ? `it ${issue.message}` : issue.message;
+  const message = /^(must|should|is|has|references)\b/.test(issue.message)
+    ? `it ${issue.message}`
+    : issue.message;
   const reason = missing ? `it requires this field (${missing[1]})` : message;
   return { path: issue.path, message: `${SEMANTIC_PREFIX}${reason}`, kind: "semantic" };
 }
