@@ -129,7 +129,10 @@ function setAt(root: Record<string, unknown>, at: Path, value: Json): void {
 
 function deleteAt(root: Record<string, unknown>, at: Path): void {
   let node: Json = root;
-  for (const key of at.slice(0, -1)) node = (node as Record<string | number, Json>)[key as string];
+  for (const key of at.slice(0, -1)) {
+    if (typeof node !== "object" || node === null) return;
+    node = (node as Record<string | number, Json>)[key as string];
+  }
   const last = at[at.length - 1] as string | number;
   if (Array.isArray(node) && typeof last === "number") node.splice(last, 1);
   else if (isRecord(node)) delete node[last as string];
@@ -319,7 +322,52 @@ function mutantArbitrary(base: Record<string, unknown>): fc.Arbitrary<Mutant> {
   const meta = (key: string, value: Json, yaml: boolean): Mutant =>
     mutate(`metadata.${key} = ${show(value)}`, (o) => setAt(o, ["metadata", key], value), yaml);
 
+  // Object-level changes that combine: two or three of them in one mutant.
+  type Change = [string, (o: Record<string, unknown>) => void];
+  const changes: Array<fc.Arbitrary<Change>> = [
+    fc
+      .tuple(anyPath, fc.constantFrom(...GENERIC_VALUES))
+      .map(([p, v]): Change => [`set ${showPath(p)} = ${show(v)}`, (o) => setAt(o, p, v)]),
+    ...(declared.length > 0
+      ? [
+          fc
+            .constantFrom(...declared)
+            .chain(([p, s]) =>
+              fc
+                .constantFrom(...valuesFor(s))
+                .map((v): Change => [`set ${showPath(p)} = ${show(v)}`, (o) => setAt(o, p, v)]),
+            ),
+        ]
+      : []),
+    anyPath.map((p): Change => [`delete ${showPath(p)}`, (o) => deleteAt(o, p)]),
+    fc
+      .tuple(fc.constantFrom<Path>([], ...objects), fc.constantFrom(...FIELD_NAMES))
+      .map(([p, name]): Change => [`add ${showPath([...p, name])}`, (o) => setAt(o, [...p, name], "value")]),
+    fc
+      .constantFrom(...NAMES)
+      .map((name): Change => [`metadata.name = ${show(name)}`, (o) => setAt(o, ["metadata", "name"], name)]),
+    fc
+      .tuple(fc.constantFrom(...LABEL_KEYS), fc.constantFrom(...LABEL_VALUES))
+      .map(([k, v]): Change => [`label ${k}=${show(v)}`, (o) => setAt(o, ["metadata", "labels", k], v)]),
+    fc
+      .constantFrom(...FINALIZERS)
+      .map((f): Change => [`finalizers ${show(f)}`, (o) => setAt(o, ["metadata", "finalizers"], f)]),
+  ];
+  const composed = fc
+    .tuple(fc.array(fc.oneof(...changes), { minLength: 2, maxLength: 3 }), fc.boolean())
+    .map(([picked, yaml]) =>
+      mutate(
+        picked.map(([what]) => what).join("; "),
+        (o) => {
+          for (const [, apply] of picked) apply(o);
+        },
+        yaml,
+      ),
+    );
+
   const operators: Array<fc.Arbitrary<Mutant>> = [
+    composed,
+    composed,
     // A value anywhere the object has one, or anywhere the CRD declares one.
     fc
       .tuple(anyPath, fc.constantFrom(...GENERIC_VALUES), fc.boolean())
