@@ -99,14 +99,16 @@ class MetricsCollector implements MetricsSink {
   debug() {}
 }
 
+/**
+ * The definition of functions/<name>/function.ts: its export `definition`, as handler.ts imports it (the
+ * handler convention's one export name); a module without one, or with another kind of definition, is an error.
+ */
 export async function loadFunction(name: string): Promise<AnyFunction> {
   const file = path.resolve(import.meta.dirname, "../functions", name, "function.ts");
-  const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  const definition = Object.values(module).find(
-    (v): v is AnyFunction => typeof v === "object" && v !== null && "accepts" in v && "run" in v,
-  );
-  if (!definition) throw new Error(`${file} exports no function definition`);
-  return definition;
+  const { definition } = (await import(pathToFileURL(file).href)) as { definition?: Partial<AnyFunction> };
+  if (!definition || !Array.isArray(definition.accepts) || typeof definition.run !== "function")
+    throw new Error(`${file} exports no event function definition named "definition"`);
+  return definition as AnyFunction;
 }
 
 export class LocalRuntime {

@@ -1,7 +1,6 @@
 import { type EventPublisher, eventFor } from "../../shared/bus/publisher.ts";
 import { defineFunction } from "../../shared/handler/function-definition.ts";
 import type { KubeDeps } from "../../shared/handler/kube-deps.ts";
-import { snapshotCleanupStep } from "../../shared/handler/snapshot-cleanup-step.ts";
 import { BackupSessionPhaseChanged } from "../../shared/model/events/backup-session-phase-changed.ts";
 import { DETAIL_VERSION } from "../../shared/model/events/envelope.ts";
 import { RetentionApplied } from "../../shared/model/events/retention-applied.ts";
@@ -12,6 +11,7 @@ import { type ApplyRetentionDeps, applySessionRetention } from "../../shared/use
 import { mapWithConcurrency } from "../../shared/usecases/concurrency.ts";
 import type { RepositoryRetention } from "../../shared/usecases/prune-snapshots.ts";
 import { sweepRetention } from "../../shared/usecases/retention-sweep.ts";
+import { snapshotCleanupStep } from "../../shared/usecases/snapshot-cleanup-step.ts";
 
 export type ApplyRetentionFunctionDeps = KubeDeps & { publisher: EventPublisher };
 
@@ -22,7 +22,7 @@ const CLUSTER_CONCURRENCY = 4;
  * for a session or a namespace a "Retention Requested" names, and daily (the scheduled rule) for every
  * enabled cluster of the registry, each on its own so one cluster's failure leaves the others swept.
  */
-export const applyRetentionFunction = defineFunction({
+export const definition = defineFunction({
   name: "apply-retention",
   accepts: [BackupSessionPhaseChanged, RetentionRequested, ScheduledEvent] as const,
   async run(event, deps: ApplyRetentionFunctionDeps) {

@@ -18,7 +18,7 @@ export type CreateSessionsFunctionDeps = KubeDeps & {
 let outages: ClusterOutages | undefined;
 
 /** Per cluster and minute: create the BackupSessions that are due, as KubeStash's CronJobs would. */
-export const createSessions = defineFunction({
+export const definition = defineFunction({
   name: "create-sessions",
   accepts: [ScheduleTick] as const,
   async run(event, deps: CreateSessionsFunctionDeps) {

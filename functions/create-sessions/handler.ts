@@ -1,8 +1,8 @@
 import { cloudKubeDeps } from "../../shared/handler/cloud-kube-deps.ts";
 import { lambdaHandler } from "../../shared/handler/lambda.ts";
 import { observability } from "../../shared/handler/observability.ts";
-import { createSessions } from "./function.ts";
+import { definition } from "./function.ts";
 
-const obs = observability(createSessions.name);
+const obs = observability(definition.name);
 
-export const handler = lambdaHandler(createSessions, () => cloudKubeDeps(obs), obs);
+export const handler = lambdaHandler(definition, () => cloudKubeDeps(obs), obs);

@@ -58,7 +58,7 @@ const perCluster = new SerialByKey();
  * Changed" to Failed and "BackupSession Retry Due" for one session, and on every Schedule Tick as the sweep of
  * that cluster — which both waits out each delay (nextRetry is kept on the session) and catches lost events.
  */
-export const evaluateFailureFunction = defineFunction({
+export const definition = defineFunction({
   name: "evaluate-failure",
   accepts: [BackupSessionPhaseChanged, RetryDue, ScheduleTick] as const,
   async run(event, deps: EvaluateFailureFunctionDeps) {

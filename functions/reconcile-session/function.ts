@@ -4,12 +4,12 @@ import type { SessionSummary } from "../../shared/decide/session-summary.ts";
 import { sweepScope } from "../../shared/decide/settled.ts";
 import { defineFunction } from "../../shared/handler/function-definition.ts";
 import type { KubeDeps } from "../../shared/handler/kube-deps.ts";
-import { snapshotCleanupStep } from "../../shared/handler/snapshot-cleanup-step.ts";
 import { parseGoDuration } from "../../shared/model/duration.ts";
 import { BackupSessionCreated } from "../../shared/model/events/backup-session-created.ts";
 import { ScheduleTick } from "../../shared/model/events/schedule-tick.ts";
 import { SessionFollowUp } from "../../shared/model/events/session-follow-up.ts";
 import { reconcileSession, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
+import { snapshotCleanupStep } from "../../shared/usecases/snapshot-cleanup-step.ts";
 import { sessionFollowUp } from "./follow-up.ts";
 
 export type ReconcileSessionFunctionDeps = KubeDeps & {
@@ -36,7 +36,7 @@ async function sendFollowUp(deps: ReconcileSessionFunctionDeps, followUp: Follow
  * the Created event or a "BackupSession Follow Up" gets the next follow-up, with back-off, on the follow-up
  * queue (docs/follow-ups.md): it is looked at again within seconds, not at the next tick.
  */
-export const reconcileSessionFunction = defineFunction({
+export const definition = defineFunction({
   name: "reconcile-session",
   accepts: [BackupSessionCreated, SessionFollowUp, ScheduleTick] as const,
   async run(event, deps: ReconcileSessionFunctionDeps) {

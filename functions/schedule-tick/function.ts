@@ -6,7 +6,7 @@ import { type PublishTicksDeps, publishTicks } from "../../shared/usecases/publi
 export type ScheduleTickDeps = BaseDeps & PublishTicksDeps;
 
 /** Every minute: one "Schedule Tick" per enabled cluster of the registry. */
-export const scheduleTick = defineFunction({
+export const definition = defineFunction({
   name: "schedule-tick",
   accepts: [ScheduledEvent] as const,
   async run(event, deps: ScheduleTickDeps) {

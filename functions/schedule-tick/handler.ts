@@ -1,8 +1,8 @@
 import { cloudDeps } from "../../shared/handler/cloud-deps.ts";
 import { lambdaHandler } from "../../shared/handler/lambda.ts";
 import { observability } from "../../shared/handler/observability.ts";
-import { scheduleTick } from "./function.ts";
+import { definition } from "./function.ts";
 
-const obs = observability(scheduleTick.name);
+const obs = observability(definition.name);
 
-export const handler = lambdaHandler(scheduleTick, () => cloudDeps(obs), obs);
+export const handler = lambdaHandler(definition, () => cloudDeps(obs), obs);

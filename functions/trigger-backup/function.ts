@@ -7,7 +7,7 @@ import { triggerBackup } from "../../shared/usecases/trigger-backup.ts";
 export type TriggerBackupFunctionDeps = KubeDeps & { publisher: EventPublisher };
 
 /** "Backup Trigger Requested" from another system: one BackupSession now, once per request id. */
-export const triggerBackupFunction = defineFunction({
+export const definition = defineFunction({
   name: "trigger-backup",
   accepts: [BackupTriggerRequested] as const,
   async run(event, deps: TriggerBackupFunctionDeps) {

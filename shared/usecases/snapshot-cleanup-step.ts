@@ -1,12 +1,8 @@
 import type { SweepScope } from "../decide/settled.ts";
 import type { CleanupState } from "../decide/snapshot-cleanup.ts";
 import type { KubeClient } from "../kube/client.ts";
-import {
-  cleanUpSnapshots,
-  cleanupMetrics,
-  type SnapshotCleanupReport,
-} from "../usecases/snapshot-cleanup.ts";
-import type { BaseDeps } from "./function-definition.ts";
+import type { Observability } from "./observability.ts";
+import { cleanUpSnapshots, cleanupMetrics, type SnapshotCleanupReport } from "./snapshot-cleanup.ts";
 
 /**
  * The snapshot cleanup as a step of a function (docs/retention-cleanup.md#when-it-runs): reconcile-session runs
@@ -19,7 +15,7 @@ import type { BaseDeps } from "./function-definition.ts";
 const LOGGED: ReadonlyArray<CleanupState | "gone"> = ["failed", "exhausted", "blocked"];
 
 export async function snapshotCleanupStep(
-  deps: Pick<BaseDeps, "logger" | "metrics">,
+  deps: Observability,
   client: KubeClient,
   now: Date,
   namespace?: string,

@@ -1,6 +1,6 @@
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSessions } from "../../functions/create-sessions/function.ts";
+import { definition as createSessions } from "../../functions/create-sessions/function.ts";
 import { ManualClock } from "../../shared/clock.ts";
 import { sessionFleetFacts } from "../../shared/decide/fleet-session.ts";
 import { handleEvent } from "../../shared/handler/handle-event.ts";

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { applyRetentionFunction } from "../../functions/apply-retention/function.ts";
+import { definition as applyRetentionFunction } from "../../functions/apply-retention/function.ts";
 import { ManualClock } from "../../shared/clock.ts";
 import { loadRegistryFile } from "../../shared/clusters/registry.ts";
 import { handleEvent } from "../../shared/handler/handle-event.ts";

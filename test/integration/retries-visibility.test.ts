@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { evaluateFailureFunction } from "../../functions/evaluate-failure/function.ts";
+import { definition as evaluateFailureFunction } from "../../functions/evaluate-failure/function.ts";
 import { writeLocalRegistry } from "../../local/demo.ts";
 import type { DeadLetterEntry } from "../../shared/bus/dead-letter.ts";
 import { ManualClock } from "../../shared/clock.ts";
