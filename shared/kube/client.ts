@@ -11,7 +11,7 @@ import {
 } from "../model/index.ts";
 import { AlreadyExistsError, ConflictError, KubeError, NotFoundError } from "./errors.ts";
 import { collectionPath, objectPath } from "./paths.ts";
-import type { KubeTransport } from "./transport.ts";
+import type { KubeTransport, RequestStats } from "./transport.ts";
 
 /**
  * Typed reads and writes of the kinds in the model, against one cluster. Every object that comes back is
@@ -83,6 +83,29 @@ type Meta = {
   labels?: Record<string, string>;
 };
 type Statusful<K extends ModeledKind> = ResourceOf<K> & { status?: unknown };
+
+/** Attempts of a status write that meets Conflicts, unless the caller says otherwise. */
+const DEFAULT_STATUS_ATTEMPTS = 5;
+
+/**
+ * The one retry-on-Conflict loop: `attempt` reads what it decides on, decides, and writes with the
+ * resourceVersion of what it read; a 409 Conflict (what it read was stale, or a precondition failed) runs it
+ * again from a fresh read, at most `maxAttempts` times in all, after which the Conflict escapes. Any other error
+ * escapes at once. Used by {@link KubeClient.updateStatus} and by the use cases that read, decide and write a
+ * whole world (reconcile-session, evaluate-failure).
+ */
+export async function retryOnConflict<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  maxAttempts: number,
+): Promise<T> {
+  for (let attemptNumber = 1; ; attemptNumber++) {
+    try {
+      return await attempt(attemptNumber);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attemptNumber >= maxAttempts) throw error;
+    }
+  }
+}
 
 export class KubeClient {
   constructor(
@@ -237,9 +260,9 @@ export class KubeClient {
 
   /**
    * Reads the object, computes its next status with `decide` (undefined = nothing to do), writes it with the
-   * resourceVersion it was computed from, and on Conflict reads and decides again (at most `maxAttempts`).
-   * `known` is a copy the caller read moments ago (a LIST): the first attempt decides on it and writes without
-   * a GET; a stale copy costs one Conflict, then the loop reads as usual.
+   * resourceVersion it was computed from, and on Conflict reads and decides again (at most `maxAttempts`,
+   * {@link retryOnConflict}). `known` is a copy the caller read moments ago (a LIST): the first attempt decides
+   * on it and writes without a GET; a stale copy costs one Conflict, then the loop reads as usual.
    */
   async updateStatus<K extends ModeledKind>(
     kind: K,
@@ -248,24 +271,67 @@ export class KubeClient {
     decide: (current: ResourceOf<K>) => Statusful<K>["status"] | undefined,
     options: { maxAttempts?: number; known?: ResourceOf<K> } = {},
   ): Promise<{ object: ResourceOf<K>; changed: boolean }> {
-    const maxAttempts = options.maxAttempts ?? 5;
     let known = options.known;
-    for (let attempt = 1; ; attempt++) {
+    return retryOnConflict(async () => {
       const current = known ?? (await this.get(kind, namespace, name));
       known = undefined;
       const next = decide(current);
       const currentStatus = (current as Statusful<K>).status;
       if (next === undefined || statusUnchanged(next, currentStatus))
         return { object: current, changed: false };
-      try {
-        return {
-          object: await this.replaceStatus(kind, { ...current, status: next } as ResourceOf<K>),
-          changed: true,
-        };
-      } catch (error) {
-        if (!(error instanceof ConflictError) || attempt >= maxAttempts) throw error;
-      }
-    }
+      return {
+        object: await this.replaceStatus(kind, { ...current, status: next } as ResourceOf<K>),
+        changed: true,
+      };
+    }, options.maxAttempts ?? DEFAULT_STATUS_ATTEMPTS);
+  }
+
+  /** The object as the server sends it, not parsed: for objects the model may not read. */
+  async getUnparsed(kind: ModeledKind, namespace: string | undefined, name: string): Promise<unknown> {
+    return this.transport.request({ method: "GET", path: objectPath(kind, namespace, name) });
+  }
+
+  /**
+   * {@link updateStatus} for an object the model may not read (to mark it Invalid): `decide` gets the object as
+   * the server holds it and returns the status fields to set (undefined = nothing to do); they are written as a
+   * merge patch of the status with the resourceVersion they were decided from, and only when they differ from
+   * those fields as they are ({@link statusUnchanged}). On Conflict the object is read again (a GET, unparsed)
+   * and decided again, at most `maxAttempts` times.
+   */
+  async updateUnparsedStatus(
+    kind: ModeledKind,
+    namespace: string | undefined,
+    name: string,
+    decide: (current: unknown) => object | undefined,
+    options: { maxAttempts?: number; known?: unknown } = {},
+  ): Promise<{ changed: boolean }> {
+    let known = options.known;
+    return retryOnConflict(async () => {
+      const current = (known ?? (await this.getUnparsed(kind, namespace, name))) as
+        | { metadata?: Meta; status?: Record<string, unknown> }
+        | undefined;
+      known = undefined;
+      const next = decide(current);
+      if (next === undefined) return { changed: false };
+      const status = current?.status ?? {};
+      // Only the fields written are compared: the merge patch leaves the others as they are.
+      const before = Object.fromEntries(Object.keys(next).map((key) => [key, status[key]]));
+      if (statusUnchanged(next, before)) return { changed: false };
+      const resourceVersion = current?.metadata?.resourceVersion;
+      await this.patchUnparsed(
+        kind,
+        namespace,
+        name,
+        { metadata: { resourceVersion }, status: next },
+        "status",
+      );
+      return { changed: true };
+    }, options.maxAttempts ?? DEFAULT_STATUS_ATTEMPTS);
+  }
+
+  /** What this client's requests have cost so far (requests, retries, bytes): for reports and tests. */
+  get requestStats(): Readonly<RequestStats> {
+    return this.transport.stats;
   }
 
   /** The API server's readiness check (`GET /readyz`, retried like any request): ok, or why not. */

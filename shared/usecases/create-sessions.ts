@@ -1,9 +1,9 @@
 import { PublishError } from "../bus/errors.ts";
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
+import { isMarkedInvalid } from "../decide/configuration-invalid.ts";
+import { configurationIssues } from "../decide/configuration-rules.ts";
 import { decideConfigurationStatus } from "../decide/configuration-status.ts";
 import type { SessionScheduleDecision } from "../decide/due-sessions.ts";
-import { indexObjectsInFile } from "../decide/manifest-references.ts";
-import { semanticIssues } from "../decide/manifest-rules.ts";
 import { missedRecord, recordedMisses } from "../decide/missed-schedules.ts";
 import { skippedStatus } from "../decide/new-session.ts";
 import type { OperatorPresence } from "../decide/operator-presence.ts";
@@ -17,17 +17,13 @@ import {
 import { type KubeClient, statusUnchanged } from "../kube/client.ts";
 import type { BackupConfiguration } from "../model/backup-configuration.ts";
 import type { BackupSession } from "../model/backup-session.ts";
-import {
-  BackupConfigurationCondition,
-  BackupConfigurationReason,
-  setCondition,
-} from "../model/conditions.ts";
 import { BackupSessionCreated } from "../model/events/backup-session-created.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
 import { ScheduleOverdue } from "../model/events/schedule-overdue.ts";
 import { Annotation } from "../model/labels.ts";
 import { toKubeTime } from "../model/time.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
+import { markConfigurationInvalid } from "./configuration-invalid.ts";
 import { SchedulingIncompleteError } from "./errors.ts";
 import { operatorHold } from "./operator-presence.ts";
 import { isTransient, type Retrier, type TransientRetryOptions, transientRetry } from "./transient-retry.ts";
@@ -357,7 +353,7 @@ async function finishConfiguration(
 ): Promise<SessionOutcome[]> {
   const { configuration: config } = applied;
   const { deps, objects, namespaces } = context;
-  const validationIssues = semanticIssues("BackupConfiguration", config, indexObjectsInFile([]));
+  const validationIssues = configurationIssues(config);
   const outcomes: SessionOutcome[] = [];
   const sessionFacts: SessionScheduleFacts[] = [];
   for (const { plan, outcome } of applied.sessions) {
@@ -466,15 +462,7 @@ async function announceOverdue(
 
 /** The configuration as the server holds it says Invalid already, for this reason. */
 function markedUnreadable(raw: unknown, message: string): boolean {
-  const status = (raw as { status?: { phase?: unknown; conditions?: unknown } } | undefined)?.status;
-  if (status?.phase !== "Invalid" || !Array.isArray(status.conditions)) return false;
-  return status.conditions.some(
-    (c: { type?: unknown; status?: unknown; reason?: unknown; message?: unknown }) =>
-      c.type === BackupConfigurationCondition.ValidationPassed &&
-      c.status === "False" &&
-      c.reason === BackupConfigurationReason.ResourceValidationFailed &&
-      c.message === message,
-  );
+  return isMarkedInvalid((raw as { status?: unknown } | undefined)?.status, message);
 }
 
 /** A configuration the model cannot read (the API server accepted it): Invalid, with the reason. */
@@ -485,21 +473,5 @@ async function markUnreadable(
   message: string,
   now: Date,
 ) {
-  const conditions = setCondition(
-    [],
-    {
-      type: BackupConfigurationCondition.ValidationPassed,
-      status: "False",
-      reason: BackupConfigurationReason.ResourceValidationFailed,
-      message,
-    },
-    now,
-  );
-  await client.patchUnparsed(
-    "BackupConfiguration",
-    namespace,
-    name,
-    { status: { phase: "Invalid", conditions } },
-    "status",
-  );
+  await markConfigurationInvalid(client, namespace, name, message, now);
 }

@@ -1,8 +1,7 @@
 import type { EventPublisher } from "../bus/publisher.ts";
 import { DEFAULT_MAX_CONCURRENT_RETRIES, decideRetry, type RetryGate, retryGate } from "../decide/retry.ts";
 import { awaitsRetry, isRunningRetry } from "../decide/retry-status.ts";
-import type { KubeClient } from "../kube/client.ts";
-import { AlreadyExistsError, ConflictError } from "../kube/errors.ts";
+import { type KubeClient, retryOnConflict } from "../kube/client.ts";
 import type { BackupSession } from "../model/backup-session.ts";
 import { RetryReason } from "../model/conditions.ts";
 import { InvalidInputError } from "../model/errors.ts";
@@ -124,22 +123,15 @@ export function sweepFailures(deps: EvaluateFailureDeps, now: () => Date): Promi
   });
 }
 
-async function evaluateWithConflicts(
+/** A stale read (409 Conflict) reads everything again and decides again (retryOnConflict). */
+function evaluateWithConflicts(
   deps: EvaluateFailureDeps,
   admission: RetryAdmission,
   namespace: string,
   name: string,
   now: () => Date,
 ): Promise<FailureOutcome> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await evaluateOnce(deps, admission, namespace, name, now());
-    } catch (error) {
-      // A stale read (409 Conflict that is not AlreadyExists): read everything again and decide again.
-      const conflict = error instanceof ConflictError && !(error instanceof AlreadyExistsError);
-      if (!conflict || attempt >= MAX_ATTEMPTS) throw error;
-    }
-  }
+  return retryOnConflict(() => evaluateOnce(deps, admission, namespace, name, now()), MAX_ATTEMPTS);
 }
 
 async function evaluateOnce(

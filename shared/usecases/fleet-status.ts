@@ -177,7 +177,7 @@ async function clusterStatus(
 
 async function readCluster(clients: ClusterClients, id: string, now: Date) {
   const client = await clients.client(id);
-  const before = client.transport.stats.requests;
+  const before = client.requestStats.requests;
   const [configurations, sessions, snapshots, repositories] = await Promise.all([
     client.list("BackupConfiguration"),
     client.list("BackupSession"),
@@ -203,7 +203,7 @@ async function readCluster(clients: ClusterClients, id: string, now: Date) {
 }
 
 function requestsSince(client: KubeClient, before: number): number {
-  return client.transport.stats.requests - before;
+  return client.requestStats.requests - before;
 }
 
 function invalidOf(kind: ModeledKind, list: ListResult<unknown>): InvalidObjectFact[] {

@@ -5,7 +5,7 @@ import type { SessionAction, SessionDecision } from "../decide/reconcile-session
 import { repositoryStatus } from "../decide/repository-status.ts";
 import { isSettled, type SweepScope, settleTargets, sweepScope } from "../decide/settled.ts";
 import { applySnapshotStatusUpdate } from "../decide/snapshot-progress.ts";
-import { type KubeClient, statusUnchanged } from "../kube/client.ts";
+import { type KubeClient, retryOnConflict, statusUnchanged } from "../kube/client.ts";
 import { ConflictError, NotFoundError } from "../kube/errors.ts";
 import type { BackupSession } from "../model/backup-session.ts";
 import { Label } from "../model/labels.ts";
@@ -59,18 +59,16 @@ export async function reconcileSession(
 ): Promise<ReconcileOutcome> {
   // Coexistence (docs/migration.md#what-the-functions-do-meanwhile): the KubeStash operator drives it, not us.
   if (await operatorHold(deps.client)) return { namespace, name, actions: 0, statusWritten: false };
-  let rounds = 0;
-  for (let attempt = 1; ; attempt++) {
-    const world = await loadSessionWorld(deps.client, namespace);
-    const session = world.sessions.find((s) => s.metadata.name === name);
-    if (!session) return { namespace, name, actions: 0, statusWritten: false };
-    try {
-      const outcome = await reconcileFrom(deps, world, session, now());
-      // A decision that created what its next step needs (a Repository) is made again at once, a few times at most.
-      if (!outcome.again || ++rounds >= MAX_ATTEMPTS) return outcome;
-    } catch (error) {
-      if (!(error instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw error;
-    }
+  // On Conflict the world is read and decided again (retryOnConflict). A decision that created what its next
+  // step needs (a Repository) is made again at once, a few times at most.
+  for (let rounds = 1; ; rounds++) {
+    const outcome = await retryOnConflict(async () => {
+      const world = await loadSessionWorld(deps.client, namespace);
+      const session = world.sessions.find((s) => s.metadata.name === name);
+      if (!session) return { namespace, name, actions: 0, statusWritten: false };
+      return reconcileFrom(deps, world, session, now());
+    }, MAX_ATTEMPTS);
+    if (!outcome.again || rounds >= MAX_ATTEMPTS) return outcome;
   }
 }
 

@@ -1,13 +1,8 @@
 import type { KubeClient } from "../kube/client.ts";
 import { ConflictError, NotFoundError } from "../kube/errors.ts";
-import { objectPath } from "../kube/paths.ts";
 import { BackupConfiguration } from "../model/backup-configuration.ts";
-import {
-  BackupConfigurationCondition,
-  BackupConfigurationReason,
-  setCondition,
-} from "../model/conditions.ts";
 import { tryParseWith } from "../model/parse.ts";
+import { markConfigurationInvalid } from "./configuration-invalid.ts";
 
 /**
  * The BackupConfiguration a failed session names, read for the retry decision. The API server accepts any
@@ -48,10 +43,7 @@ export async function readRetryConfiguration(
 ): Promise<ConfigurationRead> {
   let raw: unknown;
   try {
-    raw = await client.transport.request({
-      method: "GET",
-      path: objectPath("BackupConfiguration", namespace, name),
-    });
+    raw = await client.getUnparsed("BackupConfiguration", namespace, name);
   } catch (error) {
     if (error instanceof NotFoundError) return { status: "missing" };
     throw error;
@@ -71,9 +63,9 @@ export async function readRetryConfiguration(
 }
 
 /**
- * Records a bad retry delay on the configuration: `ValidationPassed=False` (what create-sessions writes for a
- * configuration the model cannot read, so the two agree) and a Warning Event. Best effort on a race: the next
- * evaluation writes it again.
+ * Records a bad retry delay on the configuration: Invalid with `ValidationPassed=False`, by the one writer
+ * create-sessions uses for a configuration the model cannot read (shared/usecases/configuration-invalid.ts), and
+ * a Warning Event. Best effort on a race that outlasts the writer's re-reads: the next evaluation writes it again.
  */
 export async function recordInvalidDelay(
   client: KubeClient,
@@ -81,25 +73,9 @@ export async function recordInvalidDelay(
   message: string,
   now: Date,
 ): Promise<void> {
-  const { namespace, name, resourceVersion } = configuration.metadata;
-  const conditions = setCondition(
-    configuration.status?.conditions,
-    {
-      type: BackupConfigurationCondition.ValidationPassed,
-      status: "False",
-      reason: BackupConfigurationReason.ResourceValidationFailed,
-      message,
-    },
-    now,
-  );
+  const { namespace, name } = configuration.metadata;
   try {
-    await client.patchUnparsed(
-      "BackupConfiguration",
-      namespace,
-      name,
-      { metadata: { resourceVersion }, status: { phase: "Invalid", conditions } },
-      "status",
-    );
+    await markConfigurationInvalid(client, namespace, name, message, now, configuration);
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
   }

@@ -7,7 +7,14 @@ import {
 } from "../../shared/model/index.ts";
 import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { triggerBackup } from "../../shared/usecases/trigger-backup.ts";
-import { clientFor, ensureNamespace, installRbac, kubeConfigFrom, uniqueNamespace } from "../support/kube.ts";
+import {
+  clientFor,
+  createRaw,
+  ensureNamespace,
+  installRbac,
+  kubeConfigFrom,
+  uniqueNamespace,
+} from "../support/kube.ts";
 import { RecordingPublisher } from "../support/lifecycle.ts";
 
 const { clusters } = inject("controlPlane");
@@ -138,6 +145,57 @@ describe("scheduled session creation on the real API server", () => {
       decision: "create",
       created: true,
     });
+  });
+
+  it("marks a configuration the model cannot read Invalid once, keeping its other conditions, with its resourceVersion", async () => {
+    // Prepare: the API server takes any string as a retry delay, the model does not.
+    const client = admin[one.id] as KubeClient;
+    const raw = configuration(ns, "unreadable", "0 * * * *");
+    raw.spec.sessions = (raw.spec.sessions ?? []).map((s) => ({
+      ...s,
+      retryConfig: { maxRetry: 1, delay: "soon" },
+    }));
+    await createRaw(client, `/apis/core.kubestash.com/v1alpha1/namespaces/${ns}/backupconfigurations`, raw);
+    const other = {
+      type: "OperatorPresent",
+      status: "False",
+      reason: "OperatorNotFound",
+      message: "none",
+      lastTransitionTime: "2026-01-01T00:00:00Z",
+    };
+    await client.patchUnparsed(
+      "BackupConfiguration",
+      ns,
+      "unreadable",
+      { status: { conditions: [other] } },
+      "status",
+    );
+    const deps = { client: functions[one.id] as KubeClient, publisher: new RecordingPublisher() };
+    const tick = new Date(nextHour.getTime() + 32 * 60_000);
+    const read = async () =>
+      (await client.getUnparsed("BackupConfiguration", ns, "unreadable")) as {
+        metadata: { resourceVersion: string };
+        status?: { phase?: string; conditions?: Array<Record<string, unknown>> };
+      };
+    // Act
+    const report = await createDueSessions(deps, tick);
+    const marked = await read();
+    await createDueSessions(deps, new Date(tick.getTime() + 60_000));
+    // Assess
+    expect(report.invalidConfigurations).toContainEqual(
+      expect.objectContaining({ namespace: ns, name: "unreadable" }),
+    );
+    expect(marked.status?.phase).toBe("Invalid");
+    expect(marked.status?.conditions).toEqual([
+      other,
+      expect.objectContaining({
+        type: "ValidationPassed",
+        status: "False",
+        reason: "ResourceValidationFailed",
+        message: expect.stringContaining("retryConfig.delay"),
+      }),
+    ]);
+    expect((await read()).metadata.resourceVersion).toBe(marked.metadata.resourceVersion);
   });
 
   it("skips (KubeStash's BackupSkipped) a due session while the previous one still runs, with Forbid", async () => {
