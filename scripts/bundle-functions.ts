@@ -1,7 +1,8 @@
 import { readdirSync, statSync } from "node:fs";
 import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { type BuildOptions, build } from "esbuild";
+import { type BuildOptions, build, type Plugin } from "esbuild";
+import { prebundledScriptModule } from "../shared/dashboard/browser-bundle.ts";
 
 /**
  * Bundles each function (functions/<name>/handler.ts) with esbuild into dist/<name>/index.mjs: ESM for
@@ -12,6 +13,21 @@ import { type BuildOptions, build } from "esbuild";
 const root = path.resolve(import.meta.dirname, "..");
 const functionsDir = path.join(root, "functions");
 const defaultOutDir = path.join(root, "dist");
+
+/**
+ * The fleet dashboard's browser scripts, bundled at build time: shared/dashboard/script.ts (which bundles them
+ * with esbuild when imported under tsx or vitest) is replaced by a module holding their text, so the
+ * fleet-dashboard bundle carries the page's scripts and neither esbuild nor the browser sources.
+ */
+export const dashboardScriptsPlugin: Plugin = {
+  name: "kss-dashboard-scripts",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]shared[\\/]dashboard[\\/]script\.ts$/ }, () => ({
+      contents: prebundledScriptModule(),
+      loader: "js",
+    }));
+  },
+};
 
 /**
  * What every bundle of this project shares (the functions' and kss's): ESM for Node 22, minified, but with
@@ -32,6 +48,7 @@ export const NODE_BUNDLE_OPTIONS = {
     js: "import { createRequire as __kssCreateRequire } from 'node:module'; const require = __kssCreateRequire(import.meta.url);",
   },
   logLevel: "warning",
+  plugins: [dashboardScriptsPlugin],
 } as const satisfies BuildOptions;
 
 export function functionNames(): string[] {

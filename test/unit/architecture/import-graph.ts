@@ -13,6 +13,8 @@ export interface ImportEdge {
   file: string;
   specifier: string;
   target: string;
+  /** `import type …`, `export type … from`, or `import("…")` in a type: erased, nothing runs. */
+  typeOnly: boolean;
 }
 
 /** The layer of a project path: `functions/<name>`, `shared/<folder>`, `shared/clock.ts`, `local`, `cli`, … */
@@ -45,7 +47,7 @@ export const ALLOWED: Record<string, readonly string[]> = {
   "shared/handler": BELOW_USECASES,
   /** The dashboard's page and routes; its browser code (below) is bundled into the page. */
   "shared/dashboard": ["shared/usecases", "shared/dashboard/browser", ...BELOW_USECASES],
-  /** Code for the browser: nothing of the Node side at run time (types of the fleet view only). */
+  /** Code for the browser: nothing of the Node side at run time (the fleet view's types: TYPES_ONLY). */
   "shared/dashboard/browser": [],
   "functions/*": ["shared/handler", "shared/dashboard", "shared/usecases", ...BELOW_USECASES],
   cli: ["shared/usecases", ...BELOW_USECASES],
@@ -58,6 +60,11 @@ export const ALLOWED: Record<string, readonly string[]> = {
     ...BELOW_USECASES,
     "test/controlplane",
   ],
+};
+
+/** Layers that may import more as types only (erased by esbuild: nothing of it is bundled). */
+export const TYPES_ONLY: Record<string, readonly string[]> = {
+  "shared/dashboard/browser": ["shared/usecases", "shared/decide", "shared/model"],
 };
 
 /**
@@ -75,30 +82,69 @@ export const KNOWN_EXCEPTIONS: ReadonlyArray<{ file: string; target: string; rea
 const ruleOf = (layer: string) => ALLOWED[layer.startsWith("functions/") ? "functions/*" : layer];
 
 /** Whether `from` may import `to` (a layer that has no row is not checked). */
-export function allowed(from: string, to: string): boolean {
+export function allowed(from: string, to: string, typeOnly = false): boolean {
   if (from === to) return true;
   const rule = ruleOf(from);
   if (!rule) return true;
+  if (typeOnly && TYPES_ONLY[from]?.includes(to)) return true;
   return rule.includes(to) || (to.startsWith("functions/") && rule.includes("functions/*"));
 }
 
 /** Every import that breaks the rule, as "file imports 'specifier' (layer → layer)". */
 export function backImports(edges: ReadonlyArray<ImportEdge>): string[] {
   return edges
-    .filter((e) => !allowed(layerOf(e.file), layerOf(e.target)))
+    .filter((e) => !allowed(layerOf(e.file), layerOf(e.target), e.typeOnly))
     .filter((e) => !KNOWN_EXCEPTIONS.some((x) => x.file === e.file && x.target === e.target))
-    .map((e) => `${e.file} imports "${e.specifier}" (${layerOf(e.file)} → ${layerOf(e.target)})`);
+    .map(
+      (e) =>
+        `${e.file} imports ${e.typeOnly ? "types of " : ""}"${e.specifier}" (${layerOf(e.file)} → ${layerOf(e.target)})`,
+    );
 }
 
-/** The relative imports of one file's text. */
+/** The relative imports of one file's text (its declarations, and `import("…")` anywhere). */
 export function importsOf(file: string, text: string): ImportEdge[] {
-  const { importedFiles } = ts.preProcessFile(text, true, true);
-  return importedFiles
-    .filter((i) => i.fileName.startsWith("."))
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const found: Array<{ specifier: string; typeOnly: boolean }> = [];
+  const visit = (node: ts.Node, inType: boolean) => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      const clause = node.importClause;
+      const bindings = clause?.namedBindings;
+      const allTypes =
+        !!clause &&
+        !clause.name &&
+        !!bindings &&
+        ts.isNamedImports(bindings) &&
+        bindings.elements.length > 0 &&
+        bindings.elements.every((e) => e.isTypeOnly);
+      found.push({ specifier: node.moduleSpecifier.text, typeOnly: !!clause?.isTypeOnly || allTypes });
+    } else if (
+      ts.isExportDeclaration(node) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
+      found.push({ specifier: node.moduleSpecifier.text, typeOnly: node.isTypeOnly });
+    } else if (ts.isImportTypeNode(node)) {
+      const arg = node.argument;
+      if (ts.isLiteralTypeNode(arg) && ts.isStringLiteral(arg.literal))
+        found.push({ specifier: arg.literal.text, typeOnly: true });
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteralLike(node.arguments[0])
+    ) {
+      found.push({ specifier: node.arguments[0].text, typeOnly: inType });
+    }
+    ts.forEachChild(node, (child) => visit(child, inType || ts.isTypeNode(node)));
+  };
+  visit(source, false);
+  return found
+    .filter((i) => i.specifier.startsWith("."))
     .map((i) => ({
       file,
-      specifier: i.fileName,
-      target: path.posix.normalize(path.posix.join(path.posix.dirname(file), i.fileName)),
+      specifier: i.specifier,
+      target: path.posix.normalize(path.posix.join(path.posix.dirname(file), i.specifier)),
+      typeOnly: i.typeOnly,
     }));
 }
 

@@ -46,6 +46,7 @@ describe("the check itself, on a synthetic graph", () => {
       edge("cli/commands/fleet.ts", "../../local/runtime.ts"),
       edge("shared/dashboard/browser/main.ts", "../page.ts"),
       edge("shared/bus/publisher.ts", "../../test/support/kube.ts"),
+      edge("shared/dashboard/browser/main.ts", "../../usecases/fleet-status.ts"),
     ];
     expect(backImports(edges)).toEqual([
       'shared/decide/phase.ts imports "../usecases/reconcile-session.ts" (shared/decide → shared/usecases)',
@@ -56,6 +57,7 @@ describe("the check itself, on a synthetic graph", () => {
       'cli/commands/fleet.ts imports "../../local/runtime.ts" (cli → local)',
       'shared/dashboard/browser/main.ts imports "../page.ts" (shared/dashboard/browser → shared/dashboard)',
       'shared/bus/publisher.ts imports "../../test/support/kube.ts" (shared/bus → test/support)',
+      'shared/dashboard/browser/main.ts imports "../../usecases/fleet-status.ts" (shared/dashboard/browser → shared/usecases)',
     ]);
   });
 
@@ -67,21 +69,29 @@ describe("the check itself, on a synthetic graph", () => {
       edge("shared/usecases/x.ts", "../decide/phase.ts"),
       edge("local/runtime.ts", "../shared/handler/handle-event.ts"),
       edge("local/start.ts", "../test/controlplane/index.ts"),
+      ...importsOf(
+        "shared/dashboard/browser/main.ts",
+        'import type { FleetStatus } from "../../usecases/fleet-status.ts";',
+      ),
     ];
     expect(backImports(edges)).toEqual([]);
   });
 
-  it("reads import type, export from and import() as imports", () => {
+  it("reads import type, export from and import() as imports, and tells type-only ones", () => {
     const text = [
       'import type { A } from "../usecases/a.ts";',
       'export { B } from "../handler/b.ts";',
       'const c = await import("../../local/c.ts");',
       'import { z } from "zod";',
+      'import { type D, e } from "../kube/d.ts";',
+      'let f: typeof import("../bus/f.ts");',
     ].join("\n");
-    expect(importsOf("shared/decide/x.ts", text).map((e) => layerOf(e.target))).toEqual([
-      "shared/usecases",
-      "shared/handler",
-      "local",
+    expect(importsOf("shared/decide/x.ts", text).map((e) => [layerOf(e.target), e.typeOnly])).toEqual([
+      ["shared/usecases", true],
+      ["shared/handler", false],
+      ["local", false],
+      ["shared/kube", false],
+      ["shared/bus", true],
     ]);
   });
 });
