@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { validateManifests } from "../../../shared/decide/validate-manifests.ts";
+import { SEMANTIC_PREFIX, validateManifests } from "../../../shared/decide/validate-manifests.ts";
 import { backupConfiguration, session, storageObject } from "../../support/manifest-builders.ts";
 
 /** References between objects of one file, checked only where the file could satisfy them (manifest-references.ts). */
+
+/** A missing reference as kss reports it: the API server would take it, KubeStash would not run it. */
+const asSemantic = (issues: Array<{ path: string; message: string }>) =>
+  issues.map(({ path, message }) => ({ path, message: `${SEMANTIC_PREFIX}it ${message}`, kind: "semantic" }));
 
 describe("validateManifests: references to other objects of the file", () => {
   const missing = (kind: string, name: string) => `references ${kind} demo/${name}, which is not in the file`;
@@ -55,7 +59,7 @@ describe("validateManifests: references to other objects of the file", () => {
   ])("%s", (_scenario, objects, expected) => {
     const reports = validateManifests(objects);
 
-    expect(reports.at(-1)?.errors).toEqual(expected);
+    expect(reports.at(-1)?.errors).toEqual(asSemantic(expected));
   });
 
   it("checks hook templates, the addon and a Repository's storageRef the same way", () => {
@@ -95,18 +99,20 @@ describe("validateManifests: references to other objects of the file", () => {
     ]);
 
     // Assess
-    expect(reports[3]?.errors).toEqual([
-      { path: "spec.storageRef", message: missing("BackupStorage", "s3-storage") },
-    ]);
-    expect(reports[4]?.errors).toEqual([
-      {
-        path: "spec.sessions[0].addon.name",
-        message: "references Addon workload-addon, which is not in the file",
-      },
-      {
-        path: "spec.sessions[0].hooks.preBackup[0].hookTemplate",
-        message: missing("HookTemplate", "notify"),
-      },
-    ]);
+    expect(reports[3]?.errors).toEqual(
+      asSemantic([{ path: "spec.storageRef", message: missing("BackupStorage", "s3-storage") }]),
+    );
+    expect(reports[4]?.errors).toEqual(
+      asSemantic([
+        {
+          path: "spec.sessions[0].addon.name",
+          message: "references Addon workload-addon, which is not in the file",
+        },
+        {
+          path: "spec.sessions[0].hooks.preBackup[0].hookTemplate",
+          message: missing("HookTemplate", "notify"),
+        },
+      ]),
+    );
   });
 });
