@@ -1,24 +1,43 @@
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import middy from "@middy/core";
+import path from "node:path";
+import { z } from "zod";
+import { systemClock } from "../../shared/clock.ts";
+import { loadRegistryFile } from "../../shared/clusters/registry.ts";
+import { functionUrlHandler } from "../../shared/handler/function-url.ts";
 import { observability } from "../../shared/handler/observability.ts";
-import { answerFunctionUrl, type FleetDashboardDeps, fleetDashboardDeps } from "./function.ts";
+import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
+import { parseWith } from "../../shared/model/parse.ts";
+import { fleetStatus, fleetTransportOptions } from "../../shared/usecases/fleet-status.ts";
+import { definition, type FleetDashboardDeps } from "./function.ts";
 
-/**
- * Lambda entry of the fleet dashboard (function URL, IAM auth): dependencies built on the first call and
- * reused (a failed start-up is retried on the next call), Powertools' logger with the Lambda context.
- */
+const DashboardEnvironment = z.object({
+  /** Registry file packaged with the function, relative to the task root. */
+  KSS_CLUSTER_REGISTRY: z.string().min(1).default("clusters.yaml"),
+  LAMBDA_TASK_ROOT: z.string().optional(),
+  /** Time each cluster has to answer; keep it below the function's timeout. */
+  KSS_FLEET_CLUSTER_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),
+  KSS_DASHBOARD_REFRESH_SECONDS: z.coerce.number().int().positive().default(30),
+});
 
-const { logger } = observability("fleet-dashboard");
-let deps: Promise<FleetDashboardDeps> | undefined;
-
-function depsOnce(): Promise<FleetDashboardDeps> {
-  deps ??= fleetDashboardDeps(logger).catch((error: unknown) => {
-    deps = undefined;
-    throw error;
+/** Built once per container: the registry, one client per cluster (reused by later calls), the clock. */
+async function fleetDashboardDeps(
+  obs: Pick<FleetDashboardDeps, "logger" | "metrics">,
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<FleetDashboardDeps> {
+  const env = parseWith(DashboardEnvironment, environment, "the function's environment");
+  const registryFile = path.resolve(env.LAMBDA_TASK_ROOT ?? process.cwd(), env.KSS_CLUSTER_REGISTRY);
+  const timeoutMs = env.KSS_FLEET_CLUSTER_TIMEOUT_MS;
+  const clusters = new ClusterClients(await loadRegistryFile(registryFile), {
+    transport: fleetTransportOptions(timeoutMs),
   });
-  return deps;
+  return {
+    ...obs,
+    clock: systemClock,
+    refreshSeconds: env.KSS_DASHBOARD_REFRESH_SECONDS,
+    fleet: (selection, now) => fleetStatus({ clusters, clusterTimeoutMs: timeoutMs }, selection, now),
+  };
 }
 
-export const handler = middy(async (event: unknown) => answerFunctionUrl(event, await depsOnce())).use(
-  injectLambdaContext(logger, { resetKeys: true }),
-);
+const obs = observability(definition.name);
+
+/** Lambda entry of the fleet dashboard (function URL, IAM auth), by the handler convention (function-url.ts). */
+export const handler = functionUrlHandler(definition, () => fleetDashboardDeps(obs), obs);

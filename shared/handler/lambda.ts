@@ -1,6 +1,4 @@
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import middy from "@middy/core";
+import { oncePerContainer, withObservability } from "./container.ts";
 import type { AnyEventDefinition, BaseDeps, FunctionDefinition } from "./function-definition.ts";
 import { handleEvent } from "./handle-event.ts";
 import { type FollowUpDeps, handleSqsBatch, type SqsRecord } from "./sqs-batch.ts";
@@ -17,24 +15,15 @@ export function lambdaHandler<E extends ReadonlyArray<AnyEventDefinition>, D ext
   buildDeps: () => Promise<D>,
   observability: Pick<BaseDeps, "logger" | "metrics">,
 ) {
-  let deps: Promise<D> | undefined;
-  const depsOnce = () => {
-    deps ??= buildDeps().catch((error: unknown) => {
-      deps = undefined; // a failed start-up is retried on the next call, not cached
-      throw error;
-    });
-    return deps;
-  };
-  return middy(async (event: unknown) => {
+  const depsOnce = oncePerContainer(buildDeps);
+  return withObservability(async (event: unknown) => {
     const records = sqsRecords(event);
     if (records) {
       const { batchItemFailures } = await handleSqsBatch(fn, records, (await depsOnce()) as D & FollowUpDeps);
       return { batchItemFailures };
     }
     return handleEvent(fn, event, await depsOnce());
-  })
-    .use(injectLambdaContext(observability.logger, { resetKeys: true }))
-    .use(logMetrics(observability.metrics, { captureColdStartMetric: true }));
+  }, observability);
 }
 
 /** The records of an SQS event source's batch, or undefined for any other event. */

@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import { Script } from "node:vm";
 import { describe, expect, it, vi } from "vitest";
-import { answerFunctionUrl } from "../../../functions/fleet-dashboard/function.ts";
+import { definition, type FleetDashboardDeps } from "../../../functions/fleet-dashboard/function.ts";
 import { ManualClock } from "../../../shared/clock.ts";
 import { UnknownClusterError } from "../../../shared/clusters/errors.ts";
 import type { ClusterSelection } from "../../../shared/clusters/registry.ts";
 import { answerDashboard, type DashboardDeps } from "../../../shared/dashboard/routes.ts";
 import { DASHBOARD_SCRIPT } from "../../../shared/dashboard/script.ts";
+import { handleRequest } from "../../../shared/handler/function-url.ts";
 import type { FleetStatus } from "../../../shared/usecases/fleet-status.ts";
 import { NOW } from "../../support/fleet-samples.ts";
 
@@ -31,6 +32,11 @@ const EMPTY: FleetStatus = {
     leftoverWebhook: 0,
   },
 };
+
+/** The fleet-dashboard function through the handler convention's core (shared/handler/function-url.ts). */
+const metrics = { addMetric: vi.fn() };
+const answerFunctionUrl = (event: unknown, deps: DashboardDeps & Pick<FleetDashboardDeps, "logger">) =>
+  handleRequest(definition, event, { ...deps, metrics });
 
 function deps(fleet: DashboardDeps["fleet"] = async () => EMPTY) {
   const calls: Array<{ selection: ClusterSelection; now: Date }> = [];
@@ -140,6 +146,7 @@ describe("the fleet-dashboard function (function URL, payload 2.0)", () => {
     const response = await answerFunctionUrl({ "detail-type": "Schedule Tick" }, { ...d, logger });
     expect(response.statusCode).toBe(400);
     expect(logger.warn).toHaveBeenCalled();
+    expect(metrics.addMetric).toHaveBeenCalledWith("MalformedRequests", "Count", 1);
   });
 
   it("answers 500 and logs when the fleet view fails unexpectedly", async () => {
@@ -149,5 +156,7 @@ describe("the fleet-dashboard function (function URL, payload 2.0)", () => {
     const response = await answerFunctionUrl(urlEvent("GET", "/api/fleet"), { ...d, logger });
     expect(response.statusCode).toBe(500);
     expect(logger.error).toHaveBeenCalled();
+    expect(metrics.addMetric).toHaveBeenCalledWith("RequestsFailed", "Count", 1);
+    expect(JSON.parse(response.body ?? "").error).toBe("the fleet view failed; see the function's logs");
   });
 });
