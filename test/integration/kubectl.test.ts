@@ -7,6 +7,7 @@ import { reportRunning, runBackupJobs, runMetadataJobs } from "../../local/demo-
 import type { KubeClient } from "../../shared/kube/client.ts";
 import type { BackupSession, Snapshot } from "../../shared/model/index.ts";
 import { reconcileSession } from "../../shared/usecases/reconcile-session.ts";
+import { clockFrom } from "../support/clock.ts";
 import { loadCrds, OUR_CRD_DIR } from "../support/crds.ts";
 import { runKss } from "../support/kss.ts";
 import { ensureNamespace, PROJECT_ROOT } from "../support/kube.ts";
@@ -37,7 +38,7 @@ let functions: KubeClient;
 let ns: string;
 let dir: string;
 const hour = nextHour();
-const at = (seconds: number) => new Date(hour.getTime() + seconds * 1000);
+const { atSeconds } = clockFrom(hour);
 /** The sessions of this file by the phase they were driven to. */
 const sessions: Record<"Succeeded" | "Failed" | "Running", string> = {
   Succeeded: "",
@@ -55,15 +56,15 @@ async function driveSession(configuration: string, outcome: "Succeeded" | "Faile
     (s) => s.spec.invoker?.name === configuration,
   )?.metadata.name;
   if (!name) throw new Error(`the tick created no session for ${configuration}`);
-  await reconcileSession(deps, ns, name, () => at(6));
+  await reconcileSession(deps, ns, name, () => atSeconds(6));
   if (outcome === "Running") {
     for (const snapshot of await snapshotsOf(name)) await reportRunning(admin, snapshot);
-    await reconcileSession(deps, ns, name, () => at(11));
+    await reconcileSession(deps, ns, name, () => atSeconds(11));
   } else {
-    await runBackupJobs(admin, ns, name, outcome, at(40));
-    await reconcileSession(deps, ns, name, () => at(41));
-    await runMetadataJobs(admin, "Succeeded", at(41), name);
-    await reconcileSession(deps, ns, name, () => at(42));
+    await runBackupJobs(admin, ns, name, outcome, atSeconds(40));
+    await reconcileSession(deps, ns, name, () => atSeconds(41));
+    await runMetadataJobs(admin, "Succeeded", atSeconds(41), name);
+    await reconcileSession(deps, ns, name, () => atSeconds(42));
   }
   expect((await admin.get("BackupSession", ns, name)).status?.phase).toBe(outcome);
   return name;
@@ -78,7 +79,7 @@ beforeAll(async () => {
   await installConfiguration(admin, ns, "bad", {}, repositories);
   await installConfiguration(admin, ns, "slow", {}, repositories);
   // One tick at the hour creates a session of each configuration.
-  await scheduleSession(functions, "ok", at(5));
+  await scheduleSession(functions, "ok", atSeconds(5));
   sessions.Succeeded = await driveSession("ok", "Succeeded");
   sessions.Failed = await driveSession("bad", "Failed");
   sessions.Running = await driveSession("slow", "Running");

@@ -5,6 +5,7 @@ import { type BackupConfiguration, type BackupSession, toKubeTime } from "../../
 import { SerialByKey } from "../../shared/usecases/concurrency.ts";
 import { evaluateFailure, sweepFailures } from "../../shared/usecases/evaluate-failure.ts";
 import { readRetryConfiguration } from "../../shared/usecases/retry-configuration.ts";
+import { clockFrom } from "../support/clock.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
 import { clientFor, createRaw, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
 import {
@@ -19,7 +20,7 @@ import { retriesOf, writeFailedSession } from "../support/retries.ts";
 /**
  * The storm guard (a per-cluster cap of running retries, no retry while the API server fails its readiness
  * check) and a bad retry delay — on the second cluster, so the retries retries.test.ts leaves running do not
- * count here. Sessions fail at `at(22)`.
+ * count here. Sessions fail at `atSeconds(22)`.
  */
 
 const { clusters } = inject("controlPlane");
@@ -30,10 +31,8 @@ let admin: KubeClient;
 let functions: KubeClient;
 let ns: string;
 let storm: BackupConfiguration;
-const hour = nextHour();
-const at = (seconds: number) => new Date(hour.getTime() + seconds * 1000);
-const clock = (seconds: number) => () => at(seconds);
-const FAILED = at(22);
+const { atSeconds, frozenAtSeconds } = clockFrom(nextHour());
+const FAILED = atSeconds(22);
 
 const runningRetries = async () => (await admin.list("BackupSession")).items.filter(isRunningRetry).length;
 const finish = (session: BackupSession) =>
@@ -64,7 +63,7 @@ describe("storm guard", () => {
     const failed = await failMany("storm", 4);
     const deps = { client: functions, publisher: new RecordingPublisher(), maxConcurrentRetries: cap };
     const mine = async (seconds: number) =>
-      (await sweepFailures(deps, clock(seconds))).filter((o) => o.name.startsWith("storm-"));
+      (await sweepFailures(deps, frozenAtSeconds(seconds))).filter((o) => o.name.startsWith("storm-"));
     // Act + Assess
     const first = await mine(30);
     expect(first.filter((o) => o.result === "created")).toHaveLength(2);
@@ -101,7 +100,7 @@ describe("storm guard", () => {
       serialize: <T>(key: string, work: () => Promise<T>) => serial.run(key, work),
     };
     const outcomes = await Promise.all(
-      failed.map((f) => evaluateFailure(deps, ns, f.metadata.name, clock(30))),
+      failed.map((f) => evaluateFailure(deps, ns, f.metadata.name, frozenAtSeconds(30))),
     );
     expect(outcomes.map((o) => o.result).sort()).toEqual(["created", "deferred", "deferred"]);
     expect(await runningRetries()).toBe(cap + 1);
@@ -121,7 +120,7 @@ describe("storm guard", () => {
       const name = failed?.metadata.name ?? "";
       const deps = { client: viaProxy, publisher: new RecordingPublisher(), maxConcurrentRetries: 1000 };
       proxy.inject({ status: 503, match: (method, p) => method === "GET" && p.startsWith("/readyz") }, 2);
-      expect(await evaluateFailure(deps, ns, name, clock(30))).toMatchObject({
+      expect(await evaluateFailure(deps, ns, name, frozenAtSeconds(30))).toMatchObject({
         result: "deferred",
         reason: "APIServerUnhealthy",
       });
@@ -130,7 +129,7 @@ describe("storm guard", () => {
       expect(deferred.status?.conditions?.find((c) => c.type === "RetryDeferred")?.reason).toBe(
         "APIServerUnhealthy",
       );
-      expect(await evaluateFailure(deps, ns, name, clock(90))).toMatchObject({ result: "created" });
+      expect(await evaluateFailure(deps, ns, name, frozenAtSeconds(90))).toMatchObject({ result: "created" });
       const after = await admin.get("BackupSession", ns, name);
       expect(after.status?.conditions?.find((c) => c.type === "RetryDeferred")).toMatchObject({
         status: "False",
@@ -161,7 +160,9 @@ describe("a bad retry delay", () => {
     const failed = await writeFailedSession(admin, read.configuration, "late-1", 1, FAILED);
     const deps = { client: functions, publisher: new RecordingPublisher(), maxConcurrentRetries: 1000 };
     // Act + Assess
-    expect(await evaluateFailure(deps, ns, "late-1", clock(30))).toMatchObject({ result: "invalid-delay" });
+    expect(await evaluateFailure(deps, ns, "late-1", frozenAtSeconds(30))).toMatchObject({
+      result: "invalid-delay",
+    });
     const config = await admin.transport.request({
       method: "GET",
       path: `/apis/core.kubestash.com/v1alpha1/namespaces/${ns}/backupconfigurations/late`,
@@ -188,11 +189,13 @@ describe("a bad retry delay", () => {
       [{ op: "replace", path: "/spec/sessions/0/retryConfig/delay", value: "1m" }],
       { type: "json" },
     );
-    expect(await evaluateFailure(deps, ns, "late-1", clock(31))).toMatchObject({
+    expect(await evaluateFailure(deps, ns, "late-1", frozenAtSeconds(31))).toMatchObject({
       result: "scheduled",
-      at: toKubeTime(at(82)),
+      at: toKubeTime(atSeconds(82)),
     });
-    expect(await evaluateFailure(deps, ns, "late-1", clock(82))).toMatchObject({ result: "created" });
+    expect(await evaluateFailure(deps, ns, "late-1", frozenAtSeconds(82))).toMatchObject({
+      result: "created",
+    });
     expect(await retriesOf(admin, ns, failed.metadata.name)).toHaveLength(1);
   });
 });

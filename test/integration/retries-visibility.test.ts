@@ -12,6 +12,7 @@ import { observability } from "../../shared/handler/observability.ts";
 import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
 import type { KubeClient } from "../../shared/kube/index.ts";
 import { type BackupSession, toKubeTime } from "../../shared/model/index.ts";
+import { clockFrom } from "../support/clock.ts";
 import { runKssInProcess } from "../support/kss.ts";
 import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
 import {
@@ -36,8 +37,7 @@ let admin: KubeClient;
 let ns: string;
 let dir: string;
 let failed: BackupSession;
-const hour = nextHour();
-const at = (seconds: number) => new Date(hour.getTime() + seconds * 1000);
+const { atSeconds } = clockFrom(nextHour());
 
 beforeAll(async () => {
   admin = await clientFor(two, "admin");
@@ -52,7 +52,7 @@ beforeAll(async () => {
     await admin.get("BackupConfiguration", ns, "seen"),
     "seen-1",
     2,
-    at(22),
+    atSeconds(22),
   );
   dir = await mkdtemp(path.join(os.tmpdir(), "kss-retries-"));
 });
@@ -78,7 +78,7 @@ describe("the evaluate-failure function", () => {
     const deadLetters: DeadLetterEntry[] = [];
     const deps = {
       ...observability("evaluate-failure", { logLevel: "SILENT" }),
-      clock: new ManualClock(at(30)),
+      clock: new ManualClock(atSeconds(30)),
       deadLetters: { send: async (entry: DeadLetterEntry) => void deadLetters.push(entry) },
       publisher: new RecordingPublisher(),
       clusters: clusterClients,
@@ -96,7 +96,7 @@ describe("the evaluate-failure function", () => {
       reasons: [],
       retryLeft: 2,
       resourceVersion: failed.metadata.resourceVersion ?? "1",
-      changedAt: toKubeTime(at(22)),
+      changedAt: toKubeTime(atSeconds(22)),
     };
     const envelope = {
       id: "e-1",
@@ -136,7 +136,13 @@ describe("kss retries", () => {
       configuration: "seen",
       chains: [
         [
-          { name: "seen-1", phase: "Failed", retryLeft: 2, retried: true, nextRetry: toKubeTime(at(22)) },
+          {
+            name: "seen-1",
+            phase: "Failed",
+            retryLeft: 2,
+            retried: true,
+            nextRetry: toKubeTime(atSeconds(22)),
+          },
           { name: "seen-1-retry-1", phase: "(new)", retryLeft: 1, retried: false, retryOf: "seen-1" },
         ],
       ],

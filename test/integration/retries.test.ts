@@ -7,6 +7,7 @@ import {
   sweepFailures,
 } from "../../shared/usecases/evaluate-failure.ts";
 import { type ClusterInfo, type ControlPlane, startControlPlane } from "../controlplane/index.ts";
+import { clockFrom } from "../support/clock.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
 import { clientFor } from "../support/kube.ts";
 import {
@@ -21,8 +22,8 @@ import { eventReasons, failScheduledSession, failSession, retriesOf } from "../s
 /**
  * Exactly one retry per failure, on time, whatever the bus does: each failure mode of an at-least-once bus and
  * of the API server (duplicates, parallel evaluations, reordering, a lost event, 409 and 503 mid-way) played
- * against the real kube-apiserver with a fixed clock. Sessions fail at `at(22)`; with delay 5m their retry is
- * due at `at(322)`.
+ * against the real kube-apiserver with a fixed clock. Sessions fail at `atSeconds(22)`; with delay 5m their retry is
+ * due at `atSeconds(322)`.
  */
 
 // A private control plane: the failure sweep is cluster-wide, so other test files sweeping the shared clusters
@@ -34,10 +35,8 @@ let admin: KubeClient;
 let functions: KubeClient;
 let ns: string;
 let proxy: FaultProxy;
-const hour = nextHour();
-const at = (seconds: number) => new Date(hour.getTime() + seconds * 1000);
-const DUE = at(322);
-const clock = (seconds: number) => () => at(seconds);
+const { atSeconds, frozenAtSeconds } = clockFrom(nextHour());
+const DUE = atSeconds(322);
 
 /** Retries left running by earlier tests must not trip the storm guard here (its own tests are apart). */
 const depsFor = (client: KubeClient, publisher = new RecordingPublisher()) =>
@@ -48,7 +47,7 @@ const fail = (name: string, delay = "5m", extra: { maxRetry?: number; sessionHis
     ns,
     name,
     { delay, maxRetry: extra.maxRetry ?? 1 },
-    at,
+    atSeconds,
     extra.sessionHistoryLimit ? { sessionHistoryLimit: extra.sessionHistoryLimit } : {},
   );
 
@@ -71,15 +70,19 @@ describe("one retry per failure, at nextRetry", () => {
     const publisher = new RecordingPublisher();
     const deps = depsFor(functions, publisher);
     // Act + Assess: the Phase Changed event, then the wait, then the due time
-    expect(await evaluateFailure(deps, ns, failed, clock(23))).toMatchObject({
+    expect(await evaluateFailure(deps, ns, failed, frozenAtSeconds(23))).toMatchObject({
       result: "scheduled",
       at: toKubeTime(DUE),
     });
     expect((await admin.get("BackupSession", ns, failed)).status?.nextRetry).toBe(toKubeTime(DUE));
-    expect(await evaluateFailure(deps, ns, failed, clock(321))).toMatchObject({ result: "waiting" });
-    expect(await sweepFailures(deps, clock(321))).toEqual([]);
+    expect(await evaluateFailure(deps, ns, failed, frozenAtSeconds(321))).toMatchObject({
+      result: "waiting",
+    });
+    expect(await sweepFailures(deps, frozenAtSeconds(321))).toEqual([]);
     expect(await retriesOf(admin, ns, failed)).toEqual([]);
-    expect(await evaluateFailure(deps, ns, failed, clock(322))).toMatchObject({ result: "created" });
+    expect(await evaluateFailure(deps, ns, failed, frozenAtSeconds(322))).toMatchObject({
+      result: "created",
+    });
     const [retry, ...more] = await retriesOf(admin, ns, failed);
     expect(more).toEqual([]);
     expect(retry?.metadata.name).toBe(`${failed}-retry-1`);
@@ -102,7 +105,7 @@ describe("one retry per failure, at nextRetry", () => {
     const publisher = new RecordingPublisher();
     const deps = depsFor(functions, publisher);
     for (const seconds of [23, 23, 322, 322, 322, 600])
-      await evaluateFailure(deps, ns, failed, clock(seconds));
+      await evaluateFailure(deps, ns, failed, frozenAtSeconds(seconds));
     expect((await retriesOf(admin, ns, failed)).map((s) => s.metadata.name)).toEqual([`${failed}-retry-1`]);
     expect(publisher.ofType("BackupSession Created")).toHaveLength(1);
   });
@@ -112,7 +115,9 @@ describe("one retry per failure, at nextRetry", () => {
     const publisher = new RecordingPublisher();
     const containers = await Promise.all([1, 2, 3, 4].map(() => clientFor(one, "functions")));
     const outcomes = await Promise.all(
-      containers.map((client) => evaluateFailure(depsFor(client, publisher), ns, failed, clock(22))),
+      containers.map((client) =>
+        evaluateFailure(depsFor(client, publisher), ns, failed, frozenAtSeconds(22)),
+      ),
     );
     expect(outcomes.filter((o) => o.result === "created")).toHaveLength(1);
     expect((await retriesOf(admin, ns, failed)).map((s) => s.metadata.name)).toEqual([`${failed}-retry-1`]);
@@ -124,24 +129,28 @@ describe("one retry per failure, at nextRetry", () => {
   it("out of order: Phase Changed evaluated before the session's Created reconcile, and for a retry not yet driven", async () => {
     // Prepare: a session created, not yet driven (its Created event still on its way)
     await installConfiguration(admin, ns, "early", { retryConfig: { maxRetry: 1, delay: "0s" } });
-    const failed = await scheduleSession(functions, "early", at(5));
+    const failed = await scheduleSession(functions, "early", atSeconds(5));
     const deps = depsFor(functions);
     // Act + Assess: an early (or forged) Phase Changed finds no failure and writes nothing
-    expect(await evaluateFailure(deps, ns, failed, clock(6))).toMatchObject({
+    expect(await evaluateFailure(deps, ns, failed, frozenAtSeconds(6))).toMatchObject({
       result: "no-retry",
       reason: "not-failed",
     });
     expect((await admin.get("BackupSession", ns, failed)).status?.nextRetry).toBeUndefined();
-    await failSession({ admin, functions }, ns, failed, at(6), at(22));
-    expect(await evaluateFailure(deps, ns, failed, clock(23))).toMatchObject({ result: "created" });
+    await failSession({ admin, functions }, ns, failed, atSeconds(6), atSeconds(22));
+    expect(await evaluateFailure(deps, ns, failed, frozenAtSeconds(23))).toMatchObject({ result: "created" });
     // The retry's own Phase Changed arriving before its Created was reconciled: nothing happens to it.
     const retry = `${failed}-retry-1`;
-    expect(await evaluateFailure(deps, ns, retry, clock(24))).toMatchObject({ reason: "not-failed" });
+    expect(await evaluateFailure(deps, ns, retry, frozenAtSeconds(24))).toMatchObject({
+      reason: "not-failed",
+    });
     expect((await admin.get("BackupSession", ns, retry)).status).toBeUndefined();
     // It runs and fails (retryLeft 0): final. A stale duplicate of the first event, long after: still one retry.
-    await failSession({ admin, functions }, ns, retry, at(25), at(40));
-    expect(await evaluateFailure(deps, ns, retry, clock(41))).toMatchObject({ reason: "retries-exhausted" });
-    await evaluateFailure(deps, ns, failed, clock(900));
+    await failSession({ admin, functions }, ns, retry, atSeconds(25), atSeconds(40));
+    expect(await evaluateFailure(deps, ns, retry, frozenAtSeconds(41))).toMatchObject({
+      reason: "retries-exhausted",
+    });
+    await evaluateFailure(deps, ns, failed, frozenAtSeconds(900));
     expect(await retriesOf(admin, ns, retry)).toEqual([]);
     expect((await retriesOf(admin, ns, failed)).map((s) => s.metadata.name)).toEqual([retry]);
   });
@@ -150,7 +159,7 @@ describe("one retry per failure, at nextRetry", () => {
     const failed = await fail("lost");
     const deps = depsFor(functions);
     const mine = async (seconds: number) =>
-      (await sweepFailures(deps, clock(seconds))).filter((o) => o.name === failed);
+      (await sweepFailures(deps, frozenAtSeconds(seconds))).filter((o) => o.name === failed);
     expect(await mine(23)).toMatchObject([{ result: "scheduled", at: toKubeTime(DUE) }]);
     expect(await mine(200)).toEqual([]);
     expect(await mine(322)).toMatchObject([{ result: "created", retry: `${failed}-retry-1` }]);
@@ -179,13 +188,15 @@ describe("the API server failing mid-way (fault proxy in front of the real API s
     const failed = await fail("post-503", "0s");
     const publisher = new RecordingPublisher();
     proxy.inject({ status: 503, match: post }, 3);
-    await expect(evaluateFailure(depsFor(viaProxy, publisher), ns, failed, clock(23))).rejects.toBeInstanceOf(
-      UnavailableError,
-    );
+    await expect(
+      evaluateFailure(depsFor(viaProxy, publisher), ns, failed, frozenAtSeconds(23)),
+    ).rejects.toBeInstanceOf(UnavailableError);
     expect(await retriesOf(admin, ns, failed)).toEqual([]);
     expect((await admin.get("BackupSession", ns, failed)).status?.retried).toBeUndefined();
     proxy.inject({ status: 503, match: post }, 2); // absorbed by the client's own retries
-    expect(await evaluateFailure(depsFor(viaProxy, publisher), ns, failed, clock(24))).toMatchObject({
+    expect(
+      await evaluateFailure(depsFor(viaProxy, publisher), ns, failed, frozenAtSeconds(24)),
+    ).toMatchObject({
       result: "created",
     });
     expect(await retriesOf(admin, ns, failed)).toHaveLength(1);
@@ -196,12 +207,12 @@ describe("the API server failing mid-way (fault proxy in front of the real API s
     const failed = await fail("put-503", "0s");
     const publisher = new RecordingPublisher();
     proxy.inject({ status: 503, match: statusPut(failed) }, 3);
-    await expect(evaluateFailure(depsFor(viaProxy, publisher), ns, failed, clock(23))).rejects.toBeInstanceOf(
-      UnavailableError,
-    );
+    await expect(
+      evaluateFailure(depsFor(viaProxy, publisher), ns, failed, frozenAtSeconds(23)),
+    ).rejects.toBeInstanceOf(UnavailableError);
     expect(await retriesOf(admin, ns, failed)).toHaveLength(1);
     expect((await admin.get("BackupSession", ns, failed)).status?.retried).toBeUndefined();
-    const swept = (await sweepFailures(depsFor(viaProxy, publisher), clock(60))).filter(
+    const swept = (await sweepFailures(depsFor(viaProxy, publisher), frozenAtSeconds(60))).filter(
       (o) => o.name === failed,
     );
     expect(swept).toMatchObject([{ result: "already-retried", retry: `${failed}-retry-1` }]);
@@ -214,7 +225,7 @@ describe("the API server failing mid-way (fault proxy in front of the real API s
     const failed = await fail("conflicts", "0s");
     proxy.inject({ status: 409, match: post });
     proxy.inject({ status: 409, match: statusPut(failed) });
-    expect(await evaluateFailure(depsFor(viaProxy), ns, failed, clock(23))).toMatchObject({
+    expect(await evaluateFailure(depsFor(viaProxy), ns, failed, frozenAtSeconds(23))).toMatchObject({
       result: "created",
     });
     expect(proxy.seen.filter((s) => s.status === 409 && s.path.includes("backupsessions"))).toHaveLength(2);
@@ -228,23 +239,25 @@ describe("a chain of retries", () => {
     const failed = await fail("chain", "1m", { maxRetry: 2, sessionHistoryLimit: 5 });
     const publisher = new RecordingPublisher();
     const deps = depsFor(functions, publisher);
-    await sweepFailures(deps, clock(23));
-    await sweepFailures(deps, clock(82));
+    await sweepFailures(deps, frozenAtSeconds(23));
+    await sweepFailures(deps, frozenAtSeconds(82));
     const first = `${failed}-retry-1`;
     expect((await admin.get("BackupSession", ns, first)).spec.retryLeft).toBe(1);
-    await failSession({ admin, functions }, ns, first, at(83), at(92));
-    expect(await evaluateFailure(deps, ns, first, clock(93))).toMatchObject({ at: toKubeTime(at(152)) });
-    await sweepFailures(deps, clock(151));
+    await failSession({ admin, functions }, ns, first, atSeconds(83), atSeconds(92));
+    expect(await evaluateFailure(deps, ns, first, frozenAtSeconds(93))).toMatchObject({
+      at: toKubeTime(atSeconds(152)),
+    });
+    await sweepFailures(deps, frozenAtSeconds(151));
     expect(await admin.find("BackupSession", ns, `${failed}-retry-2`)).toBeUndefined();
-    await sweepFailures(deps, clock(152));
+    await sweepFailures(deps, frozenAtSeconds(152));
     const second = await admin.get("BackupSession", ns, `${failed}-retry-2`);
     expect(second.spec.retryLeft).toBe(0);
-    await failSession({ admin, functions }, ns, second.metadata.name, at(153), at(160));
-    expect(await evaluateFailure(deps, ns, second.metadata.name, clock(161))).toMatchObject({
+    await failSession({ admin, functions }, ns, second.metadata.name, atSeconds(153), atSeconds(160));
+    expect(await evaluateFailure(deps, ns, second.metadata.name, frozenAtSeconds(161))).toMatchObject({
       result: "no-retry",
       reason: "retries-exhausted",
     });
-    await sweepFailures(deps, clock(3600));
+    await sweepFailures(deps, frozenAtSeconds(3600));
     const chain = (await admin.list("BackupSession", { namespace: ns })).items
       .filter((s) => s.spec.invoker?.name === "chain")
       .map((s) => [s.metadata.name, s.status?.phase, s.spec.retryLeft]);

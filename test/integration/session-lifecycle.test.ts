@@ -9,6 +9,7 @@ import {
   toKubeTime,
 } from "../../shared/model/index.ts";
 import { reconcileSession, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
+import { clockFrom } from "../support/clock.ts";
 import { clientFor } from "../support/kube.ts";
 import {
   installConfiguration,
@@ -25,8 +26,7 @@ if (!cluster) throw new Error("needs a cluster");
 let admin: KubeClient;
 let functions: KubeClient;
 let ns: string;
-const hour = nextHour();
-const at = (seconds: number) => new Date(hour.getTime() + seconds * 1000);
+const { atSeconds } = clockFrom(nextHour());
 
 beforeAll(async () => {
   ({ admin, functions, ns } = await lifecycleNamespace(cluster, "life", ["repo-a", "repo-b"]));
@@ -52,11 +52,11 @@ describe("a BackupSession driven to its end on the real API server", () => {
   it("goes Pending → Running → Succeeded as the executor reports, with snapshots, executor Job, duration, one event per change", async () => {
     // Prepare
     await installConfiguration(admin, ns, "ok", {}, ["repo-a", "repo-b"]);
-    const name = await scheduleSession(functions, "ok", at(5));
+    const name = await scheduleSession(functions, "ok", atSeconds(5));
     const publisher = new RecordingPublisher();
     const deps = { client: functions, publisher };
     // Act + Assess: first reconcile ensures snapshots and the executor
-    await reconcileSession(deps, ns, name, () => at(6));
+    await reconcileSession(deps, ns, name, () => atSeconds(6));
     const snaps = await snapshotsOf(name);
     expect(snaps.map((s) => s.metadata.name).sort()).toEqual([`repo-a-${name}`, `repo-b-${name}`]);
     expect(snaps[0]?.metadata.ownerReferences?.[0]).toMatchObject({ kind: "Repository" });
@@ -88,14 +88,14 @@ describe("a BackupSession driven to its end on the real API server", () => {
       ],
     });
     for (const s of snaps) await reportRunning(admin, s);
-    await reconcileSession(deps, ns, name, () => at(11));
+    await reconcileSession(deps, ns, name, () => atSeconds(11));
     expect((await admin.get("BackupSession", ns, name)).status?.phase).toBe("Running");
 
     for (const s of await snapshotsOf(name)) {
-      await completeSnapshotForce(s, "Succeeded", at(40));
+      await completeSnapshotForce(s, "Succeeded", atSeconds(40));
     }
-    await endBackupJobs(deps, name, at(41));
-    await reconcileSession(deps, ns, name, () => at(42));
+    await endBackupJobs(deps, name, atSeconds(41));
+    await reconcileSession(deps, ns, name, () => atSeconds(42));
     // The operator's part at completion: metadata uploaded, size and integrity from the components.
     for (const s of await snapshotsOf(name)) {
       expect(s.status).toMatchObject({ phase: "Succeeded", size: "1.200 MiB", integrity: true });
@@ -117,7 +117,7 @@ describe("a BackupSession driven to its end on the real API server", () => {
     expect(session.status?.phase).toBe("Succeeded");
     // Duration counts from the session's creation (the API server's clock) to completion (the fixed clock).
     const createdAt = new Date(session.metadata.creationTimestamp ?? 0).getTime();
-    expect(session.status?.duration).toBe(formatGoDuration(at(42).getTime() - createdAt));
+    expect(session.status?.duration).toBe(formatGoDuration(atSeconds(42).getTime() - createdAt));
     expect(session.status?.totalSnapshots).toBe(2);
     expect(session.status?.conditions?.find((c) => c.type === "MetricsPushed")).toMatchObject({
       status: "True",
@@ -128,7 +128,7 @@ describe("a BackupSession driven to its end on the real API server", () => {
       .map((e) => (e.detail as { newPhase: string }).newPhase);
     expect(changes).toEqual(["Running", "Succeeded"]);
     // Re-running on the same state changes nothing and publishes nothing.
-    const again = await reconcileSession(deps, ns, name, () => at(43));
+    const again = await reconcileSession(deps, ns, name, () => atSeconds(43));
     expect(again).toMatchObject({ actions: 0, statusWritten: false });
     expect(publisher.ofType("BackupSession Phase Changed")).toHaveLength(2);
   });
@@ -169,11 +169,11 @@ describe("a BackupSession driven to its end on the real API server", () => {
     await admin.patch("BackupConfiguration", ns, "sts", {
       spec: { target: { apiGroup: "apps", kind: "StatefulSet", name: "db", namespace: ns } },
     });
-    const name = await scheduleSession(functions, "sts", at(5));
+    const name = await scheduleSession(functions, "sts", atSeconds(5));
     const deps = { client: functions, publisher: new RecordingPublisher() };
 
     // Act 1: the executor Jobs, one per pod, each mounting that pod's claim
-    await reconcileSession(deps, ns, name, () => at(6));
+    await reconcileSession(deps, ns, name, () => atSeconds(6));
     const jobs = (
       await admin.list("Job", { namespace: ns, labelSelector: `kubestash.com/invoker-name=${name}` })
     ).items;
@@ -196,10 +196,10 @@ describe("a BackupSession driven to its end on the real API server", () => {
     expect(snapshot?.status?.totalComponents).toBe(2);
 
     // Act 2: each pod's addon reports its component, the Jobs end, the metadata is uploaded
-    await runBackupJobs(admin, ns, name, "Succeeded", at(20));
-    await reconcileSession(deps, ns, name, () => at(21));
-    await runMetadataJobs(admin, "Succeeded", at(21), name);
-    await reconcileSession(deps, ns, name, () => at(22));
+    await runBackupJobs(admin, ns, name, "Succeeded", atSeconds(20));
+    await reconcileSession(deps, ns, name, () => atSeconds(21));
+    await runMetadataJobs(admin, "Succeeded", atSeconds(21), name);
+    await reconcileSession(deps, ns, name, () => atSeconds(22));
 
     // Assess
     const [done] = await snapshotsOf(name);
@@ -210,15 +210,15 @@ describe("a BackupSession driven to its end on the real API server", () => {
 
   it("ends Failed when one snapshot fails", async () => {
     await installConfiguration(admin, ns, "one-fails", {}, ["repo-a", "repo-b"]);
-    const name = await scheduleSession(functions, "one-fails", at(5));
+    const name = await scheduleSession(functions, "one-fails", atSeconds(5));
     const deps = { client: functions, publisher: new RecordingPublisher() };
-    await reconcileSession(deps, ns, name, () => at(6));
+    await reconcileSession(deps, ns, name, () => atSeconds(6));
     const [first, second] = await snapshotsOf(name);
     if (!first || !second) throw new Error("two snapshots");
-    await completeSnapshotForce(first, "Succeeded", at(20));
-    await completeSnapshotForce(second, "Failed", at(21));
-    await endBackupJobs(deps, name, at(21));
-    await reconcileSession(deps, ns, name, () => at(22));
+    await completeSnapshotForce(first, "Succeeded", atSeconds(20));
+    await completeSnapshotForce(second, "Failed", atSeconds(21));
+    await endBackupJobs(deps, name, atSeconds(21));
+    await reconcileSession(deps, ns, name, () => atSeconds(22));
     const session = await admin.get("BackupSession", ns, name);
     expect(session.status?.phase).toBe("Failed");
     // Running while the metadata upload ran, then Failed.
@@ -230,21 +230,21 @@ describe("a BackupSession driven to its end on the real API server", () => {
 
   it("ends Failed with DeadlineExceeded when backupTimeout passes (fixed clock)", async () => {
     await installConfiguration(admin, ns, "slow", { backupTimeout: "2m" });
-    const name = await scheduleSession(functions, "slow", at(5));
+    const name = await scheduleSession(functions, "slow", atSeconds(5));
     const deps = { client: functions, publisher: new RecordingPublisher() };
-    await reconcileSession(deps, ns, name, () => at(6));
+    await reconcileSession(deps, ns, name, () => atSeconds(6));
     const [snap] = await snapshotsOf(name);
     if (!snap) throw new Error("a snapshot");
     await reportRunning(admin, snap);
-    await reconcileSession(deps, ns, name, () => at(11));
+    await reconcileSession(deps, ns, name, () => atSeconds(11));
     const running = await admin.get("BackupSession", ns, name);
     expect(running.status?.phase).toBe("Running");
     expect(running.status?.backupDeadline).toBe(
-      at(6 + 120)
+      atSeconds(6 + 120)
         .toISOString()
         .replace(".000Z", "Z"),
     );
-    await reconcileSession(deps, ns, name, () => at(6 + 121));
+    await reconcileSession(deps, ns, name, () => atSeconds(6 + 121));
     const late = await admin.get("BackupSession", ns, name);
     expect(late.status?.conditions?.find((c) => c.type === "DeadlineExceeded")).toMatchObject({
       status: "True",
@@ -276,9 +276,9 @@ describe("a BackupSession driven to its end on the real API server", () => {
         ],
       },
     });
-    const name = await scheduleSession(functions, "hooked", at(5));
+    const name = await scheduleSession(functions, "hooked", atSeconds(5));
     const deps = { client: functions, publisher: new RecordingPublisher() };
-    await reconcileSession(deps, ns, name, () => at(6));
+    await reconcileSession(deps, ns, name, () => atSeconds(6));
     const hookJobs = (
       await admin.list("Job", { namespace: ns, labelSelector: `kubestash.com/invoker-name=${name}` })
     ).items;
@@ -288,7 +288,7 @@ describe("a BackupSession driven to its end on the real API server", () => {
     // Act: play the Job controller — the hook's Pod failed
     await admin.updateStatus("Job", ns, hookJob.metadata.name, (job) => ({
       ...job.status,
-      startTime: toKubeTime(at(7)),
+      startTime: toKubeTime(atSeconds(7)),
       failed: 1,
       conditions: [
         {
@@ -296,18 +296,18 @@ describe("a BackupSession driven to its end on the real API server", () => {
           status: "True" as const,
           reason: "BackoffLimitExceeded",
           message: "Job has reached the specified backoff limit",
-          lastTransitionTime: toKubeTime(at(9)),
+          lastTransitionTime: toKubeTime(atSeconds(9)),
         },
         {
           type: "Failed",
           status: "True" as const,
           reason: "BackoffLimitExceeded",
           message: "Job has reached the specified backoff limit",
-          lastTransitionTime: toKubeTime(at(9)),
+          lastTransitionTime: toKubeTime(atSeconds(9)),
         },
       ],
     }));
-    await reconcileSession(deps, ns, name, () => at(10));
+    await reconcileSession(deps, ns, name, () => atSeconds(10));
     // Assess
     const session = await admin.get("BackupSession", ns, name);
     expect(session.status?.hooks?.preHooks).toEqual([{ name: "freeze", phase: "Failed" }]);
@@ -327,18 +327,18 @@ describe("a BackupSession driven to its end on the real API server", () => {
 
   it("two reconcilers racing on one session leave one consistent status and one Phase Changed event", async () => {
     await installConfiguration(admin, ns, "race");
-    const name = await scheduleSession(functions, "race", at(5));
+    const name = await scheduleSession(functions, "race", atSeconds(5));
     const publisher = new RecordingPublisher();
     const deps = { client: functions, publisher };
-    await reconcileSession(deps, ns, name, () => at(6));
+    await reconcileSession(deps, ns, name, () => atSeconds(6));
     const [snap] = await snapshotsOf(name);
     if (!snap) throw new Error("a snapshot");
-    await completeSnapshotForce(snap, "Succeeded", at(20));
-    await endBackupJobs(deps, name, at(20));
+    await completeSnapshotForce(snap, "Succeeded", atSeconds(20));
+    await endBackupJobs(deps, name, atSeconds(20));
     const other = { client: await clientFor(cluster, "functions"), publisher };
     await Promise.all([
-      reconcileSession(deps, ns, name, () => at(21)),
-      reconcileSession(other, ns, name, () => at(21)),
+      reconcileSession(deps, ns, name, () => atSeconds(21)),
+      reconcileSession(other, ns, name, () => atSeconds(21)),
     ]);
     expect((await admin.get("BackupSession", ns, name)).status?.phase).toBe("Succeeded");
     // One event per change, however many reconcilers raced: Running (upload started), then one Succeeded.
@@ -352,9 +352,9 @@ describe("a BackupSession driven to its end on the real API server", () => {
 
   it("the sweep catches a session whose Created event was lost", async () => {
     await installConfiguration(admin, ns, "lost");
-    const name = await scheduleSession(functions, "lost", at(5));
+    const name = await scheduleSession(functions, "lost", atSeconds(5));
     const outcomes = await sweepSessions({ client: functions, publisher: new RecordingPublisher() }, () =>
-      at(6),
+      atSeconds(6),
     );
     expect(outcomes.find((o) => o.name === name)?.actions).toBeGreaterThan(0);
     expect(await snapshotsOf(name)).toHaveLength(1);
@@ -365,7 +365,7 @@ describe("a BackupSession driven to its end on the real API server", () => {
     const deps = { client: functions, publisher: new RecordingPublisher() };
     const names: string[] = [];
     for (let h = 0; h < 4; h++) {
-      const t = (s: number) => at(h * 3600 + s);
+      const t = (s: number) => atSeconds(h * 3600 + s);
       const name = await scheduleSession(functions, "history", t(5));
       names.push(name);
       await reconcileSession(deps, ns, name, () => t(6));
@@ -387,15 +387,15 @@ describe("a BackupSession driven to its end on the real API server", () => {
 
   it("deleting a session cleans its Jobs and releases the kubestash.com/cleanup finalizer", async () => {
     await installConfiguration(admin, ns, "gone");
-    const name = await scheduleSession(functions, "gone", at(5));
+    const name = await scheduleSession(functions, "gone", atSeconds(5));
     const deps = { client: functions, publisher: new RecordingPublisher() };
-    await reconcileSession(deps, ns, name, () => at(6));
+    await reconcileSession(deps, ns, name, () => atSeconds(6));
     expect(
       (await admin.list("Job", { namespace: ns, labelSelector: `kubestash.com/invoker-name=${name}` })).items,
     ).toHaveLength(1);
     await admin.delete("BackupSession", ns, name);
     expect((await admin.get("BackupSession", ns, name)).metadata.deletionTimestamp).toBeDefined();
-    for (let i = 0; i < 3; i++) await reconcileSession(deps, ns, name, () => at(30 + i));
+    for (let i = 0; i < 3; i++) await reconcileSession(deps, ns, name, () => atSeconds(30 + i));
     expect(await admin.find("BackupSession", ns, name)).toBeUndefined();
   });
 });

@@ -8,6 +8,7 @@ import { METADATA_IMAGE, metadataJobName } from "../../shared/decide/snapshot-me
 import type { KubeClient } from "../../shared/kube/client.ts";
 import { BackupStorage, parseWith, RetentionPolicy, type Snapshot } from "../../shared/model/index.ts";
 import { reconcileSession } from "../../shared/usecases/reconcile-session.ts";
+import { clockFrom } from "../support/clock.ts";
 import { runJob } from "../support/job-runner.ts";
 import { localRcloneVersion } from "../support/job-runner-images.ts";
 import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
@@ -36,8 +37,7 @@ if (!cluster) throw new Error("needs a cluster");
 /** The node's folder the BackupStorage names; the runner maps it to a temp folder of this machine. */
 const HOST_PATH = "/var/lib/kubestash/storage";
 const MOUNT_PATH = "/kubestash-storage";
-const hour = nextHour();
-const at = (seconds: number) => new Date(hour.getTime() + seconds * 1000);
+const { atSeconds } = clockFrom(nextHour());
 
 let admin: KubeClient;
 let functions: KubeClient;
@@ -118,14 +118,14 @@ const jobsOf = async (session: string) =>
  * its component and the executor Pod ends (the stand-ins); our next reconcile creates the metadata Job.
  */
 async function backUpUntilMetadataJob(configuration: string, offset: number) {
-  const name = await scheduleSession(functions, configuration, at(offset + 5));
-  await reconcileSession(deps(), ns, name, () => at(offset + 6));
+  const name = await scheduleSession(functions, configuration, atSeconds(offset + 5));
+  await reconcileSession(deps(), ns, name, () => atSeconds(offset + 6));
   const snapshot = await snapshotOf(name);
   expect((await jobsOf(name)).map((j) => j.metadata.labels?.["app.kubernetes.io/component"])).toEqual([
     "kubestash-backup",
   ]);
-  expect(await runBackupJobs(admin, ns, name, "Succeeded", at(offset + 30))).toBe(1);
-  await reconcileSession(deps(), ns, name, () => at(offset + 31));
+  expect(await runBackupJobs(admin, ns, name, "Succeeded", atSeconds(offset + 30))).toBe(1);
+  await reconcileSession(deps(), ns, name, () => atSeconds(offset + 31));
   const jobName = metadataJobName(snapshot.metadata.name);
   const job = (await jobsOf(name)).find((j) => j.metadata.name === jobName);
   expect(job?.metadata.labels?.["app.kubernetes.io/component"]).toBe("kubestash-snapshot-metadata");
@@ -159,7 +159,7 @@ describe("the snapshot-metadata Job, run with Debian's rclone", () => {
     expect(container?.image).toBe(METADATA_IMAGE);
     // Act
     const run = await runJob(
-      { client: admin, hostPaths: { [HOST_PATH]: storageDir }, now: () => at(35) },
+      { client: admin, hostPaths: { [HOST_PATH]: storageDir }, now: () => atSeconds(35) },
       ns,
       jobName,
     );
@@ -200,7 +200,7 @@ describe("the snapshot-metadata Job, run with Debian's rclone", () => {
     expect((await stat(repositoryFile)).uid).toBe(65534);
 
     // Act: the next reconcile sees the Job complete
-    await reconcileSession(deps(), ns, name, () => at(36));
+    await reconcileSession(deps(), ns, name, () => atSeconds(36));
     // Assess
     const done = await admin.get("Snapshot", ns, snapshot);
     expect(condition(done, "SnapshotMetadataUploaded")).toMatchObject({
@@ -221,11 +221,11 @@ describe("the snapshot-metadata Job, run with Debian's rclone", () => {
     const { name, snapshot, jobName } = await backUpUntilMetadataJob("app", 3600);
     // Act
     const run = await runJob(
-      { client: admin, hostPaths: { [HOST_PATH]: storageDir }, now: () => at(3635) },
+      { client: admin, hostPaths: { [HOST_PATH]: storageDir }, now: () => atSeconds(3635) },
       ns,
       jobName,
     );
-    await reconcileSession(deps(), ns, name, () => at(3636));
+    await reconcileSession(deps(), ns, name, () => atSeconds(3636));
     // Assess
     expect(run.pod.phase).toBe("Succeeded");
     const env = (
@@ -252,7 +252,7 @@ describe("the snapshot-metadata Job, run with Debian's rclone", () => {
     const { name, snapshot, jobName } = await backUpUntilMetadataJob("blocked", 7200);
     // Act
     const run = await runJob(
-      { client: admin, hostPaths: { [HOST_PATH]: readOnlyDir }, now: () => at(7235) },
+      { client: admin, hostPaths: { [HOST_PATH]: readOnlyDir }, now: () => atSeconds(7235) },
       ns,
       jobName,
     );
@@ -279,7 +279,7 @@ describe("the snapshot-metadata Job, run with Debian's rclone", () => {
     expect(await readdir(readOnlyDir)).toEqual([]);
 
     // Act: the next reconcile sees the Job failed
-    await reconcileSession(deps(), ns, name, () => at(7236));
+    await reconcileSession(deps(), ns, name, () => atSeconds(7236));
     // Assess
     const failed = await admin.get("Snapshot", ns, snapshot);
     expect(condition(failed, "SnapshotMetadataUploaded")).toMatchObject({

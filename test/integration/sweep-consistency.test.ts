@@ -11,6 +11,7 @@ import {
 } from "../../shared/usecases/reconcile-session.ts";
 import { loadSessionWorld } from "../../shared/usecases/session-world.ts";
 import { type ClusterInfo, type ControlPlane, startControlPlane } from "../controlplane/index.ts";
+import { clockFrom } from "../support/clock.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
 import {
   installConfiguration,
@@ -36,8 +37,7 @@ let one: ClusterInfo;
 
 /** The transport's default attempts for a retryable failure (shared/kube/transport.ts). */
 const ATTEMPTS = 4;
-const hour = nextHour();
-const at = (seconds: number) => new Date(hour.getTime() + seconds * 1000);
+const { atSeconds } = clockFrom(nextHour());
 
 let admin: KubeClient;
 let functions: KubeClient;
@@ -80,11 +80,11 @@ const isClusterWideList = (method: string, path: string) =>
 /** A session started by our reconcile, its executor Job created, its component reported Running. */
 async function runningSession(configuration: string): Promise<string> {
   await installConfiguration(admin, ns, configuration);
-  const name = await scheduleSession(functions, configuration, at(5));
+  const name = await scheduleSession(functions, configuration, atSeconds(5));
   const plain = { client: functions, publisher: new RecordingPublisher() };
-  await reconcileSession(plain, ns, name, () => at(6));
+  await reconcileSession(plain, ns, name, () => atSeconds(6));
   for (const snapshot of await snapshotsOf(name)) await reportRunning(admin, snapshot);
-  await reconcileSession(plain, ns, name, () => at(11));
+  await reconcileSession(plain, ns, name, () => atSeconds(11));
   expect((await admin.get("BackupSession", ns, name)).status?.phase).toBe("Running");
   return name;
 }
@@ -108,7 +108,7 @@ describe("a 429 or 503 on any one LIST of the sweep, beyond the client's retries
   beforeAll(async () => {
     name = await runningSession("steady");
     // The sweep's LISTs, as the code makes them: the cluster-wide reads of one clean sweep.
-    const seen = await seenDuring(() => sweepSessions(deps(), () => at(20)));
+    const seen = await seenDuring(() => sweepSessions(deps(), () => atSeconds(20)));
     lists = [...new Set(seen.filter((s) => isClusterWideList(s.method, s.path)).map((s) => s.path))];
   });
 
@@ -142,7 +142,9 @@ describe("a 429 or 503 on any one LIST of the sweep, beyond the client's retries
         proxy.inject({ ...fault, match: (method, path) => method === "GET" && path === list }, ATTEMPTS);
         // Act
         let failure: unknown;
-        const seen = await seenDuring(() => sweepSessions(deps(), () => at(30)).catch((e) => (failure = e)));
+        const seen = await seenDuring(() =>
+          sweepSessions(deps(), () => atSeconds(30)).catch((e) => (failure = e)),
+        );
         // Assess: the failed LIST failed the whole load (reported, never read as an empty list)
         expect(failure, list).toBeInstanceOf(UnavailableError);
         expect(
@@ -163,9 +165,9 @@ describe("a 429 or 503 on any one LIST of the sweep, beyond the client's retries
   it("then a clean sweep proceeds normally: the component in and the executor ended, the metadata upload starts", async () => {
     const [snapshot] = await snapshotsOf(name);
     if (!snapshot) throw new Error("a snapshot");
-    await reportSucceeded(snapshot, at(40));
-    for (const job of await executorJobsOf(name)) await finishJob(admin, job, "Succeeded", at(40));
-    const outcomes = await sweepSessions(deps(), () => at(41));
+    await reportSucceeded(snapshot, atSeconds(40));
+    for (const job of await executorJobsOf(name)) await finishJob(admin, job, "Succeeded", atSeconds(40));
+    const outcomes = await sweepSessions(deps(), () => atSeconds(41));
     expect(outcomes.find((o) => o.name === name)).toMatchObject({ actions: expect.any(Number) });
     expect(outcomes.find((o) => o.name === name)?.error).toBeUndefined();
     expect(await admin.find("Job", ns, `snapshot-metadata-${snapshot.metadata.name}`)).toBeDefined();
@@ -177,9 +179,11 @@ describe("reads in each order: an absence is read again before anything is faile
   it("Jobs read before the executor Job existed, the session after its status said so: the fresh read finds it", async () => {
     // Prepare: a session not started yet, the Jobs read now; then our reconcile makes the Job and says so
     await installConfiguration(admin, ns, "jobs-early");
-    const name = await scheduleSession(functions, "jobs-early", at(5));
+    const name = await scheduleSession(functions, "jobs-early", atSeconds(5));
     const early = await loadSessionWorld(functions);
-    await reconcileSession({ client: functions, publisher: new RecordingPublisher() }, ns, name, () => at(6));
+    await reconcileSession({ client: functions, publisher: new RecordingPublisher() }, ns, name, () =>
+      atSeconds(6),
+    );
     const late = await loadSessionWorld(functions);
     const session = late.sessions.find((s) => s.metadata.name === name);
     if (!session) throw new Error("the session");
@@ -187,7 +191,9 @@ describe("reads in each order: an absence is read again before anything is faile
     expect(early.jobs.some((j) => j.metadata.labels?.["kubestash.com/invoker-name"] === name)).toBe(false);
 
     // Act: decided on sessions read late and Jobs read early
-    const seen = await seenDuring(() => reconcileFrom(deps(), { ...late, jobs: early.jobs }, session, at(7)));
+    const seen = await seenDuring(() =>
+      reconcileFrom(deps(), { ...late, jobs: early.jobs }, session, atSeconds(7)),
+    );
 
     // Assess: the Jobs of the session were read again, directly; nothing written, nothing failed
     expect(
@@ -208,15 +214,15 @@ describe("reads in each order: an absence is read again before anything is faile
     const early = await loadSessionWorld(functions);
     const [snapshot] = await snapshotsOf(name);
     if (!snapshot) throw new Error("a snapshot");
-    await reportSucceeded(snapshot, at(20));
-    for (const job of await executorJobsOf(name)) await finishJob(admin, job, "Succeeded", at(20));
+    await reportSucceeded(snapshot, atSeconds(20));
+    for (const job of await executorJobsOf(name)) await finishJob(admin, job, "Succeeded", atSeconds(20));
     const late = await loadSessionWorld(functions);
     const session = late.sessions.find((s) => s.metadata.name === name);
     if (!session) throw new Error("the session");
 
     // Act: decided on Jobs read late and Snapshots read early
     const seen = await seenDuring(() =>
-      reconcileFrom(deps(), { ...late, snapshots: early.snapshots }, session, at(21)),
+      reconcileFrom(deps(), { ...late, snapshots: early.snapshots }, session, atSeconds(21)),
     );
 
     // Assess: the Snapshot was read again; the upload starts instead of a BackupIncomplete
@@ -240,7 +246,7 @@ describe("reads in each order: an absence is read again before anything is faile
     await admin.delete("Job", ns, job.metadata.name, { propagationPolicy: "Background" });
 
     // Act
-    const seen = await seenDuring(() => sweepSessions(deps(), () => at(30)));
+    const seen = await seenDuring(() => sweepSessions(deps(), () => atSeconds(30)));
 
     // Assess: read again (a LIST of the session's Jobs) before the failure was written
     const confirm = seen.findIndex((s) => s.path.startsWith(`/apis/batch/v1/namespaces/${ns}/jobs?`));

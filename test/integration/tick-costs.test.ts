@@ -14,6 +14,7 @@ import { applySessionRetention } from "../../shared/usecases/apply-retention.ts"
 import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { type ReconcileOutcome, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
 import { cleanUpSnapshots } from "../../shared/usecases/snapshot-cleanup.ts";
+import { clockFrom } from "../support/clock.ts";
 import {
   installConfiguration,
   lifecycleNamespace,
@@ -36,7 +37,7 @@ const [one] = clusters;
 if (!one) throw new Error("the integration setup provides clusters");
 
 const hour = nextHour();
-const at = (seconds: number) => new Date(hour.getTime() + seconds * 1000);
+const { atSeconds } = clockFrom(hour);
 
 let admin: KubeClient;
 let functions: KubeClient;
@@ -111,22 +112,22 @@ const jobsOf = async (session: string) =>
 
 /** A session scheduled at `t` seconds and driven to Succeeded by sweeps only, the executor played by admin. */
 async function finishedBySweeps(configuration: string, t: number): Promise<string> {
-  const name = await scheduleSession(functions, configuration, at(t + 5));
-  await sweep(at(t + 6));
+  const name = await scheduleSession(functions, configuration, atSeconds(t + 5));
+  await sweep(atSeconds(t + 6));
   for (const s of await snapshotsOf(name)) {
     await admin.updateStatus("Snapshot", ns, s.metadata.name, (current) => ({
       ...current.status,
-      components: addonComponent(current, "Succeeded", at(t + 20)),
+      components: addonComponent(current, "Succeeded", atSeconds(t + 20)),
     }));
   }
-  for (const job of await jobsOf(name)) await finishJob(admin, job, "Succeeded", at(t + 20));
+  for (const job of await jobsOf(name)) await finishJob(admin, job, "Succeeded", atSeconds(t + 20));
   for (let round = 0; round < 4; round++) {
-    await sweep(at(t + 21 + round));
-    await runMetadataJobs(admin, "Succeeded", at(t + 21 + round), name);
+    await sweep(atSeconds(t + 21 + round));
+    await runMetadataJobs(admin, "Succeeded", atSeconds(t + 21 + round), name);
     if ((await admin.get("BackupSession", ns, name)).status?.phase !== "Succeeded") continue;
     // Settled once its retention is applied (the "Phase Changed" to Succeeded path); the next sweep labels it.
-    await applySessionRetention({ client: functions }, ns, name, at(t + 30));
-    await sweep(at(t + 31));
+    await applySessionRetention({ client: functions }, ns, name, atSeconds(t + 30));
+    await sweep(atSeconds(t + 31));
     return name;
   }
   throw new Error(`${name} did not finish`);
@@ -147,7 +148,7 @@ describe("the sweep lists only what is unfinished", () => {
   });
 
   it("the next sweep's LISTs of sessions, Snapshots and Jobs carry the selector and return none of them", async () => {
-    const { result, lists } = await listsDuring(() => sweep(at(60)));
+    const { result, lists } = await listsDuring(() => sweep(atSeconds(60)));
     for (const resource of ["backupsessions", "snapshots", "jobs"]) {
       // The load's LISTs are cluster-wide (fresh reads of other files' sessions are namespaced).
       const of = lists.filter((l) => l.resource === resource && l.clusterWide);
@@ -163,7 +164,7 @@ describe("the sweep lists only what is unfinished", () => {
 
   it("the tick's snapshot cleanup step lists Snapshots with the selector too, and none of the finished ones", async () => {
     const { lists } = await listsDuring(() =>
-      cleanUpSnapshots({ client: functions }, at(60), undefined, "unfinished"),
+      cleanUpSnapshots({ client: functions }, atSeconds(60), undefined, "unfinished"),
     );
     const of = lists.filter((l) => l.resource === "snapshots");
     expect(of.length).toBeGreaterThan(0);
@@ -176,7 +177,7 @@ describe("the sweep lists only what is unfinished", () => {
     const second = await finishedBySweeps("hist", 3600);
     // The older one was unlabelled, then deleted; the sweep finds it and runs the finalizer path.
     for (let round = 0; round < 3 && (await admin.find("BackupSession", ns, first)); round++) {
-      await sweep(at(3660 + round));
+      await sweep(atSeconds(3660 + round));
     }
     expect(await admin.find("BackupSession", ns, first)).toBeUndefined();
     expect(await jobsOf(first)).toEqual([]);
@@ -187,9 +188,9 @@ describe("the sweep lists only what is unfinished", () => {
     const [left] = (await admin.list("BackupSession", { namespace: ns })).items.map((s) => s.metadata.name);
     if (!left) throw new Error("one session is left");
     await admin.delete("BackupSession", ns, left);
-    expect(mine(await sweep(at(3700))).map((o) => o.name)).not.toContain(left);
+    expect(mine(await sweep(atSeconds(3700))).map((o) => o.name)).not.toContain(left);
     expect((await admin.get("BackupSession", ns, left)).metadata.deletionTimestamp).toBeDefined();
-    const full = at(3600 + FULL_SWEEP_MINUTE * 60);
+    const full = atSeconds(3600 + FULL_SWEEP_MINUTE * 60);
     for (let round = 0; round < 3 && (await admin.find("BackupSession", ns, left)); round++) {
       await sweep(new Date(full.getTime() + round * 1000));
     }
@@ -205,16 +206,16 @@ describe("the sweep lists only what is unfinished", () => {
       metadata: { name: "legacy-hourly-1", namespace: ns },
       spec: { invoker: { apiGroup: "core.kubestash.com", kind: "BackupConfiguration", name: "legacy" } },
     });
-    const done = { status: "True" as const, reason: "Done", lastTransitionTime: toKubeTime(at(0)) };
+    const done = { status: "True" as const, reason: "Done", lastTransitionTime: toKubeTime(atSeconds(0)) };
     await admin.replaceStatus("BackupSession", {
       ...object,
       status: { phase: "Succeeded", conditions: [{ type: C.MetricsPushed, ...done }] },
     });
-    await sweep(at(7200));
+    await sweep(atSeconds(7200));
     const labelled = await admin.get("BackupSession", ns, "legacy-hourly-1");
     expect(labelled.metadata.labels?.[COMPLETED_LABEL]).toBe("true");
     expect(labelled.status?.phase).toBe("Succeeded");
-    const { lists } = await listsDuring(() => sweep(at(7260)));
+    const { lists } = await listsDuring(() => sweep(atSeconds(7260)));
     const names = lists.flatMap((l) => l.items).map((o) => o.metadata.name);
     expect(names).not.toContain("legacy-hourly-1");
   });
@@ -224,10 +225,10 @@ describe("a quiet Schedule Tick of create-sessions", () => {
   it("lists each kind once and writes nothing when no session is due and every status is current", async () => {
     // Prepare: the tick that creates the hour's session and writes the configuration's status.
     await installConfiguration(admin, ns, "quiet");
-    await scheduleSession(functions, "quiet", at(8000));
+    await scheduleSession(functions, "quiet", atSeconds(8000));
     // Act: the next tick, nothing due.
     const seen = await requestsDuring(() =>
-      createDueSessions({ client: functions, publisher: new RecordingPublisher() }, at(8010)).catch(
+      createDueSessions({ client: functions, publisher: new RecordingPublisher() }, atSeconds(8010)).catch(
         () => undefined,
       ),
     );
@@ -248,7 +249,9 @@ describe("a Schedule Tick with sessions due (docs/costs.md#scheduling-lag)", () 
     for (const name of names) await installConfiguration(own.admin, own.ns, name);
     // Act: the tick just after that time, one write at a time (so the order is the plan's, not a race's).
     const deps = { client: functions, publisher: new RecordingPublisher(), concurrency: 1 };
-    const seen = await requestsDuring(() => createDueSessions(deps, at(10_805)).catch(() => undefined));
+    const seen = await requestsDuring(() =>
+      createDueSessions(deps, atSeconds(10_805)).catch(() => undefined),
+    );
     // Assess: only this namespace's requests (other files' objects share the cluster).
     const mine = seen.filter((r) => r.path.includes(`/namespaces/${own.ns}/`));
     const creates = mine.flatMap((r, i) =>

@@ -3,6 +3,7 @@ import { parseWith, Snapshot } from "../../shared/model/index.ts";
 import { toKubeTime } from "../../shared/model/time.ts";
 import { evaluateFailure } from "../../shared/usecases/evaluate-failure.ts";
 import type { ClusterInfo } from "../controlplane/index.ts";
+import { clockFrom } from "./clock.ts";
 import { clientFor, ensureNamespace, installRbac } from "./kube.ts";
 import {
   installBackend,
@@ -101,7 +102,7 @@ export async function seedRunHistory(
   namespace: string,
   due: Date,
 ): Promise<RunHistorySeed> {
-  const at = (minutes: number) => new Date(due.getTime() + minutes * 60_000);
+  const { atMinutes } = clockFrom(due);
   // The addon, so that reconcile-session (the dashboard's runtime runs it) keeps the last session Running.
   await installCatalog(admin);
   await installConfiguration(admin, namespace, "history", {
@@ -110,7 +111,8 @@ export async function seedRunHistory(
     retryConfig: { maxRetry: 1, delay: "1m" },
   });
   const names: string[] = [];
-  for (const minute of [0, 5, 15, 20, 25]) names.push(await scheduleSession(admin, "history", at(minute)));
+  for (const minute of [0, 5, 15, 20, 25])
+    names.push(await scheduleSession(admin, "history", atMinutes(minute)));
   const [succeeded, retried, skipped, succeededLast, running] = names;
   if (!succeeded || !retried || !skipped || !succeededLast || !running) throw new Error("five sessions");
   const status = (name: string, value: Record<string, unknown>) =>
@@ -118,7 +120,7 @@ export async function seedRunHistory(
   await status(succeeded, { phase: "Succeeded", duration: "1m10s" });
   await status(skipped, { phase: "Skipped" });
   await status(succeededLast, { phase: "Succeeded", duration: "50s" });
-  const failedAt = toKubeTime(at(6));
+  const failedAt = toKubeTime(atMinutes(6));
   await status(retried, {
     phase: "Failed",
     duration: "1m",
@@ -135,7 +137,7 @@ export async function seedRunHistory(
     { client: admin, publisher: new RecordingPublisher() },
     namespace,
     retried,
-    () => at(27),
+    () => atMinutes(27),
   );
   if (outcome.result !== "created" || !outcome.retry) throw new Error(`no retry: ${JSON.stringify(outcome)}`);
   await status(outcome.retry, { phase: "Succeeded", duration: "1m40s" });

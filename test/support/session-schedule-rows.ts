@@ -7,6 +7,7 @@ import {
 import type { SchedulerSpec } from "../../shared/model/backup-configuration.ts";
 import { backupSessionName } from "../../shared/model/names.ts";
 import { toKubeTime } from "../../shared/model/time.ts";
+import { clockFrom } from "./clock.ts";
 
 /**
  * Scenario rows for decideSessionSchedule, anchored like the CronJob controller's tests on a fixed top of the
@@ -21,7 +22,7 @@ export function topOfTheHour(): Date {
   return new Date("2026-11-26T10:00:00Z");
 }
 export const T = topOfTheHour().getTime();
-export const at = (offsetMs: number) => new Date(T + offsetMs);
+export const { atMs } = clockFrom(topOfTheHour());
 export const utc = (iso: string) => new Date(iso);
 export const nameAt = (time: Date) => backupSessionName("app", "hourly", time);
 
@@ -39,7 +40,7 @@ export function input(schedule: string | undefined, setup: Setup = {}): SessionS
       name: "hourly",
       scheduler: schedule === undefined ? undefined : { schedule, jobTemplate: {}, ...scheduler },
     },
-    createdAt: new Date((rest.lastScheduledTime ?? at(0)).getTime() - DAY),
+    createdAt: new Date((rest.lastScheduledTime ?? atMs(0)).getTime() - DAY),
     activeSessions: [],
     ...rest,
   };
@@ -76,7 +77,7 @@ export interface Row {
 export const running = (...names: string[]) => names.map((name) => ({ name }));
 
 /** The hour before the anchor as the last scheduled time. */
-export const last = { lastScheduledTime: at(-HOUR) };
+export const last = { lastScheduledTime: atMs(-HOUR) };
 
 /** Runs one row: the decision, times shown as Kubernetes writes them, matches the expected fields. */
 export function expectRow({ given, now, expected }: Row): void {

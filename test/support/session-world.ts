@@ -1,4 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: KubeStash Function args carry ${name:=default} variables
+
 import { absenceKey } from "../../shared/decide/absence.ts";
 import {
   decideReconcile,
@@ -27,6 +28,7 @@ import {
   CORE_API_VERSION,
   toKubeTime,
 } from "../../shared/model/index.ts";
+import { clockFrom } from "./clock.ts";
 
 /**
  * A small world for the session decision: a Ready configuration with one session, its Repository, Addon,
@@ -37,7 +39,7 @@ import {
 
 export const NS = "demo";
 export const T0 = new Date("2026-11-26T12:00:00Z");
-export const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+export const { atSeconds } = clockFrom(T0);
 
 export function hook(name: string, over: Partial<HookInfo> = {}): HookInfo {
   return { name, hookTemplate: { name: "notify" }, maxRetry: 0, executionPolicy: "Always", ...over };

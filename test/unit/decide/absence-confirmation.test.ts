@@ -3,7 +3,7 @@ import { type Absence, absenceKey, executorJobsAbsence } from "../../../shared/d
 import { decideReconcile, type SessionReconcileInput } from "../../../shared/decide/reconcile-session.ts";
 import { findCondition, type SnapshotStatus } from "../../../shared/model/index.ts";
 import {
-  at,
+  atSeconds,
   backupSession,
   configuration,
   finishJob,
@@ -33,9 +33,10 @@ const withoutJob = (input: SessionReconcileInput, name: string) => ({
 
 /** Started at 5 s, the executor reporting Running at 30 s: a healthy running backup. */
 const running = () =>
-  step(reportSnapshot(step(world(), at(5)).next, SNAPSHOT, "Running", at(30)), at(30)).next;
+  step(reportSnapshot(step(world(), atSeconds(5)).next, SNAPSHOT, "Running", atSeconds(30)), atSeconds(30))
+    .next;
 /** A running backup whose executor Job ended (Complete) at 60 s while the Snapshot, as read, lacks its report. */
-const executorEnded = () => finishJob(step(world(), at(5)).next, EXECUTOR, "Complete");
+const executorEnded = () => finishJob(step(world(), atSeconds(5)).next, EXECUTOR, "Complete");
 
 const executorJobs = executorJobsAbsence(backupSession());
 const invoker: Absence = { kind: "BackupConfiguration", namespace: NS, name: "app-backup" };
@@ -60,9 +61,15 @@ describe("an absence the load may only be stale about: a request to read it agai
     [
       "the Repository missing when the metadata upload is due",
       () => {
-        const reported = reportSnapshot(step(world(), at(5)).next, SNAPSHOT, "Succeeded", at(20), {
-          upload: false,
-        });
+        const reported = reportSnapshot(
+          step(world(), atSeconds(5)).next,
+          SNAPSHOT,
+          "Succeeded",
+          atSeconds(20),
+          {
+            upload: false,
+          },
+        );
         return { ...reported, repositories: [] };
       },
       [repository],
@@ -70,7 +77,7 @@ describe("an absence the load may only be stale about: a request to read it agai
   ])("%s", (_name, input, expected) => {
     // Act
     const given = input();
-    const decision = decideReconcile(given, at(60));
+    const decision = decideReconcile(given, atSeconds(60));
     // Assess: the reads, and the session's own status, untouched
     expect(decision.confirm).toEqual(expected);
     expect(decision.actions).toEqual([]);
@@ -82,7 +89,7 @@ describe("an absence the load may only be stale about: a request to read it agai
 describe("confirmed missing: the failure as before", () => {
   it("the executor Job gone → its Snapshot and the session Failed, naming the Job", () => {
     const input = { ...withoutJob(running(), EXECUTOR), confirmed: confirmed(executorJobs) };
-    const { status, actions, confirm } = decideReconcile(input, at(60));
+    const { status, actions, confirm } = decideReconcile(input, atSeconds(60));
     expect(confirm).toBeUndefined();
     expect(actions[0]).toMatchObject({
       type: "update-snapshot-status",
@@ -115,7 +122,7 @@ describe("confirmed missing: the failure as before", () => {
       /BackupConfiguration app-backup or its session daily no longer exists/,
     ],
   ])("the configuration gone, %s", (_name, input, phase, message) => {
-    const { status, actions } = decideReconcile({ ...input(), confirmed: confirmed(invoker) }, at(60));
+    const { status, actions } = decideReconcile({ ...input(), confirmed: confirmed(invoker) }, atSeconds(60));
     expect(status.phase).toBe(phase);
     const why = actions.find((a) => a.type === "record-event" && a.eventType === "Warning");
     expect(why).toMatchObject({ message: expect.stringMatching(message) });
@@ -124,7 +131,7 @@ describe("confirmed missing: the failure as before", () => {
   it("the Snapshot read again still lacks its report → BackupIncomplete, the session Failed", () => {
     const { status, actions } = decideReconcile(
       { ...executorEnded(), confirmed: confirmed(snapshot) },
-      at(60),
+      atSeconds(60),
     );
     expect(actions[0]).toMatchObject({
       type: "update-snapshot-status",
@@ -136,12 +143,12 @@ describe("confirmed missing: the failure as before", () => {
   });
 
   it("the Repository gone → the metadata upload fails naming it", () => {
-    const reported = reportSnapshot(step(world(), at(5)).next, SNAPSHOT, "Succeeded", at(20), {
+    const reported = reportSnapshot(step(world(), atSeconds(5)).next, SNAPSHOT, "Succeeded", atSeconds(20), {
       upload: false,
     });
     const { actions } = decideReconcile(
       { ...reported, repositories: [], confirmed: confirmed(repository) },
-      at(60),
+      atSeconds(60),
     );
     expect(actions.find((a) => a.type === "update-snapshot-status")).toMatchObject({
       update: {
@@ -156,7 +163,7 @@ describe("confirmed missing: the failure as before", () => {
 describe("present on the fresh read: the session goes on", () => {
   it("the executor Job found → the session waits, Running, nothing failed", () => {
     const input = { ...running(), confirmed: confirmed(executorJobs) };
-    const { status, actions, confirm } = decideReconcile(input, at(60));
+    const { status, actions, confirm } = decideReconcile(input, atSeconds(60));
     expect(confirm).toBeUndefined();
     expect(actions).toEqual([]);
     expect(status).toEqual(input.session.status);
@@ -164,7 +171,7 @@ describe("present on the fresh read: the session goes on", () => {
   });
 
   it("the configuration found → the session starts as usual", () => {
-    const { status, actions } = decideReconcile({ ...world(), confirmed: confirmed(invoker) }, at(5));
+    const { status, actions } = decideReconcile({ ...world(), confirmed: confirmed(invoker) }, atSeconds(5));
     expect(findCondition(status.conditions, "BackupSkipped")).toBeUndefined();
     expect(actions.map((a) => a.type)).toContain("create-job");
   });
@@ -180,7 +187,7 @@ describe("present on the fresh read: the session goes on", () => {
     }));
     const { status, actions } = decideReconcile(
       { ...ended, snapshots: fresh, confirmed: confirmed(snapshot) },
-      at(60),
+      atSeconds(60),
     );
     expect(actions).toContainEqual(
       expect.objectContaining({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  at,
+  atMs,
   create,
   expectRow,
   HOUR,
@@ -19,9 +19,9 @@ import {
 const macros: Row[] = [
   {
     scenario: "@hourly at the top of the hour: create",
-    given: input("@hourly", { lastScheduledTime: at(-HOUR) }),
-    now: at(0),
-    expected: create(at(0)),
+    given: input("@hourly", { lastScheduledTime: atMs(-HOUR) }),
+    now: atMs(0),
+    expected: create(atMs(0)),
   },
   {
     scenario: "@daily at midnight: create",
@@ -44,7 +44,7 @@ const macros: Row[] = [
   {
     scenario: "@yearly in November: wait for 1 January",
     given: input("@yearly"),
-    now: at(0),
+    now: atMs(0),
     expected: wait(utc("2027-01-01T00:00:00Z")),
   },
 ];
@@ -52,9 +52,9 @@ const macros: Row[] = [
 const fields: Row[] = [
   {
     scenario: "*/15 at 10:45 after 10:30: create 10:45",
-    given: input("*/15 * * * *", { lastScheduledTime: at(30 * MINUTE) }),
-    now: at(45 * MINUTE),
-    expected: create(at(45 * MINUTE)),
+    given: input("*/15 * * * *", { lastScheduledTime: atMs(30 * MINUTE) }),
+    now: atMs(45 * MINUTE),
+    expected: create(atMs(45 * MINUTE)),
   },
   {
     scenario: "working hours 0 9-17 * * 1-5 on a Saturday: wait for Monday 09:00",
@@ -64,9 +64,9 @@ const fields: Row[] = [
   },
   {
     scenario: "list 5,35 at 10:35: create 10:35",
-    given: input("5,35 * * * *", { lastScheduledTime: at(5 * MINUTE) }),
-    now: at(35 * MINUTE),
-    expected: create(at(35 * MINUTE)),
+    given: input("5,35 * * * *", { lastScheduledTime: atMs(5 * MINUTE) }),
+    now: atMs(35 * MINUTE),
+    expected: create(atMs(35 * MINUTE)),
   },
   {
     scenario: "step 0 */6 at 12:00: create",
@@ -77,14 +77,14 @@ const fields: Row[] = [
   {
     scenario: "day names MON,WED,FRI on a Thursday: wait for Friday 08:30",
     given: input("30 8 * * MON,WED,FRI", { lastScheduledTime: utc("2026-11-25T08:30:00Z") }),
-    now: at(0),
+    now: atMs(0),
     expected: wait(utc("2026-11-27T08:30:00Z")),
   },
   {
     scenario: "range with a step 10-50/20 at 10:30 after 10:10: create 10:30",
-    given: input("10-50/20 * * * *", { lastScheduledTime: at(10 * MINUTE) }),
-    now: at(30 * MINUTE),
-    expected: create(at(30 * MINUTE)),
+    given: input("10-50/20 * * * *", { lastScheduledTime: atMs(10 * MINUTE) }),
+    now: atMs(30 * MINUTE),
+    expected: create(atMs(30 * MINUTE)),
   },
 ];
 
@@ -153,27 +153,27 @@ const daylightSaving: Row[] = [
 const repeats: Row[] = [
   {
     scenario: "a second tick in the same minute after the session was created: wait",
-    given: input("@hourly", { lastScheduledTime: at(0) }),
-    now: at(20_000),
-    expected: wait(at(HOUR)),
+    given: input("@hourly", { lastScheduledTime: atMs(0) }),
+    now: atMs(20_000),
+    expected: wait(atMs(HOUR)),
   },
   {
     scenario: "status not updated yet but the session already runs: wait",
-    given: input("@hourly", { ...last, activeSessions: running(nameAt(at(0))) }),
-    now: at(30_000),
-    expected: wait(at(HOUR)),
+    given: input("@hourly", { ...last, activeSessions: running(nameAt(atMs(0))) }),
+    now: atMs(30_000),
+    expected: wait(atMs(HOUR)),
   },
   {
     scenario: "one second before the scheduled time: wait for it",
     given: input("@hourly", last),
-    now: at(-1000),
-    expected: wait(at(0)),
+    now: atMs(-1000),
+    expected: wait(atMs(0)),
   },
   {
     scenario: "last scheduled time in the future (clock skew): wait past it",
-    given: input("@hourly", { lastScheduledTime: at(HOUR) }),
-    now: at(0),
-    expected: wait(at(2 * HOUR)),
+    given: input("@hourly", { lastScheduledTime: atMs(HOUR) }),
+    now: atMs(0),
+    expected: wait(atMs(2 * HOUR)),
   },
 ];
 
@@ -181,31 +181,31 @@ const invalid: Row[] = [
   {
     scenario: "invalid cron: six fields",
     given: input("0 0 * * * *"),
-    now: at(0),
+    now: atMs(0),
     expected: { action: "invalid", error: expect.stringContaining("expected 5 fields") },
   },
   {
     scenario: "invalid cron: unknown time zone",
     given: input("CRON_TZ=Mars/Olympus 0 * * * *"),
-    now: at(0),
+    now: atMs(0),
     expected: { action: "invalid", error: expect.stringContaining("unknown time zone") },
   },
   {
     scenario: "a schedule that can never fire: 30 February",
     given: input("0 0 30 2 *"),
-    now: at(0),
+    now: atMs(0),
     expected: { action: "invalid" },
   },
   {
     scenario: "invalid cron on a paused configuration is still reported",
     given: input("not a cron", { paused: true }),
-    now: at(0),
+    now: atMs(0),
     expected: { action: "invalid" },
   },
   {
     scenario: "no scheduler: manual sessions only",
     given: input(undefined),
-    now: at(0),
+    now: atMs(0),
     expected: { action: "unscheduled" },
   },
 ];

@@ -9,7 +9,7 @@ import type {
   StatefulSet,
   TypedObjectReference,
 } from "../../../shared/model/index.ts";
-import { at, configuration, NS, sessionConfig, world } from "../../support/session-world.ts";
+import { atSeconds, configuration, NS, sessionConfig, world } from "../../support/session-world.ts";
 
 /** One executor Job per pod of a workload target, as KubeStash does (docs/snapshot-completion.md#workload-targets). */
 
@@ -153,7 +153,7 @@ describe("a session of a StatefulSet target", () => {
     config.spec.target = ref("StatefulSet", "db");
     const { actions } = decideReconcile(
       world({ configuration: config, targetWorkload: found(sts(3)) }),
-      at(5),
+      atSeconds(5),
     );
     const jobs = actions.flatMap((a) => (a.type === "create-job" ? [a.job] : []));
     expect(jobs.map((j) => j.metadata.name)).toEqual(
@@ -174,7 +174,7 @@ describe("a session of a StatefulSet target", () => {
     config.spec.target = ref("StatefulSet", "db");
     const { status } = decideReconcile(
       world({ configuration: config, targetWorkload: { found: false } }),
-      at(5),
+      atSeconds(5),
     );
     expect(status.conditions?.find((c) => c.type === "BackupExecutorEnsured")).toMatchObject({
       status: "False",

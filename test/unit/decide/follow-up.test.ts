@@ -6,8 +6,7 @@ import {
   nextFollowUp,
   retryFollowUpDelaySeconds,
 } from "../../../shared/decide/follow-up.ts";
-
-const at = (iso: string) => new Date(iso);
+import { utc } from "../../support/clock.ts";
 
 describe("followUpDelaySeconds: back-off while a session runs without progress", () => {
   it.each([
@@ -95,7 +94,7 @@ describe("retryFollowUpDelaySeconds", () => {
     ["due already", "2026-11-26T11:59:00Z", 0],
     ["due in an hour: capped at SQS's 900 s, chained", "2026-11-26T13:00:00Z", 900],
   ])("%s", (_name, nextRetry, seconds) => {
-    expect(retryFollowUpDelaySeconds(at(nextRetry), at("2026-11-26T12:00:00Z"))).toBe(seconds);
+    expect(retryFollowUpDelaySeconds(utc(nextRetry), utc("2026-11-26T12:00:00Z"))).toBe(seconds);
   });
 });
 

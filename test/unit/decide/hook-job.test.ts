@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { buildHookJob, hookJobName, hookJobPhase } from "../../../shared/decide/hook-job.ts";
 import { type HookInfo, type HookTemplate, type Job, toKubeTime } from "../../../shared/model/index.ts";
-import { at, backupSession, hook, hookFunction, hookTemplate } from "../../support/session-world.ts";
+import { atSeconds, backupSession, hook, hookFunction, hookTemplate } from "../../support/session-world.ts";
 
 const session = backupSession();
 const podTemplate: HookTemplate = {
@@ -95,7 +95,7 @@ describe("buildHookJob", () => {
 });
 
 describe("hookJobPhase", () => {
-  const job = (conditions: Array<{ type: string; status: "True" }>, created = at(0)): Job => ({
+  const job = (conditions: Array<{ type: string; status: "True" }>, created = atSeconds(0)): Job => ({
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: { name: "prehook-x", creationTimestamp: toKubeTime(created) },
@@ -105,11 +105,17 @@ describe("hookJobPhase", () => {
   const timed = hook("h", { timeout: "10s", maxRetry: 2 });
 
   it.each<[string, Job, HookInfo, Date, string]>([
-    ["Complete → Succeeded", job([{ type: "Complete", status: "True" }]), timed, at(5), "Succeeded"],
-    ["Failed (backoff exceeded) → Failed", job([{ type: "Failed", status: "True" }]), timed, at(5), "Failed"],
-    ["running within (maxRetry+1)×timeout → Pending", job([]), timed, at(29), "Pending"],
-    ["running past (maxRetry+1)×timeout → Failed", job([]), timed, at(30), "Failed"],
-    ["running without a timeout → Pending", job([]), hook("h"), at(86_400), "Pending"],
+    ["Complete → Succeeded", job([{ type: "Complete", status: "True" }]), timed, atSeconds(5), "Succeeded"],
+    [
+      "Failed (backoff exceeded) → Failed",
+      job([{ type: "Failed", status: "True" }]),
+      timed,
+      atSeconds(5),
+      "Failed",
+    ],
+    ["running within (maxRetry+1)×timeout → Pending", job([]), timed, atSeconds(29), "Pending"],
+    ["running past (maxRetry+1)×timeout → Failed", job([]), timed, atSeconds(30), "Failed"],
+    ["running without a timeout → Pending", job([]), hook("h"), atSeconds(86_400), "Pending"],
   ])("%s", (_name, theJob, info, now, phase) => {
     expect(hookJobPhase(theJob, info, now).phase).toBe(phase);
   });

@@ -12,7 +12,7 @@ import {
   toKubeTime,
 } from "../../../shared/model/index.ts";
 import {
-  at,
+  atSeconds,
   backupSession,
   configuration,
   decideConfirmed,
@@ -29,7 +29,11 @@ import {
 const SESSION = "app-backup-daily-1795694400";
 const S3_SNAPSHOT = `s3-repo-${SESSION}`;
 
-const ok = (type: string) => ({ type, status: "True" as const, lastTransitionTime: toKubeTime(at(0)) });
+const ok = (type: string) => ({
+  type,
+  status: "True" as const,
+  lastTransitionTime: toKubeTime(atSeconds(0)),
+});
 const succeeded: BackupSession["status"] = {
   phase: "Succeeded",
   snapshots: [{ name: "x", phase: "Succeeded" }],
@@ -44,7 +48,7 @@ const running: BackupSession["status"] = { phase: "Running", snapshots: [{ name:
 
 /** As the use case decides: a configuration missing from the load is read again first (docs/consistency.md). */
 const skipMessage = (input: SessionReconcileInput) => {
-  const { status } = decideConfirmed(input, at(5));
+  const { status } = decideConfirmed(input, atSeconds(5));
   const skipped = findCondition(status.conditions, "BackupSkipped");
   return { phase: status.phase, reason: skipped?.reason, message: skipped?.message };
 };
@@ -80,7 +84,7 @@ describe("decideReconcile: skip rules", () => {
     ],
     [
       "Forbid: the newer of two running sessions is skipped",
-      { siblings: [sibling(at(-3600), running)] },
+      { siblings: [sibling(atSeconds(-3600), running)] },
       /BackupSession app-backup-daily-1795690800 .*Forbid/,
     ],
   ])("%s", (_name, over, message) => {
@@ -97,7 +101,7 @@ describe("decideReconcile: skip rules", () => {
       ...configuration(),
       metadata: {
         ...configuration().metadata,
-        creationTimestamp: toKubeTime(at(5 - createdSecondsBeforeNow)),
+        creationTimestamp: toKubeTime(atSeconds(5 - createdSecondsBeforeNow)),
       },
       status: undefined,
     });
@@ -106,7 +110,10 @@ describe("decideReconcile: skip rules", () => {
       ["created 119 s ago: still waits", 119, "waits"],
       ["created 120 s ago: Skipped, the status never came", 120, "skips"],
     ])("%s", (_name, age, expected) => {
-      const { status, actions, phaseChange } = decideReconcile(world({ configuration: fresh(age) }), at(5));
+      const { status, actions, phaseChange } = decideReconcile(
+        world({ configuration: fresh(age) }),
+        atSeconds(5),
+      );
       if (expected === "waits") {
         expect(status.phase).toBe("Pending");
         expect(findCondition(status.conditions, "BackupSkipped")).toBeUndefined();
@@ -127,7 +134,7 @@ describe("decideReconcile: skip rules", () => {
   it("a Skipped session creates nothing, records the skip and its duration", () => {
     const { status, actions, phaseChange } = decideReconcile(
       world({ configuration: configuration(sessionConfig(), true) }),
-      at(5),
+      atSeconds(5),
     );
     // Only Events for `kubectl describe`: the skip (Warning), the history cleanup, and the phase.
     expect(actions.map((a) => (a.type === "record-event" ? [a.eventType, a.reason] : [a.type]))).toEqual([
@@ -140,14 +147,18 @@ describe("decideReconcile: skip rules", () => {
   });
 
   it.each<[string, "Forbid" | "Allow", BackupSession[]]>([
-    ["Forbid: the older of two running sessions keeps running", "Forbid", [sibling(at(3600), running)]],
-    ["Forbid: a completed older session does not block", "Forbid", [sibling(at(-3600), failed)]],
-    ["Allow: both run", "Allow", [sibling(at(-3600), running)]],
+    [
+      "Forbid: the older of two running sessions keeps running",
+      "Forbid",
+      [sibling(atSeconds(3600), running)],
+    ],
+    ["Forbid: a completed older session does not block", "Forbid", [sibling(atSeconds(-3600), failed)]],
+    ["Allow: both run", "Allow", [sibling(atSeconds(-3600), running)]],
   ])("%s", (_name, concurrencyPolicy, siblings) => {
     const config = configuration(
       sessionConfig({ scheduler: { schedule: "0 * * * *", jobTemplate: {}, concurrencyPolicy } }),
     );
-    const { status, actions } = decideReconcile(world({ configuration: config, siblings }), at(5));
+    const { status, actions } = decideReconcile(world({ configuration: config, siblings }), atSeconds(5));
     expect(status.phase).toBe("Pending");
     expect(actions.map((a) => a.type).filter((t) => t !== "record-event")).toEqual([
       "create-snapshot",
@@ -159,13 +170,16 @@ describe("decideReconcile: skip rules", () => {
   });
 
   it("Forbid does not skip a session that already started", () => {
-    const started = step(world(), at(5)).next;
-    const { status } = decideReconcile({ ...started, siblings: [sibling(at(-3600), running)] }, at(10));
+    const started = step(world(), atSeconds(5)).next;
+    const { status } = decideReconcile(
+      { ...started, siblings: [sibling(atSeconds(-3600), running)] },
+      atSeconds(10),
+    );
     expect(findCondition(status.conditions, "BackupSkipped")).toBeUndefined();
   });
 
   it("replaced: a running session annotated replaced-by → Failed naming the replacement", () => {
-    const started = step(world(), at(5)).next;
+    const started = step(world(), atSeconds(5)).next;
     const annotations = {
       ...started.session.metadata.annotations,
       [Annotation.ReplacedBy]: "app-backup-daily-1795698000",
@@ -174,7 +188,7 @@ describe("decideReconcile: skip rules", () => {
       ...started,
       session: { ...started.session, metadata: { ...started.session.metadata, annotations } },
     };
-    const { status, actions } = decideReconcile(input, at(60));
+    const { status, actions } = decideReconcile(input, atSeconds(60));
     expect(actions[0]).toMatchObject({
       type: "update-snapshot-status",
       name: S3_SNAPSHOT,
@@ -200,17 +214,17 @@ describe("decideReconcile: skip rules", () => {
 describe("decideReconcile: history, completion and deletion", () => {
   it("history limit 2 deletes the 3rd oldest completed and its jobs, keeps running ones", () => {
     // Prepare: three older completed sessions, one running, the current one about to succeed
-    const oldest = sibling(at(-4 * 3600), succeeded);
-    const older = sibling(at(-3 * 3600), failed);
-    const old = sibling(at(-2 * 3600), succeeded);
-    const busy = sibling(at(-3600), running);
+    const oldest = sibling(atSeconds(-4 * 3600), succeeded);
+    const older = sibling(atSeconds(-3 * 3600), failed);
+    const old = sibling(atSeconds(-2 * 3600), succeeded);
+    const busy = sibling(atSeconds(-3600), running);
     const config = configuration(
       sessionConfig({
         sessionHistoryLimit: 2,
         scheduler: { schedule: "0 * * * *", jobTemplate: {}, concurrencyPolicy: "Allow" },
       }),
     );
-    const started = step(world({ configuration: config }), at(5)).next;
+    const started = step(world({ configuration: config }), atSeconds(5)).next;
     const input = reportSnapshot(
       {
         ...started,
@@ -219,11 +233,11 @@ describe("decideReconcile: history, completion and deletion", () => {
       },
       S3_SNAPSHOT,
       "Succeeded",
-      at(30),
+      atSeconds(30),
     );
 
     // Act
-    const { status, actions } = decideReconcile(input, at(30));
+    const { status, actions } = decideReconcile(input, atSeconds(30));
 
     // Assess
     const deletions = actions.filter((a) => a.type === "delete-session" || a.type === "delete-job");
@@ -257,16 +271,16 @@ describe("decideReconcile: history, completion and deletion", () => {
       message: "Session history has been cleaned successfully.",
     };
     const done = { ...backupSession(), status: { ...succeeded, conditions: [ok("MetricsPushed"), cleaned] } };
-    const old = sibling(at(-3600), failed);
-    const { actions, status } = decideReconcile(world({ session: done, siblings: [old] }), at(600));
+    const old = sibling(atSeconds(-3600), failed);
+    const { actions, status } = decideReconcile(world({ session: done, siblings: [old] }), atSeconds(600));
     expect(actions).toEqual([{ type: "delete-session", name: old.metadata.name, uid: old.metadata.uid }]);
     expect(status).toEqual(done.status);
   });
 
   it("deletion: jobs deleted, then finalizer removed", () => {
     const config = configuration(sessionConfig({ hooks: { preBackup: [hook("freeze")] } }));
-    let input = step(world({ configuration: config }), at(5)).next;
-    input = step(finishJob(input, `prehook-${SESSION}-freeze`, "Complete"), at(10)).next;
+    let input = step(world({ configuration: config }), atSeconds(5)).next;
+    input = step(finishJob(input, `prehook-${SESSION}-freeze`, "Complete"), atSeconds(10)).next;
     expect(input.jobs.map((j) => j.metadata.name)).toEqual([
       `prehook-${SESSION}-freeze`,
       `upload-${SESSION}`,
@@ -275,12 +289,12 @@ describe("decideReconcile: history, completion and deletion", () => {
       ...input,
       session: {
         ...input.session,
-        metadata: { ...input.session.metadata, deletionTimestamp: toKubeTime(at(20)) },
+        metadata: { ...input.session.metadata, deletionTimestamp: toKubeTime(atSeconds(20)) },
       },
     };
 
-    const first = step(input, at(20));
-    const second = step(first.next, at(21));
+    const first = step(input, atSeconds(20));
+    const second = step(first.next, atSeconds(21));
 
     expect(first.decision.actions.map((a) => [a.type, "name" in a ? a.name : ""])).toEqual([
       ["delete-job", `prehook-${SESSION}-freeze`],
@@ -289,7 +303,7 @@ describe("decideReconcile: history, completion and deletion", () => {
     expect(second.decision.actions).toEqual([
       { type: "remove-finalizer", finalizer: "kubestash.com/cleanup" },
     ]);
-    expect(decideReconcile(second.next, at(22)).actions).toEqual([]);
+    expect(decideReconcile(second.next, atSeconds(22)).actions).toEqual([]);
   });
 });
 
@@ -301,39 +315,45 @@ describe("decideReconcile: re-deciding on the result is a fixed point (no action
     }),
   );
   const scenarios: Array<[string, () => { input: SessionReconcileInput; now: Date }]> = [
-    ["a new session", () => ({ input: world(), now: at(5) })],
-    ["a pre-hook running", () => ({ input: world({ configuration: hooked }), now: at(5) })],
+    ["a new session", () => ({ input: world(), now: atSeconds(5) })],
+    ["a pre-hook running", () => ({ input: world({ configuration: hooked }), now: atSeconds(5) })],
     [
       "a snapshot succeeded",
       () => ({
-        input: reportSnapshot(step(world(), at(5)).next, S3_SNAPSHOT, "Succeeded", at(9)),
-        now: at(9),
+        input: reportSnapshot(step(world(), atSeconds(5)).next, S3_SNAPSHOT, "Succeeded", atSeconds(9)),
+        now: atSeconds(9),
       }),
     ],
     [
       "a snapshot failed",
-      () => ({ input: reportSnapshot(step(world(), at(5)).next, S3_SNAPSHOT, "Failed", at(9)), now: at(9) }),
+      () => ({
+        input: reportSnapshot(step(world(), atSeconds(5)).next, S3_SNAPSHOT, "Failed", atSeconds(9)),
+        now: atSeconds(9),
+      }),
     ],
     [
       "the deadline passed",
       () => {
-        const started = step(world({ session: backupSession(at(0), { backupTimeout: "1m" }) }), at(5)).next;
-        return { input: started, now: at(120) };
+        const started = step(
+          world({ session: backupSession(atSeconds(0), { backupTimeout: "1m" }) }),
+          atSeconds(5),
+        ).next;
+        return { input: started, now: atSeconds(120) };
       },
     ],
     [
       "a paused configuration",
-      () => ({ input: world({ configuration: configuration(sessionConfig(), true) }), now: at(5) }),
+      () => ({ input: world({ configuration: configuration(sessionConfig(), true) }), now: atSeconds(5) }),
     ],
-    ["a missing Addon", () => ({ input: world({ addon: undefined }), now: at(5) })],
+    ["a missing Addon", () => ({ input: world({ addon: undefined }), now: atSeconds(5) })],
     [
       "a history to clean",
       () => ({
         input: world({
-          siblings: [sibling(at(-7200), succeeded), sibling(at(-3600), failed)],
+          siblings: [sibling(atSeconds(-7200), succeeded), sibling(atSeconds(-3600), failed)],
           configuration: configuration(sessionConfig({ repositories: [] })),
         }),
-        now: at(5),
+        now: atSeconds(5),
       }),
     ],
   ];

@@ -5,7 +5,7 @@ import { metadataJobName } from "../../../shared/decide/snapshot-metadata-job.ts
 import { applySnapshotStatusUpdate } from "../../../shared/decide/snapshot-progress.ts";
 import { findCondition, toKubeTime } from "../../../shared/model/index.ts";
 import {
-  at,
+  atSeconds,
   backupSession,
   configuration,
   decideConfirmed,
@@ -34,11 +34,11 @@ describe("decideReconcile: a session's lifecycle", () => {
     // Prepare
     const input = world({
       configuration: configuration(sessionConfig({ backupTimeout: "30m" })),
-      session: backupSession(at(0), { backupTimeout: "30m" }),
+      session: backupSession(atSeconds(0), { backupTimeout: "30m" }),
     });
 
     // Act
-    const { status, actions, phaseChange } = decideReconcile(input, at(5));
+    const { status, actions, phaseChange } = decideReconcile(input, atSeconds(5));
 
     // Assess
     expect(types(actions)).toEqual([
@@ -55,7 +55,11 @@ describe("decideReconcile: a session's lifecycle", () => {
       type: "update-snapshot-status",
       name: S3_SNAPSHOT,
       update: {
-        set: { snapshotTime: toKubeTime(at(5)), totalComponents: 1, verificationStatus: "NotVerified" },
+        set: {
+          snapshotTime: toKubeTime(atSeconds(5)),
+          totalComponents: 1,
+          verificationStatus: "NotVerified",
+        },
         conditions: [
           {
             type: "RecentSnapshotListUpdated",
@@ -121,7 +125,7 @@ describe("decideReconcile: a session's lifecycle", () => {
     expect(status).toMatchObject({
       phase: "Pending",
       totalSnapshots: 1,
-      backupDeadline: toKubeTime(at(5 + 30 * 60)),
+      backupDeadline: toKubeTime(atSeconds(5 + 30 * 60)),
       snapshots: [{ name: S3_SNAPSHOT, phase: "Pending", repository: "s3-repo" }],
     });
     expect(phaseChange).toEqual({ to: "Pending", reasons: expect.any(Array) });
@@ -129,15 +133,15 @@ describe("decideReconcile: a session's lifecycle", () => {
 
   it("all snapshots Succeeded → Succeeded after metrics", () => {
     // Prepare: started, then the executor reports Running, then Succeeded
-    let input = step(world(), at(5)).next;
-    const running = step(reportSnapshot(input, S3_SNAPSHOT, "Running", at(30)), at(30));
+    let input = step(world(), atSeconds(5)).next;
+    const running = step(reportSnapshot(input, S3_SNAPSHOT, "Running", atSeconds(30)), atSeconds(30));
     expect(running.decision.status.phase).toBe("Running");
     expect(running.decision.phaseChange).toMatchObject({ from: "Pending", to: "Running" });
     expect(condition(running.decision.status, "MetricsPushed")).toBeUndefined();
-    input = reportSnapshot(running.next, S3_SNAPSHOT, "Succeeded", at(65));
+    input = reportSnapshot(running.next, S3_SNAPSHOT, "Succeeded", atSeconds(65));
 
     // Act
-    const { status, actions, phaseChange } = decideReconcile(input, at(65));
+    const { status, actions, phaseChange } = decideReconcile(input, atSeconds(65));
 
     // Assess
     expect(status.phase).toBe("Succeeded");
@@ -185,13 +189,13 @@ describe("decideReconcile: a session's lifecycle", () => {
         { name: "gcs-repo", backend: "s3" },
       ],
     });
-    let input = step(world({ configuration: configuration(two) }), at(5)).next;
+    let input = step(world({ configuration: configuration(two) }), atSeconds(5)).next;
     expect(input.snapshots.map((s) => s.metadata.name)).toEqual([S3_SNAPSHOT, GCS_SNAPSHOT]);
-    input = reportSnapshot(input, S3_SNAPSHOT, "Succeeded", at(40));
-    input = reportSnapshot(input, GCS_SNAPSHOT, "Failed", at(40));
+    input = reportSnapshot(input, S3_SNAPSHOT, "Succeeded", atSeconds(40));
+    input = reportSnapshot(input, GCS_SNAPSHOT, "Failed", atSeconds(40));
 
     // Act
-    const { status, actions, phaseChange } = decideReconcile(input, at(40));
+    const { status, actions, phaseChange } = decideReconcile(input, atSeconds(40));
 
     // Assess
     expect(status.phase).toBe("Failed");
@@ -213,14 +217,14 @@ describe("decideReconcile: a session's lifecycle", () => {
     // Prepare
     const input0 = world({
       configuration: configuration(sessionConfig({ backupTimeout: "10m" })),
-      session: backupSession(at(0), { backupTimeout: "10m" }),
+      session: backupSession(atSeconds(0), { backupTimeout: "10m" }),
     });
-    const started = step(input0, at(5)).next;
-    const input = step(reportSnapshot(started, S3_SNAPSHOT, "Running", at(60)), at(60)).next;
-    expect(decideReconcile(input, at(605)).actions).toEqual([]);
+    const started = step(input0, atSeconds(5)).next;
+    const input = step(reportSnapshot(started, S3_SNAPSHOT, "Running", atSeconds(60)), atSeconds(60)).next;
+    expect(decideReconcile(input, atSeconds(605)).actions).toEqual([]);
 
     // Act
-    const { status, actions, phaseChange } = decideReconcile(input, at(606));
+    const { status, actions, phaseChange } = decideReconcile(input, atSeconds(606));
 
     // Assess
     const failed = actions.find((a) => a.type === "update-snapshot-status");
@@ -234,7 +238,7 @@ describe("decideReconcile: a session's lifecycle", () => {
         message: expect.stringMatching(/deadline/),
       }),
     ]);
-    const after = applySnapshotStatusUpdate(snapshot, failed.update, at(606));
+    const after = applySnapshotStatusUpdate(snapshot, failed.update, atSeconds(606));
     expect(snapshotPhase({ ...snapshot, status: after })).toBe("Failed");
     expect(condition(status, "DeadlineExceeded")).toMatchObject({
       status: "True",
@@ -248,14 +252,14 @@ describe("decideReconcile: a session's lifecycle", () => {
   it("pre-hook failed → no executor, Failed", () => {
     // Prepare
     const config = configuration(sessionConfig({ hooks: { preBackup: [hook("freeze", { maxRetry: 2 })] } }));
-    const first = step(world({ configuration: config }), at(5));
+    const first = step(world({ configuration: config }), atSeconds(5));
     expect(jobsCreated(first.decision.actions)).toEqual([`prehook-${SESSION}-freeze`]);
     expect(first.decision.status.hooks?.preHooks).toEqual([{ name: "freeze", phase: "Pending" }]);
     expect(first.next.snapshots).toEqual([]);
     const input = finishJob(first.next, `prehook-${SESSION}-freeze`, "Failed");
 
     // Act
-    const { status, actions } = decideReconcile(input, at(30));
+    const { status, actions } = decideReconcile(input, atSeconds(30));
 
     // Assess
     expect(types(actions)).not.toContain("create-snapshot");
@@ -277,14 +281,14 @@ describe("decideReconcile: a session's lifecycle", () => {
     ];
     let input = step(
       world({ configuration: configuration(sessionConfig({ hooks: { postBackup } })) }),
-      at(5),
+      atSeconds(5),
     ).next;
-    input = reportSnapshot(input, S3_SNAPSHOT, "Failed", at(20));
+    input = reportSnapshot(input, S3_SNAPSHOT, "Failed", atSeconds(20));
 
     // Act: each post hook's Job finishes in turn
-    const r1 = step(input, at(20));
-    const r2 = step(finishJob(r1.next, `posthook-${SESSION}-on-failure`, "Complete"), at(30));
-    const r3 = step(finishJob(r2.next, `posthook-${SESSION}-always`, "Complete"), at(40));
+    const r1 = step(input, atSeconds(20));
+    const r2 = step(finishJob(r1.next, `posthook-${SESSION}-on-failure`, "Complete"), atSeconds(30));
+    const r3 = step(finishJob(r2.next, `posthook-${SESSION}-always`, "Complete"), atSeconds(40));
 
     // Assess
     expect(jobsCreated(r1.decision.actions)).toEqual([`posthook-${SESSION}-on-failure`]);
@@ -304,17 +308,17 @@ describe("decideReconcile: a session's lifecycle", () => {
     const config = configuration(
       sessionConfig({ hooks: { preBackup: [hook("slow", { timeout: "30s", maxRetry: 1 })] } }),
     );
-    const started = step(world({ configuration: config }), at(0)).next;
-    expect(decideReconcile(started, at(59)).status.hooks?.preHooks).toEqual([
+    const started = step(world({ configuration: config }), atSeconds(0)).next;
+    expect(decideReconcile(started, atSeconds(59)).status.hooks?.preHooks).toEqual([
       { name: "slow", phase: "Pending" },
     ]);
-    const { status } = decideReconcile(started, at(60));
+    const { status } = decideReconcile(started, atSeconds(60));
     expect(status.hooks?.preHooks).toEqual([{ name: "slow", phase: "Failed" }]);
     expect(condition(status, "PreBackupHooksExecutionSucceeded")?.message).toMatch(/within 60s/);
   });
 
   it("a missing Repository is created as the operator does (no labels, no owner, finalizer), then decided again", () => {
-    const { status, actions, again } = decideReconcile(world({ repositories: [] }), at(5));
+    const { status, actions, again } = decideReconcile(world({ repositories: [] }), atSeconds(5));
     expect(types(actions).filter((t) => t !== "record-event")).toEqual(["create-repository"]);
     expect(actions[0]).toEqual({
       type: "create-repository",
@@ -335,7 +339,7 @@ describe("decideReconcile: a session's lifecycle", () => {
   });
 
   it("a missing Repository whose storage is unknown → SnapshotsEnsured False, Failed, nothing created", () => {
-    const { status, actions } = decideReconcile(world({ repositories: [], storages: [] }), at(5));
+    const { status, actions } = decideReconcile(world({ repositories: [], storages: [] }), atSeconds(5));
     expect(types(actions)).not.toContain("create-snapshot");
     expect(types(actions)).not.toContain("create-repository");
     expect(jobsCreated(actions)).toEqual([]);
@@ -348,7 +352,7 @@ describe("decideReconcile: a session's lifecycle", () => {
   });
 
   it("a missing Function → BackupExecutorEnsured False and the new Snapshot failed", () => {
-    const { status, actions } = decideReconcile(world({ functions: [] }), at(5));
+    const { status, actions } = decideReconcile(world({ functions: [] }), atSeconds(5));
     expect(types(actions).slice(0, 4)).toEqual([
       "create-snapshot",
       "update-snapshot-status",
@@ -368,9 +372,9 @@ describe("decideReconcile: a session's lifecycle", () => {
   });
 
   it("the executor Job failed before the Snapshot completed → the Snapshot fails", () => {
-    const started = step(world(), at(5)).next;
+    const started = step(world(), atSeconds(5)).next;
     // The Snapshot, read again after the Job ended (docs/consistency.md), still lacks the component.
-    const { status, actions } = decideConfirmed(finishJob(started, EXECUTOR, "Failed"), at(50));
+    const { status, actions } = decideConfirmed(finishJob(started, EXECUTOR, "Failed"), atSeconds(50));
     expect(actions[0]).toMatchObject({
       type: "update-snapshot-status",
       name: S3_SNAPSHOT,
@@ -389,16 +393,19 @@ describe("decideReconcile: a session's lifecycle", () => {
 
   it("components all in → the metadata Job; its success → SnapshotMetadataUploaded, size, phase, Repository initialized", () => {
     // Prepare: started; the addon reports its component (only that)
-    const started = step(world(), at(5)).next;
-    const reported = reportSnapshot(started, S3_SNAPSHOT, "Succeeded", at(20), { upload: false });
+    const started = step(world(), atSeconds(5)).next;
+    const reported = reportSnapshot(started, S3_SNAPSHOT, "Succeeded", atSeconds(20), { upload: false });
 
     // Act 1: the operator uploads the metadata
-    const upload = step(reported, at(21));
+    const upload = step(reported, atSeconds(21));
     expect(jobsCreated(upload.decision.actions)).toEqual([metadataJobName(S3_SNAPSHOT)]);
     expect(upload.decision.status.phase).toBe("Running");
 
     // Act 2: the Job controller reports the upload Job Complete
-    const done = decideReconcile(finishJob(upload.next, metadataJobName(S3_SNAPSHOT), "Complete"), at(30));
+    const done = decideReconcile(
+      finishJob(upload.next, metadataJobName(S3_SNAPSHOT), "Complete"),
+      atSeconds(30),
+    );
 
     // Assess
     const update = done.actions.find((a) => a.type === "update-snapshot-status");
@@ -423,11 +430,11 @@ describe("decideReconcile: a session's lifecycle", () => {
   });
 
   it("a failed metadata upload → SnapshotMetadataUploaded False naming the Job, the Snapshot Failed", () => {
-    const started = step(world(), at(5)).next;
-    const reported = reportSnapshot(started, S3_SNAPSHOT, "Succeeded", at(20), { upload: false });
-    const upload = step(reported, at(21)).next;
+    const started = step(world(), atSeconds(5)).next;
+    const reported = reportSnapshot(started, S3_SNAPSHOT, "Succeeded", atSeconds(20), { upload: false });
+    const upload = step(reported, atSeconds(21)).next;
     const job = metadataJobName(S3_SNAPSHOT);
-    const { actions, status } = decideReconcile(finishJob(upload, job, "Failed"), at(30));
+    const { actions, status } = decideReconcile(finishJob(upload, job, "Failed"), atSeconds(30));
     expect(actions.find((a) => a.type === "update-snapshot-status")).toMatchObject({
       update: {
         conditions: [

@@ -7,15 +7,15 @@ import {
 } from "../../../shared/decide/retry-status.ts";
 import { selectHistoryToDelete } from "../../../shared/decide/session-history.ts";
 import { Annotation, type BackupSession, toKubeTime } from "../../../shared/model/index.ts";
-import { at, backupSession } from "../../support/session-world.ts";
+import { atSeconds, backupSession } from "../../support/session-world.ts";
 
-const T = toKubeTime(at(40));
+const T = toKubeTime(atSeconds(40));
 const pushed = [{ type: "MetricsPushed", status: "True" as const, lastTransitionTime: T }];
 
-function session(status: BackupSession["status"], retryLeft = 1, when = at(0)): BackupSession {
+function session(status: BackupSession["status"], retryLeft = 1, when = atSeconds(0)): BackupSession {
   return { ...backupSession(when, { retryLeft }), status };
 }
-const failed = (extra: BackupSession["status"] = {}, retryLeft = 1, when = at(0)) =>
+const failed = (extra: BackupSession["status"] = {}, retryLeft = 1, when = atSeconds(0)) =>
   session(
     { phase: "Failed", snapshots: [{ name: "s", phase: "Failed" }], conditions: pushed, ...extra },
     retryLeft,
@@ -62,44 +62,46 @@ describe("isRunningRetry: what the storm guard counts", () => {
 
 describe("failureTime", () => {
   it.each<[string, BackupSession, Date]>([
-    ["MetricsPushed lastTransitionTime", failed(), at(40)],
-    ["else creationTimestamp + duration", failed({ conditions: [], duration: "1m30s" }), at(90)],
-    ["else now", failed({ conditions: [] }), at(999)],
+    ["MetricsPushed lastTransitionTime", failed(), atSeconds(40)],
+    ["else creationTimestamp + duration", failed({ conditions: [], duration: "1m30s" }), atSeconds(90)],
+    ["else now", failed({ conditions: [] }), atSeconds(999)],
   ])("%s", (_scenario, given, expected) => {
-    expect(failureTime(given, at(999))).toEqual(expected);
+    expect(failureTime(given, atSeconds(999))).toEqual(expected);
   });
 });
 
 describe("retryStatus", () => {
   it("sets nextRetry once and keeps it", () => {
-    const first = retryStatus(failed().status, { kind: "schedule", at: at(100) }, at(50));
-    expect(first?.nextRetry).toBe(toKubeTime(at(100)));
-    expect(retryStatus(first, { kind: "schedule", at: at(200) }, at(60))).toEqual(first);
+    const first = retryStatus(failed().status, { kind: "schedule", at: atSeconds(100) }, atSeconds(50));
+    expect(first?.nextRetry).toBe(toKubeTime(atSeconds(100)));
+    expect(retryStatus(first, { kind: "schedule", at: atSeconds(200) }, atSeconds(60))).toEqual(first);
   });
 
   it("marks retried, keeps nextRetry and closes a RetryDeferred condition", () => {
     const deferred = retryStatus(
       failed().status,
-      { kind: "defer", reason: "TooManyConcurrentRetries", message: "5 running", at: at(100) },
-      at(100),
+      { kind: "defer", reason: "TooManyConcurrentRetries", message: "5 running", at: atSeconds(100) },
+      atSeconds(100),
     );
     expect(deferred?.conditions?.at(-1)).toMatchObject({ type: "RetryDeferred", status: "True" });
-    const retried = retryStatus(deferred, { kind: "retried", at: at(300) }, at(300));
-    expect(retried).toMatchObject({ retried: true, nextRetry: toKubeTime(at(100)) });
+    const retried = retryStatus(deferred, { kind: "retried", at: atSeconds(300) }, atSeconds(300));
+    expect(retried).toMatchObject({ retried: true, nextRetry: toKubeTime(atSeconds(100)) });
     expect(retried?.conditions?.at(-1)).toMatchObject({ status: "False", reason: "RetryCreated" });
   });
 
   it("changes nothing once retried", () => {
     const done = failed({ retried: true }).status;
-    expect(retryStatus(done, { kind: "skip", reason: "NoRetryConfig", message: "x" }, at(9))).toBeUndefined();
+    expect(
+      retryStatus(done, { kind: "skip", reason: "NoRetryConfig", message: "x" }, atSeconds(9)),
+    ).toBeUndefined();
   });
 });
 
 describe("history keeps a failed session that still owes its retry", () => {
   it("deletes the completed sibling beyond the limit, not the failed one waiting for its retry", () => {
-    const current = session({ phase: "Succeeded", conditions: pushed }, 0, at(7200));
-    const waiting = failed({ nextRetry: toKubeTime(at(7300)) }, 1, at(3600));
-    const retried = failed({ retried: true }, 1, at(0));
+    const current = session({ phase: "Succeeded", conditions: pushed }, 0, atSeconds(7200));
+    const waiting = failed({ nextRetry: toKubeTime(atSeconds(7300)) }, 1, atSeconds(3600));
+    const retried = failed({ retried: true }, 1, atSeconds(0));
     const selection = selectHistoryToDelete({ current, siblings: [waiting, retried], jobs: [], limit: 1 });
     expect(selection.sessions.map((s) => s.metadata.name)).toEqual([retried.metadata.name]);
   });

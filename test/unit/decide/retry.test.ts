@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import { decideRetry, type RetryDecision, type RetryInput, retryGate } from "../../../shared/decide/retry.ts";
 import type { BackupConfiguration, BackupSession, Session } from "../../../shared/model/index.ts";
 import { toKubeTime } from "../../../shared/model/index.ts";
-import { at, backupSession, configuration, sessionConfig, T0 } from "../../support/session-world.ts";
+import { atSeconds, backupSession, configuration, sessionConfig, T0 } from "../../support/session-world.ts";
 
 /** A session of `app-backup`/`daily` scheduled at T0 that failed at T0 + 40 s (MetricsPushed), 2 retries left. */
-const FAILED_AT = at(40);
+const FAILED_AT = atSeconds(40);
 const NAME = backupSession().metadata.name;
 const withRetry = (retryConfig: Session["retryConfig"]) => configuration(sessionConfig({ retryConfig }));
 const fiveMinutes = withRetry({ maxRetry: 2, delay: "5m" });
@@ -55,171 +55,187 @@ function resumed(config: BackupConfiguration, when: Date): BackupConfiguration {
 
 describe("decideRetry", () => {
   it.each<[string, RetryInput, Date, Record<string, unknown>]>([
-    ["failed 40 s in, delay 5m: retry at failure + 5m", input(), at(41), { action: "retry-at", at: at(340) }],
+    [
+      "failed 40 s in, delay 5m: retry at failure + 5m",
+      input(),
+      atSeconds(41),
+      { action: "retry-at", at: atSeconds(340) },
+    ],
     [
       "at nextRetry exactly: retry now, retryLeft − 1",
       input(),
-      at(340),
-      retryNow(`${NAME}-retry-1`, 1, at(340)),
+      atSeconds(340),
+      retryNow(`${NAME}-retry-1`, 1, atSeconds(340)),
     ],
     [
       "an hour late (the platform was down): still one retry now",
       input(),
-      at(3600),
-      retryNow(`${NAME}-retry-1`, 1, at(340)),
+      atSeconds(3600),
+      retryNow(`${NAME}-retry-1`, 1, atSeconds(340)),
     ],
     [
       "delay unset: retry immediately",
       input({ configuration: withRetry({ maxRetry: 1 }) }),
-      at(41),
+      atSeconds(41),
       retryNow(`${NAME}-retry-1`, 1, FAILED_AT),
     ],
     [
       'delay "0s": retry immediately',
       input({ configuration: withRetry({ maxRetry: 1, delay: "0s" }) }),
-      at(41),
+      atSeconds(41),
       retryNow(`${NAME}-retry-1`, 1, FAILED_AT),
     ],
     [
       "nextRetry already set: kept, even if the delay changed since",
-      input({ failed: failed({ status: { nextRetry: toKubeTime(at(100)) } }) }),
-      at(100),
-      retryNow(`${NAME}-retry-1`, 1, at(100)),
+      input({ failed: failed({ status: { nextRetry: toKubeTime(atSeconds(100)) } }) }),
+      atSeconds(100),
+      retryNow(`${NAME}-retry-1`, 1, atSeconds(100)),
     ],
     [
       "no MetricsPushed: failure time is creationTimestamp + duration",
       input({ failed: failed({ status: { conditions: [] } }) }),
-      at(41),
-      { action: "retry-at", at: at(340) },
+      atSeconds(41),
+      { action: "retry-at", at: atSeconds(340) },
     ],
     [
       "no MetricsPushed, no duration: failure time is now",
       input({ failed: failed({ status: { conditions: [], duration: undefined } }) }),
-      at(50),
-      { action: "retry-at", at: at(350) },
+      atSeconds(50),
+      { action: "retry-at", at: atSeconds(350) },
     ],
     [
       "a failed retry with retries left: the next in the chain",
       input({ failed: failed({ name: `${NAME}-retry-1`, retryLeft: 1 }) }),
-      at(340),
-      retryNow(`${NAME}-retry-2`, 0, at(340)),
+      atSeconds(340),
+      retryNow(`${NAME}-retry-2`, 0, atSeconds(340)),
     ],
     [
       "retryLeft 0: final failure",
       input({ failed: failed({ retryLeft: 0 }) }),
-      at(400),
+      atSeconds(400),
       noRetry("retries-exhausted"),
     ],
     [
       "Skipped: never retried",
       input({ failed: failed({ status: { phase: "Skipped" } }) }),
-      at(400),
+      atSeconds(400),
       noRetry("skipped"),
     ],
     [
       "Succeeded: never retried",
       input({ failed: failed({ status: { phase: "Succeeded" } }) }),
-      at(400),
+      atSeconds(400),
       noRetry("succeeded"),
     ],
     [
       "still Running (Phase Changed read before the status): not yet",
       input({ failed: failed({ status: { phase: "Running" } }) }),
-      at(400),
+      atSeconds(400),
       noRetry("not-failed", false),
     ],
     [
       "no phase yet (Created not reconciled): not yet",
       input({ failed: failed({ status: { phase: undefined } }) }),
-      at(400),
+      atSeconds(400),
       noRetry("not-failed", false),
     ],
     [
       "status.retried true: done already",
       input({ failed: failed({ status: { retried: true } }) }),
-      at(400),
+      atSeconds(400),
       noRetry("already-retried"),
     ],
     [
       "the retry session exists (retried not yet written): done already",
       input({ retryExists: true }),
-      at(400),
+      atSeconds(400),
       noRetry("already-retried"),
     ],
     [
       "paused configuration: not now, evaluated again later",
       input({ configuration: paused(fiveMinutes) }),
-      at(400),
+      atSeconds(400),
       noRetry("paused", false),
     ],
-    ["configuration deleted", input({ configuration: undefined }), at(400), noRetry("configuration-deleted")],
+    [
+      "configuration deleted",
+      input({ configuration: undefined }),
+      atSeconds(400),
+      noRetry("configuration-deleted"),
+    ],
     [
       "session no longer in the configuration",
       input({ configuration: configuration(sessionConfig({ name: "weekly" })) }),
-      at(400),
+      atSeconds(400),
       noRetry("session-removed"),
     ],
     [
       "no retryConfig (removed since the session started)",
       input({ configuration: withRetry(undefined) }),
-      at(400),
+      atSeconds(400),
       noRetry("no-retry-config"),
     ],
     [
       "the session is being deleted",
       input({
-        failed: { ...failed(), metadata: { ...failed().metadata, deletionTimestamp: toKubeTime(at(90)) } },
+        failed: {
+          ...failed(),
+          metadata: { ...failed().metadata, deletionTimestamp: toKubeTime(atSeconds(90)) },
+        },
       }),
-      at(400),
+      atSeconds(400),
       noRetry("session-deleted"),
     ],
     [
       "due while paused, scheduling resumed after: not caught up",
-      input({ configuration: resumed(fiveMinutes, at(900)) }),
-      at(901),
+      input({ configuration: resumed(fiveMinutes, atSeconds(900)) }),
+      atSeconds(901),
       noRetry("due-while-paused"),
     ],
     [
       "resumed before the retry was due: retried as usual",
-      input({ configuration: resumed(fiveMinutes, at(200)) }),
-      at(340),
-      retryNow(`${NAME}-retry-1`, 1, at(340)),
+      input({ configuration: resumed(fiveMinutes, atSeconds(200)) }),
+      atSeconds(340),
+      retryNow(`${NAME}-retry-1`, 1, atSeconds(340)),
     ],
     [
       'bad delay "soon": says so, names the field',
       input({ configuration: withRetry({ maxRetry: 1, delay: "soon" }) }),
-      at(41),
+      atSeconds(41),
       { action: "invalid-delay", delay: "soon", path: "spec.sessions[0].retryConfig.delay" },
     ],
     [
       'negative delay "-5m": invalid too',
       input({ configuration: withRetry({ maxRetry: 1, delay: "-5m" }) }),
-      at(41),
+      atSeconds(41),
       { action: "invalid-delay", delay: "-5m" },
     ],
     [
       "bad delay but nextRetry already set: the set time holds",
       input({
         configuration: withRetry({ maxRetry: 2, delay: "soon" }),
-        failed: failed({ status: { nextRetry: toKubeTime(at(100)) } }),
+        failed: failed({ status: { nextRetry: toKubeTime(atSeconds(100)) } }),
       }),
-      at(100),
-      retryNow(`${NAME}-retry-1`, 1, at(100)),
+      atSeconds(100),
+      retryNow(`${NAME}-retry-1`, 1, atSeconds(100)),
     ],
   ])("%s", (_scenario, given, now, expected) => {
     expect(decideRetry(given, now)).toMatchObject(expected);
   });
 
   it("explains every no-retry in words for the Event", () => {
-    const decision = decideRetry(input({ configuration: undefined }), at(400));
+    const decision = decideRetry(input({ configuration: undefined }), atSeconds(400));
     expect(decision).toMatchObject({ message: "BackupConfiguration demo/app-backup no longer exists" });
-    const bad = decideRetry(input({ configuration: withRetry({ maxRetry: 1, delay: "soon" }) }), at(41));
+    const bad = decideRetry(
+      input({ configuration: withRetry({ maxRetry: 1, delay: "soon" }) }),
+      atSeconds(41),
+    );
     expect(bad).toMatchObject({ message: expect.stringMatching(/"soon" is not a duration/) });
   });
 
   it("decides the same on the same objects, whatever the evaluation (duplicates agree)", () => {
-    const first = decideRetry(input(), at(60));
-    expect(decideRetry(input(), at(200))).toEqual(first);
+    const first = decideRetry(input(), atSeconds(60));
+    expect(decideRetry(input(), atSeconds(200))).toEqual(first);
   });
 });
 

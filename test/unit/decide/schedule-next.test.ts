@@ -3,6 +3,7 @@ import { parseCronSchedule } from "../../../shared/decide/cron.ts";
 import { dueReport, upcomingSessionTimes } from "../../../shared/decide/schedule-next.ts";
 import { BackupConfiguration } from "../../../shared/model/backup-configuration.ts";
 import { Annotation } from "../../../shared/model/labels.ts";
+import { clockFrom } from "../../support/clock.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -11,7 +12,7 @@ function topOfTheHour(): Date {
   return new Date("2026-11-26T10:00:00Z");
 }
 const T = topOfTheHour().getTime();
-const at = (offsetMs: number) => new Date(T + offsetMs);
+const { atMs } = clockFrom(new Date(T));
 
 function configuration(
   sessions: Array<{ name: string; schedule?: string; suspend?: boolean }>,
@@ -117,16 +118,16 @@ describe("dueReport (kss schedule due)", () => {
     [
       "on time: due now, nothing missed",
       "@hourly",
-      at(-HOUR),
-      at(0),
+      atMs(-HOUR),
+      atMs(0),
       undefined,
       { due: "2026-11-26T10:00:00Z", missed: 0 },
     ],
     [
       "nothing due yet",
       "@hourly",
-      at(0),
-      at(59 * MINUTE),
+      atMs(0),
+      atMs(59 * MINUTE),
       undefined,
       {
         due: null,
@@ -137,8 +138,8 @@ describe("dueReport (kss schedule due)", () => {
     [
       "missed 5 schedules during an outage: only the newest is due",
       "@hourly",
-      at(-6 * HOUR),
-      at(5 * MINUTE),
+      atMs(-6 * HOUR),
+      atMs(5 * MINUTE),
       undefined,
       {
         due: "2026-11-26T10:00:00Z",
@@ -149,48 +150,48 @@ describe("dueReport (kss schedule due)", () => {
     [
       "exactly at the starting deadline: still due",
       "@hourly",
-      at(-HOUR),
-      at(120_000),
+      atMs(-HOUR),
+      atMs(120_000),
       120,
       { due: "2026-11-26T10:00:00Z", missed: 0 },
     ],
     [
       "one second past the starting deadline: nothing due, counted missed",
       "@hourly",
-      at(-HOUR),
-      at(121_000),
+      atMs(-HOUR),
+      atMs(121_000),
       120,
       { due: null, missed: 1, reason: expect.stringContaining("next at 2026-11-26T11:00:00Z") },
     ],
     [
       "100 days of */1: the newest, about 143999 missed",
       "* * * * *",
-      at(-100 * 24 * HOUR),
-      at(0),
+      atMs(-100 * 24 * HOUR),
+      atMs(0),
       undefined,
       { due: "2026-11-26T10:00:00Z", missed: 143_999, reason: expect.stringContaining("about 143999") },
     ],
     [
       "@every 20m: due at last + 20m, not at the top of the hour",
       "@every 20m",
-      at(-13 * MINUTE),
-      at(8 * MINUTE),
+      atMs(-13 * MINUTE),
+      atMs(8 * MINUTE),
       undefined,
       { due: "2026-11-26T10:07:00Z", missed: 0 },
     ],
     [
       "@every 20m before last + 20m: next at last + 20m",
       "@every 20m",
-      at(-13 * MINUTE),
-      at(5 * MINUTE),
+      atMs(-13 * MINUTE),
+      atMs(5 * MINUTE),
       undefined,
       { due: null, reason: "nothing due since 2026-11-26T09:47:00Z; next at 2026-11-26T10:07:00Z" },
     ],
     [
       "100 days of @every 1m: the count is exact, not about",
       "@every 1m",
-      at(-100 * 24 * HOUR),
-      at(0),
+      atMs(-100 * 24 * HOUR),
+      atMs(0),
       undefined,
       { due: "2026-11-26T10:00:00Z", missed: 143_999, reason: expect.not.stringContaining("about") },
     ],

@@ -6,6 +6,7 @@ import {
 } from "../../../shared/decide/schedule-plan.ts";
 import type { BackupConfiguration, BackupSession, Session } from "../../../shared/model/index.ts";
 import { toKubeTime } from "../../../shared/model/index.ts";
+import { clockFrom } from "../../support/clock.ts";
 
 /**
  * One tick's plan for a configuration (shared/decide/schedule-plan.ts), from the listed objects and a fixed
@@ -14,7 +15,7 @@ import { toKubeTime } from "../../../shared/model/index.ts";
  */
 
 const T0 = new Date("2026-11-26T10:00:00Z");
-const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
+const { atMinutes } = clockFrom(T0);
 
 function session(
   name: string,
@@ -37,7 +38,7 @@ function configuration(sessions: Session[], createdMinutesAgo = 600): BackupConf
       name: "app",
       namespace: "demo",
       uid: "uid-app",
-      creationTimestamp: toKubeTime(at(-createdMinutesAgo)),
+      creationTimestamp: toKubeTime(atMinutes(-createdMinutesAgo)),
     },
     spec: {
       target: { kind: "PersistentVolumeClaim", name: "data", namespace: "demo" },
@@ -48,7 +49,7 @@ function configuration(sessions: Session[], createdMinutesAgo = 600): BackupConf
 }
 
 function scheduled(sessionName: string, minute: number, phase?: string): BackupSession {
-  const time = at(minute);
+  const time = atMinutes(minute);
   return {
     apiVersion: "core.kubestash.com/v1alpha1",
     kind: "BackupSession",
@@ -79,7 +80,7 @@ describe("planConfigurationSchedule: what one tick decides, before any write", (
       "due, nothing running: the session to create, named by its scheduled time",
       session("hourly", "0 * * * *"),
       [scheduled("hourly", -60, "Succeeded")],
-      at(0.5),
+      atMinutes(0.5),
       {
         decision: { action: "create" },
         create: { replaces: [], desired: { metadata: { name: `app-hourly-${T0.getTime() / 1000}` } } },
@@ -89,21 +90,24 @@ describe("planConfigurationSchedule: what one tick decides, before any write", (
       "due while one runs (Forbid): created Skipped, with the reason",
       session("hourly", "0 * * * *"),
       [scheduled("hourly", -60, "Running")],
-      at(0.5),
+      atMinutes(0.5),
       { decision: { action: "skip-create" }, create: { skippedReason: expect.stringContaining("Forbid") } },
     ],
     [
       "due while one runs (Replace): the running one to mark",
       session("hourly", "0 * * * *", { concurrencyPolicy: "Replace" }),
       [scheduled("hourly", -60, "Running")],
-      at(0.5),
-      { decision: { action: "replace" }, create: { replaces: [`app-hourly-${at(-60).getTime() / 1000}`] } },
+      atMinutes(0.5),
+      {
+        decision: { action: "replace" },
+        create: { replaces: [`app-hourly-${atMinutes(-60).getTime() / 1000}`] },
+      },
     ],
     [
       "not due: nothing to create",
       session("hourly", "0 * * * *"),
       [scheduled("hourly", 0, "Succeeded")],
-      at(30),
+      atMinutes(30),
       { decision: { action: "wait" } },
     ],
   ])("%s", (_scenario, entry, sessions, now, expected) => {
@@ -116,10 +120,10 @@ describe("planConfigurationSchedule: what one tick decides, before any write", (
   it("a run past startingDeadlineSeconds a whole interval late: the overdue notice, once (the tick it became so)", () => {
     const entry = session("hourly", "0 * * * *", { startingDeadlineSeconds: 10 });
     const last = [scheduled("hourly", -120, "Succeeded")];
-    const noticed = plan(configuration([entry]), last, at(0.5)).sessions[0];
+    const noticed = plan(configuration([entry]), last, atMinutes(0.5)).sessions[0];
     expect(noticed?.decision.action).toBe("missed-deadline");
-    expect(noticed?.overdue).toEqual({ schedule: "0 * * * *", dueSince: at(-60), missedRuns: 2 });
-    const later = plan(configuration([entry]), last, at(1.5)).sessions[0];
+    expect(noticed?.overdue).toEqual({ schedule: "0 * * * *", dueSince: atMinutes(-60), missedRuns: 2 });
+    const later = plan(configuration([entry]), last, atMinutes(1.5)).sessions[0];
     expect(later?.decision.action).toBe("missed-deadline");
     expect(later?.overdue).toBeUndefined();
   });
@@ -133,20 +137,20 @@ describe("scheduleFactsAfter: what the status records once the creates are done"
     ["the create happened: the next time counts from the one just created", "app-often-x"],
     ["the create failed: no fact yet; the next time still on the same grid, no miss counted", undefined],
   ])("%s", (_scenario, created) => {
-    const [only] = plan(configuration([every]), last, at(3)).sessions;
+    const [only] = plan(configuration([every]), last, atMinutes(3)).sessions;
     if (!only) throw new Error("one session planned");
-    expect(only.decision).toMatchObject({ action: "create", scheduledTime: at(0) });
-    const facts = scheduleFactsAfter(only, created, at(3));
-    expect(facts).toMatchObject({ name: "often", nextSchedule: at(90) });
+    expect(only.decision).toMatchObject({ action: "create", scheduledTime: atMinutes(0) });
+    const facts = scheduleFactsAfter(only, created, atMinutes(3));
+    expect(facts).toMatchObject({ name: "often", nextSchedule: atMinutes(90) });
     // Created 3 minutes late: a miss (StartedLate) only once the session exists.
     if (created === undefined) expect(facts.missed).toBeUndefined();
-    else expect(facts.missed).toMatchObject({ newest: at(0), count: 1 });
+    else expect(facts.missed).toMatchObject({ newest: atMinutes(0), count: 1 });
   });
 
   it("an invalid schedule is recorded as the scheduler's error", () => {
-    const [only] = plan(configuration([session("bad", "61 * * * *")]), [], at(0)).sessions;
+    const [only] = plan(configuration([session("bad", "61 * * * *")]), [], atMinutes(0)).sessions;
     if (!only) throw new Error("one session planned");
-    expect(scheduleFactsAfter(only, undefined, at(0))).toEqual({
+    expect(scheduleFactsAfter(only, undefined, atMinutes(0))).toEqual({
       name: "bad",
       schedulerError: expect.stringContaining("61 * * * *"),
     });
@@ -156,10 +160,13 @@ describe("scheduleFactsAfter: what the status records once the creates are done"
     const [only] = plan(
       configuration([session("hourly", "0 * * * *")]),
       [scheduled("hourly", -60, "Succeeded")],
-      at(3),
+      atMinutes(3),
     ).sessions;
     if (!only) throw new Error("one session planned");
-    expect(scheduleFactsAfter(only, "app-hourly-x", at(3)).missed).toMatchObject({ newest: at(0), count: 1 });
+    expect(scheduleFactsAfter(only, "app-hourly-x", atMinutes(3)).missed).toMatchObject({
+      newest: atMinutes(0),
+      count: 1,
+    });
   });
 });
 
@@ -172,7 +179,11 @@ describe("createdEventMessage", () => {
       "Skipped BackupSession N: another backup",
     ],
   ])("%s", (_scenario, sessions, message) => {
-    const [only] = plan(configuration([session("hourly", "0 * * * *")], 90), sessions, at(0.5)).sessions;
+    const [only] = plan(
+      configuration([session("hourly", "0 * * * *")], 90),
+      sessions,
+      atMinutes(0.5),
+    ).sessions;
     if (!only) throw new Error("one session planned");
     expect(createdEventMessage(only, "N")).toEqual(expect.stringContaining(message ?? ""));
   });
@@ -181,7 +192,7 @@ describe("createdEventMessage", () => {
     const [only] = plan(
       configuration([session("hourly", "0 * * * *")]),
       [scheduled("hourly", 0)],
-      at(30),
+      atMinutes(30),
     ).sessions;
     if (!only) throw new Error("one session planned");
     expect(only.decision.action).toBe("wait");

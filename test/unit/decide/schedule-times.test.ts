@@ -7,6 +7,7 @@ import {
   nextScheduleTimes,
 } from "../../../shared/decide/schedule-times.ts";
 import { formatZonedTime } from "../../../shared/decide/zoned-time.ts";
+import { clockFrom } from "../../support/clock.ts";
 
 /**
  * Schedule math with robfig/cron's meaning. The daylight-saving rows were checked against robfig/cron v3.0.1
@@ -21,7 +22,7 @@ function topOfTheHour(): Date {
   return new Date("2026-11-26T10:00:00Z");
 }
 const T = topOfTheHour().getTime();
-const at = (offsetMs: number) => new Date(T + offsetMs);
+const { atMs } = clockFrom(new Date(T));
 
 function schedule(source: string): CronSchedule {
   const parsed = parseCronSchedule(source);
@@ -52,8 +53,8 @@ describe("nextScheduleTimes: macros, ranges, steps and lists", () => {
   });
 
   it("is strictly after: a time equal to `after` is not returned", () => {
-    expect(nextScheduleTime(schedule("@hourly"), at(0))).toEqual(at(HOUR));
-    expect(nextScheduleTime(schedule("@hourly"), at(-1))).toEqual(at(0));
+    expect(nextScheduleTime(schedule("@hourly"), atMs(0))).toEqual(atMs(HOUR));
+    expect(nextScheduleTime(schedule("@hourly"), atMs(-1))).toEqual(atMs(0));
   });
 });
 
@@ -133,30 +134,42 @@ describe("nextScheduleTimes around daylight-saving shifts, as robfig/cron does",
 
 describe("mostRecentScheduleTime: the newest time in (earliest, now] and how many passed", () => {
   it.each([
-    ["nothing passed yet", "@hourly", at(-30 * MINUTE), at(-MINUTE), { missed: "none", count: 0 }],
-    ["exactly on time", "@hourly", at(-HOUR), at(0), { mostRecent: at(0), missed: "none", count: 1 }],
-    ["a minute late", "@hourly", at(-HOUR), at(MINUTE), { mostRecent: at(0), missed: "none", count: 1 }],
-    ["missed 5 schedules", "@hourly", at(-5 * HOUR), at(0), { mostRecent: at(0), missed: "few", count: 5 }],
+    ["nothing passed yet", "@hourly", atMs(-30 * MINUTE), atMs(-MINUTE), { missed: "none", count: 0 }],
+    ["exactly on time", "@hourly", atMs(-HOUR), atMs(0), { mostRecent: atMs(0), missed: "none", count: 1 }],
+    [
+      "a minute late",
+      "@hourly",
+      atMs(-HOUR),
+      atMs(MINUTE),
+      { mostRecent: atMs(0), missed: "none", count: 1 },
+    ],
+    [
+      "missed 5 schedules",
+      "@hourly",
+      atMs(-5 * HOUR),
+      atMs(0),
+      { mostRecent: atMs(0), missed: "few", count: 5 },
+    ],
     [
       "100 passed: still few",
       "* * * * *",
-      at(-100 * MINUTE),
-      at(0),
-      { mostRecent: at(0), missed: "few", count: 100 },
+      atMs(-100 * MINUTE),
+      atMs(0),
+      { mostRecent: atMs(0), missed: "few", count: 100 },
     ],
     [
       "101 passed: many",
       "* * * * *",
-      at(-101 * MINUTE),
-      at(0),
-      { mostRecent: at(0), missed: "many", count: 101 },
+      atMs(-101 * MINUTE),
+      atMs(0),
+      { mostRecent: atMs(0), missed: "many", count: 101 },
     ],
     [
       "100 days of */1: many, counted from the interval",
       "*/1 * * * *",
-      at(-100 * DAY),
-      at(30_000),
-      { mostRecent: at(0), missed: "many", count: 144_000 },
+      atMs(-100 * DAY),
+      atMs(30_000),
+      { mostRecent: atMs(0), missed: "many", count: 144_000 },
     ],
     [
       "a weekday schedule seen on Sunday after a long outage: Friday's time, not nothing",
@@ -179,9 +192,9 @@ describe("mostRecentScheduleTime: the newest time in (earliest, now] and how man
   it("walks at most about 100 times: a decade of an every-minute schedule takes milliseconds", () => {
     const started = performance.now();
 
-    const result = mostRecentScheduleTime(schedule("* * * * *"), at(-3650 * DAY), at(0));
+    const result = mostRecentScheduleTime(schedule("* * * * *"), atMs(-3650 * DAY), atMs(0));
 
-    expect(result).toMatchObject({ mostRecent: at(0), missed: "many" });
+    expect(result).toMatchObject({ mostRecent: atMs(0), missed: "many" });
     expect(performance.now() - started).toBeLessThan(200);
   });
 });
@@ -291,23 +304,32 @@ describe("@every: robfig's ConstantDelaySchedule", () => {
 
   it("counts from the given start, not from now", () => {
     const s = schedule("@every 40m");
-    expect(nextScheduleTimes(s, at(0), 3)).toEqual([at(40 * MINUTE), at(80 * MINUTE), at(120 * MINUTE)]);
-    expect(nextScheduleTimeFrom(s, at(-HOUR), at(0))).toEqual(at(20 * MINUTE));
-    expect(nextScheduleTimeFrom(s, at(-HOUR), at(20 * MINUTE))).toEqual(at(60 * MINUTE));
-    expect(nextScheduleTimeFrom(s, at(HOUR), at(0))).toEqual(at(100 * MINUTE));
+    expect(nextScheduleTimes(s, atMs(0), 3)).toEqual([
+      atMs(40 * MINUTE),
+      atMs(80 * MINUTE),
+      atMs(120 * MINUTE),
+    ]);
+    expect(nextScheduleTimeFrom(s, atMs(-HOUR), atMs(0))).toEqual(atMs(20 * MINUTE));
+    expect(nextScheduleTimeFrom(s, atMs(-HOUR), atMs(20 * MINUTE))).toEqual(atMs(60 * MINUTE));
+    expect(nextScheduleTimeFrom(s, atMs(HOUR), atMs(0))).toEqual(atMs(100 * MINUTE));
   });
 
   it.each([
-    ["nothing passed", at(-30 * MINUTE), at(0), { missed: "none", count: 0 }],
-    ["one passed", at(-HOUR), at(0), { mostRecent: at(0), missed: "none", count: 1 }],
-    ["100 passed: few", at(-100 * HOUR), at(30 * MINUTE), { mostRecent: at(0), missed: "few", count: 100 }],
+    ["nothing passed", atMs(-30 * MINUTE), atMs(0), { missed: "none", count: 0 }],
+    ["one passed", atMs(-HOUR), atMs(0), { mostRecent: atMs(0), missed: "none", count: 1 }],
+    [
+      "100 passed: few",
+      atMs(-100 * HOUR),
+      atMs(30 * MINUTE),
+      { mostRecent: atMs(0), missed: "few", count: 100 },
+    ],
     [
       "101 passed: many, counted exactly",
-      at(-101 * HOUR),
-      at(0),
-      { mostRecent: at(0), missed: "many", count: 101 },
+      atMs(-101 * HOUR),
+      atMs(0),
+      { mostRecent: atMs(0), missed: "many", count: 101 },
     ],
-    ["a decade, exactly", at(-3650 * DAY), at(0), { mostRecent: at(0), missed: "many", count: 87_600 }],
+    ["a decade, exactly", atMs(-3650 * DAY), atMs(0), { mostRecent: atMs(0), missed: "many", count: 87_600 }],
   ] as const)("mostRecentScheduleTime of @every 1h: %s", (_scenario, earliest, now, expected) => {
     expect(mostRecentScheduleTime(schedule("@every 1h"), earliest, now)).toEqual(expected);
   });

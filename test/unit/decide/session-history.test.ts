@@ -5,9 +5,9 @@ import {
   sessionTime,
 } from "../../../shared/decide/session-history.ts";
 import { Annotation, type BackupSession, type Job, toKubeTime } from "../../../shared/model/index.ts";
-import { at, backupSession, sibling } from "../../support/session-world.ts";
+import { atSeconds, backupSession, sibling } from "../../support/session-world.ts";
 
-const T = toKubeTime(at(0));
+const T = toKubeTime(atSeconds(0));
 const done = (phase: "Succeeded" | "Failed"): BackupSession["status"] => ({
   phase,
   snapshots: [{ name: "x", phase }],
@@ -18,7 +18,7 @@ const skipped: BackupSession["status"] = {
   conditions: [{ type: "BackupSkipped", status: "True", lastTransitionTime: T }],
 };
 const running: BackupSession["status"] = { phase: "Running", snapshots: [{ name: "x", phase: "Running" }] };
-const hours = (h: number) => at(h * 3600);
+const hours = (h: number) => atSeconds(h * 3600);
 const jobOf = (session: BackupSession, purpose: string): Job => ({
   apiVersion: "batch/v1",
   kind: "Job",

@@ -13,12 +13,12 @@ import {
   type Snapshot,
   toKubeTime,
 } from "../../../shared/model/index.ts";
-import { at, backupSession, NS } from "../../support/session-world.ts";
+import { atSeconds, backupSession, NS } from "../../support/session-world.ts";
 
-const T = toKubeTime(at(0));
+const T = toKubeTime(atSeconds(0));
 const pushed = [{ type: "MetricsPushed", status: "True" as const, lastTransitionTime: T }];
 const withStatus = (status: BackupSession["status"], over: Partial<BackupSession> = {}): BackupSession => {
-  const session = backupSession(at(0), { retryLeft: 1 });
+  const session = backupSession(atSeconds(0), { retryLeft: 1 });
   return { ...session, ...over, metadata: { ...session.metadata, ...over.metadata }, status };
 };
 const succeeded = withStatus({ phase: "Succeeded", conditions: pushed });

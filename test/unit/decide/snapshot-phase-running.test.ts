@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decideReconcile } from "../../../shared/decide/reconcile-session.ts";
 import {
-  at,
+  atSeconds,
   backupSession,
   configuration,
   reportSnapshot,
@@ -22,23 +22,23 @@ const SNAPSHOT = `s3-repo-${SESSION}`;
 function running() {
   const input = world({
     configuration: configuration(sessionConfig()),
-    session: backupSession(at(0)),
+    session: backupSession(atSeconds(0)),
   });
-  const { next } = step(input, at(5)); // Snapshot and executor Job created, the Snapshot Pending
+  const { next } = step(input, atSeconds(5)); // Snapshot and executor Job created, the Snapshot Pending
   expect(next.snapshots.find((s) => s.metadata.name === SNAPSHOT)?.status?.phase).toBe("Pending");
-  return reportSnapshot(next, SNAPSHOT, "Running", at(10), { upload: false });
+  return reportSnapshot(next, SNAPSHOT, "Running", atSeconds(10), { upload: false });
 }
 
 describe("decideReconcile writes a Snapshot's phase while its executor runs", () => {
   it("a component reported Running: one status write, and the Snapshot reads Running", () => {
     const input = running();
-    const { decision, next } = step(input, at(11));
+    const { decision, next } = step(input, atSeconds(11));
     expect(decision.actions.filter((a) => a.type === "update-snapshot-status")).toEqual([
       { type: "update-snapshot-status", name: SNAPSHOT, update: { set: {}, conditions: [] } },
     ]);
     expect(next.snapshots.find((s) => s.metadata.name === SNAPSHOT)?.status?.phase).toBe("Running");
     // Written once: the next round, with nothing new, writes nothing to the Snapshot.
-    const again = decideReconcile(next, at(12));
+    const again = decideReconcile(next, atSeconds(12));
     expect(again.actions.filter((a) => a.type === "update-snapshot-status")).toEqual([]);
   });
 });
