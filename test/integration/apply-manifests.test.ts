@@ -1,12 +1,12 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import type { KubeClient } from "../../shared/kube/index.ts";
 import type { ApplyManifestsReport, ObjectApplyReport } from "../../shared/usecases/apply-manifests.ts";
 import { type KssRun, runKssInProcess } from "../support/kss.ts";
-import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
+import { clientFor, ensureNamespace, installRbac, sharedCluster, uniqueNamespace } from "../support/kube.ts";
 
 /**
  * `kss apply` on the real control plane, clusters 1 and 2 (the third belongs to other tests), as a person
@@ -14,9 +14,8 @@ import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../sup
  * command in process. Prepare / Act / Assess.
  */
 
-const { clusters } = inject("controlPlane");
-const [one, two] = clusters;
-if (!one || !two) throw new Error("the integration setup provides at least two clusters");
+const one = sharedCluster();
+const two = sharedCluster(1);
 
 const admin: Record<string, KubeClient> = {};
 let ns: string;

@@ -7,11 +7,12 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { CoreV1Api } from "@kubernetes/client-node";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { kubeConfigFor } from "../../shared/clusters/credentials.ts";
 import { ClusterCredentialsError } from "../../shared/clusters/errors.ts";
 import { KubeConfigCache } from "../../shared/clusters/kubeconfig-cache.ts";
 import { loadRegistry, type RegisteredCluster } from "../../shared/clusters/registry.ts";
+import { sharedCluster } from "../support/kube.ts";
 import { motoEndpoint as motoEndpointOfRun } from "../support/moto-routes.ts";
 
 // Runs against the moto server the integration setup starts (test/integration/global-setup-moto.ts).
@@ -40,12 +41,6 @@ function registered(entry: Record<string, unknown>): RegisteredCluster {
   return cluster;
 }
 
-function controlPlaneCluster() {
-  const [first] = inject("controlPlane").clusters;
-  if (first === undefined) throw new Error("the control plane has no cluster");
-  return first;
-}
-
 const deps = () => ({ secretsManagerFor: () => motoSecretsManager(), cache: new KubeConfigCache() });
 
 afterAll(async () => {
@@ -58,7 +53,7 @@ afterAll(async () => {
 describe("cluster credentials kept in Secrets Manager (moto)", () => {
   it("loads a kubeconfig secret that reaches the real API server", async () => {
     // Prepare
-    const target = controlPlaneCluster();
+    const target = sharedCluster();
     const secretId = await createSecret(await readFile(target.kubeconfigPath, "utf8"));
     const cluster = registered({
       id: target.id,
@@ -74,7 +69,7 @@ describe("cluster credentials kept in Secrets Manager (moto)", () => {
 
   it("builds a KubeConfig from a token secret and the entry's endpoint", async () => {
     // Prepare
-    const target = controlPlaneCluster();
+    const target = sharedCluster();
     const caData = (await readFile(target.caFile)).toString("base64");
     const secretId = await createSecret("  service-account-token\n");
     const cluster = registered({

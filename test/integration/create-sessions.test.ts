@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { KubeClient, KubeTransport, UnavailableError } from "../../shared/kube/index.ts";
 import {
   type BackupConfiguration,
@@ -13,13 +13,13 @@ import {
   ensureNamespace,
   installRbac,
   kubeConfigFrom,
+  sharedCluster,
   uniqueNamespace,
 } from "../support/kube.ts";
 import { RecordingPublisher } from "../support/lifecycle.ts";
 
-const { clusters } = inject("controlPlane");
-const [one, two] = clusters;
-if (!one || !two) throw new Error("the integration setup provides at least two clusters");
+const one = sharedCluster();
+const two = sharedCluster(1);
 
 function configuration(
   namespace: string,
@@ -67,12 +67,12 @@ describe("scheduled session creation on the real API server", () => {
       await admin[cluster.id]?.create("BackupConfiguration", configuration(ns, "app", "0 * * * *"));
     }
     const publisher = new RecordingPublisher();
-    const at = new Date(nextHour.getTime() + 30_000);
+    const time = new Date(nextHour.getTime() + 30_000);
     // Act: the same tick three times per cluster, two of them at once
     for (const cluster of [one, two]) {
       const deps = { client: functions[cluster.id] as KubeClient, publisher };
-      await Promise.all([createDueSessions(deps, at), createDueSessions(deps, at)]);
-      await createDueSessions(deps, at);
+      await Promise.all([createDueSessions(deps, time), createDueSessions(deps, time)]);
+      await createDueSessions(deps, time);
     }
     // Assess
     const expectedName = `app-hourly-${nextHour.getTime() / 1000}`;
@@ -251,8 +251,7 @@ describe("external triggers", () => {
 
 describe("a cluster that is down fails alone", () => {
   it("fails fast with Unavailable for the stopped cluster while the other is scheduled", async () => {
-    const [, , three] = clusters;
-    if (!three) throw new Error("needs the third cluster");
+    const three = sharedCluster(2);
     // The third cluster's API server is stopped for this test: a client towards a closed port.
     const kc = kubeConfigFrom(three.functionsKubeconfigPath);
     const closed = kc.clusters.map((c) => ({ ...c, server: "https://127.0.0.1:1" }));

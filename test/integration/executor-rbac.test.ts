@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decideExecutorRbac, type ExecutorRbacInput } from "../../shared/decide/executor-rbac.ts";
 import { ForbiddenError, type KubeClient } from "../../shared/kube/index.ts";
 import {
@@ -9,7 +9,13 @@ import {
   type Session,
 } from "../../shared/model/index.ts";
 import { ExecutorRoleBindingConflictError, ensureExecutorRbac } from "../../shared/usecases/executor-rbac.ts";
-import { clientFor, createRaw, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
+import {
+  adminAndFunctions,
+  createRaw,
+  ensureNamespace,
+  sharedCluster,
+  uniqueNamespace,
+} from "../support/kube.ts";
 import { backupSession, sessionConfig } from "../support/session-world.ts";
 
 /**
@@ -18,9 +24,7 @@ import { backupSession, sessionConfig } from "../support/session-world.ts";
  * SubjectAccessReview as that ServiceAccount, about every call the executor makes and some it must never make.
  */
 
-const { clusters } = inject("controlPlane");
-const [one] = clusters;
-if (!one) throw new Error("the integration setup provides clusters");
+const one = sharedCluster();
 
 let admin: KubeClient;
 let functions: KubeClient;
@@ -30,9 +34,7 @@ const keysNs = uniqueNamespace("exec-rbac-keys");
 const otherNs = uniqueNamespace("exec-rbac-other");
 
 beforeAll(async () => {
-  admin = await clientFor(one, "admin");
-  functions = await clientFor(one, "functions");
-  await installRbac(admin);
+  ({ admin, functions } = await adminAndFunctions(one));
   for (const namespace of [ns, storageNs, keysNs, otherNs]) await ensureNamespace(admin, namespace);
 });
 

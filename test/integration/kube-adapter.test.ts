@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   AlreadyExistsError,
   ConflictError,
@@ -11,12 +11,16 @@ import {
 } from "../../shared/kube/index.ts";
 import type { BackupSession, ModeledKind, ResourceOf } from "../../shared/model/index.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
-import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
+import {
+  adminAndFunctions,
+  clientFor,
+  ensureNamespace,
+  sharedCluster,
+  uniqueNamespace,
+} from "../support/kube.ts";
 import { SAMPLES } from "../support/model-samples.ts";
 
-const { clusters } = inject("controlPlane");
-const [one] = clusters;
-if (!one) throw new Error("the integration setup provides clusters");
+const one = sharedCluster();
 
 const NAMESPACED = [
   "BackupConfiguration",
@@ -54,9 +58,7 @@ let functions: KubeClient;
 let ns: string;
 
 beforeAll(async () => {
-  admin = await clientFor(one, "admin");
-  functions = await clientFor(one, "functions");
-  await installRbac(admin);
+  ({ admin, functions } = await adminAndFunctions(one));
   ns = uniqueNamespace("adapter");
   await ensureNamespace(admin, ns);
 });
@@ -233,8 +235,7 @@ describe("RBAC: the functions' identity has only infra/rbac's verbs", () => {
 
   it("is denied everything on a cluster where the role is not installed", async () => {
     // The third cluster is never given infra/rbac by any test.
-    const [, , three] = clusters;
-    if (!three) throw new Error("needs the third cluster");
+    const three = sharedCluster(2);
     const bare = await clientFor(three, "functions");
     await expect(bare.list("BackupSession")).rejects.toBeInstanceOf(ForbiddenError);
   });

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, stringify } from "yaml";
 import { reportRunning, runBackupJobs, runMetadataJobs } from "../../local/demo-executor.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
@@ -10,7 +10,7 @@ import { reconcileSession } from "../../shared/usecases/reconcile-session.ts";
 import { clockFrom } from "../support/clock.ts";
 import { loadCrds, OUR_CRD_DIR } from "../support/crds.ts";
 import { runKss } from "../support/kss.ts";
-import { ensureNamespace, PROJECT_ROOT } from "../support/kube.ts";
+import { ensureNamespace, PROJECT_ROOT, sharedCluster } from "../support/kube.ts";
 import { kubectl, kubectlPath, parseTables } from "../support/kubectl.ts";
 import {
   installConfiguration,
@@ -28,9 +28,7 @@ import {
  * (the addon's Snapshot report) and local/job-controller.ts (Job conditions).
  */
 
-const { clusters } = inject("controlPlane");
-const [cluster] = clusters;
-if (!cluster) throw new Error("needs a cluster");
+const cluster = sharedCluster();
 const kubeconfig = cluster.kubeconfigPath;
 
 let admin: KubeClient;

@@ -22,7 +22,7 @@ import { reconcileSession, sweepSessions } from "../../shared/usecases/reconcile
 import { sweepRetention } from "../../shared/usecases/retention-sweep.ts";
 import { type ClusterInfo, type ControlPlane, startControlPlane } from "../controlplane/index.ts";
 import { runKssInProcess } from "../support/kss.ts";
-import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
+import { adminAndFunctions, ensureNamespace, uniqueNamespace } from "../support/kube.ts";
 import {
   installBackend,
   installCatalog,
@@ -194,9 +194,7 @@ const migrate = (...args: string[]) =>
 beforeAll(async () => {
   plane = await startControlPlane({ clusters: 1 });
   cluster = plane.clusters[0] as ClusterInfo;
-  admin = await clientFor(cluster, "admin");
-  functions = await clientFor(cluster, "functions");
-  await installRbac(admin);
+  ({ admin, functions } = await adminAndFunctions(cluster));
   await installCatalog(admin);
   await ensureNamespace(admin, ns);
   await installBackend(admin, ns, ["repo-a"]);
@@ -321,8 +319,8 @@ describe("the operator uninstalled, its validating webhook left behind", () => {
   });
 
   it("is reported as exactly that: the condition names the webhook, its missing Service and the command", async () => {
-    const at = new Date(TICK.getTime() + 180_000);
-    const report = await createDueSessions({ client: functions, publisher }, at);
+    const time = new Date(TICK.getTime() + 180_000);
+    const report = await createDueSessions({ client: functions, publisher }, time);
     expect(report.operator?.state).toBe("leftover-webhook");
     expect(report.outcomes).toEqual([]);
     const condition = await configurationCondition();
@@ -331,7 +329,7 @@ describe("the operator uninstalled, its validating webhook left behind", () => {
       `Leftover KubeStash validating webhook: ValidatingWebhookConfiguration ${VWC} (webhook vbackupsession.kb.io, failurePolicy Fail) calls Service kubestash/kubestash-kubestash-operator-webhook, which does not exist. The API server therefore rejects every BackupSession create and update in this cluster, so no session can be created or driven. Remove it: \`kubectl delete validatingwebhookconfiguration ${VWC}\`, or \`kss migrate --cluster ${cluster.id}\``,
     );
     expect(await eventsOnConfiguration(OperatorPresentCondition.LeftoverWebhook)).toHaveLength(1);
-    expect(await sweepSessions({ client: functions, publisher }, () => at)).toEqual([]);
+    expect(await sweepSessions({ client: functions, publisher }, () => time)).toEqual([]);
   });
 
   it("kss fleet marks the leftover webhook and exits 1", async () => {
@@ -433,18 +431,18 @@ describe("kss migrate", () => {
   });
 
   it("then the functions drive the cluster again: the due session is created, the adopted one driven", async () => {
-    const at = new Date(TICK.getTime() + 240_000);
+    const time = new Date(TICK.getTime() + 240_000);
     // The API server drops the deleted webhook from its admission chain within moments; the next tick creates.
-    let report = await createDueSessions({ client: functions, publisher }, at);
+    let report = await createDueSessions({ client: functions, publisher }, time);
     for (let i = 0; i < 20 && !report.outcomes.some((o) => o.created); i++) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      report = await createDueSessions({ client: functions, publisher }, at);
+      report = await createDueSessions({ client: functions, publisher }, time);
     }
     expect(report.operator).toBeUndefined();
     expect(report.outcomes).toEqual([expect.objectContaining({ name: ourSessionName, created: true })]);
     expect(await sessionNames()).toContain(ourSessionName);
 
-    const outcomes = await sweepSessions({ client: functions, publisher }, () => at);
+    const outcomes = await sweepSessions({ client: functions, publisher }, () => time);
     expect(outcomes.map((o) => o.name).sort()).toEqual([OPERATOR_PENDING, ourSessionName].sort());
     // Driven, not held: whatever the lifecycle's next step is, no webhook stands in its way any more.
     expect(outcomes.filter((o) => /webhook/i.test(o.error ?? ""))).toEqual([]);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { definition as applyRetentionFunction } from "../../functions/apply-retention/function.ts";
 import { ManualClock } from "../../shared/clock.ts";
 import { loadRegistryFile } from "../../shared/clusters/registry.ts";
@@ -15,7 +15,7 @@ import { pruneRepository, type RepositoryRetention } from "../../shared/usecases
 import { sweepRetention } from "../../shared/usecases/retention-sweep.ts";
 import { configurationFor, loadRetentionWorld } from "../../shared/usecases/retention-world.ts";
 import { runKssInProcess } from "../support/kss.ts";
-import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
+import { adminAndFunctions, ensureNamespace, sharedCluster, uniqueNamespace } from "../support/kube.ts";
 import { installBackend, installConfiguration, RecordingPublisher } from "../support/lifecycle.ts";
 import {
   createConfiguration,
@@ -34,9 +34,7 @@ import {
  * recreated under the same name is never deleted; the function, the sweep and `kss retention plan` live.
  */
 
-const { clusters } = inject("controlPlane");
-const [cluster] = clusters;
-if (!cluster) throw new Error("needs a cluster");
+const cluster = sharedCluster();
 
 let admin: KubeClient;
 let functions: KubeClient;
@@ -53,9 +51,7 @@ const deps = () => ({
 });
 
 beforeAll(async () => {
-  admin = await clientFor(cluster, "admin");
-  functions = await clientFor(cluster, "functions");
-  await installRbac(admin);
+  ({ admin, functions } = await adminAndFunctions(cluster));
   ns = uniqueNamespace("retain");
   other = uniqueNamespace("retain-other");
   tmp = await mkdtemp(path.join(os.tmpdir(), "kss-retention-"));

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { isRunningRetry } from "../../shared/decide/retry-status.ts";
 import { KubeClient, KubeTransport } from "../../shared/kube/index.ts";
 import { type BackupConfiguration, type BackupSession, toKubeTime } from "../../shared/model/index.ts";
@@ -7,11 +7,10 @@ import { evaluateFailure, sweepFailures } from "../../shared/usecases/evaluate-f
 import { readRetryConfiguration } from "../../shared/usecases/retry-configuration.ts";
 import { clockFrom } from "../support/clock.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
-import { clientFor, createRaw, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
+import { createRaw, sharedCluster } from "../support/kube.ts";
 import {
-  installBackend,
-  installCatalog,
   installConfiguration,
+  lifecycleNamespace,
   nextHour,
   RecordingPublisher,
 } from "../support/lifecycle.ts";
@@ -23,9 +22,7 @@ import { retriesOf, writeFailedSession } from "../support/retries.ts";
  * count here. Sessions fail at `atSeconds(22)`.
  */
 
-const { clusters } = inject("controlPlane");
-const [, two] = clusters;
-if (!two) throw new Error("the integration setup provides at least two clusters");
+const two = sharedCluster(1);
 
 let admin: KubeClient;
 let functions: KubeClient;
@@ -45,13 +42,7 @@ const failMany = (prefix: string, count: number) =>
   );
 
 beforeAll(async () => {
-  admin = await clientFor(two, "admin");
-  functions = await clientFor(two, "functions");
-  await installRbac(admin);
-  await installCatalog(admin);
-  ns = uniqueNamespace("guard");
-  await ensureNamespace(admin, ns);
-  await installBackend(admin, ns, ["repo-a"]);
+  ({ admin, functions, ns } = await lifecycleNamespace(two, "guard"));
   await installConfiguration(admin, ns, "storm", { retryConfig: { maxRetry: 1, delay: "0s" } });
   storm = await admin.get("BackupConfiguration", ns, "storm");
 });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { definition as evaluateFailureFunction } from "../../functions/evaluate-failure/function.ts";
 import { writeLocalRegistry } from "../../local/demo.ts";
 import type { DeadLetterEntry } from "../../shared/bus/dead-letter.ts";
@@ -14,11 +14,10 @@ import type { KubeClient } from "../../shared/kube/index.ts";
 import { type BackupSession, toKubeTime } from "../../shared/model/index.ts";
 import { clockFrom } from "../support/clock.ts";
 import { runKssInProcess } from "../support/kss.ts";
-import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
+import { sharedCluster } from "../support/kube.ts";
 import {
-  installBackend,
-  installCatalog,
   installConfiguration,
+  lifecycleNamespace,
   nextHour,
   RecordingPublisher,
 } from "../support/lifecycle.ts";
@@ -29,9 +28,7 @@ import { eventReasons, writeFailedSession } from "../support/retries.ts";
  * envelope (its metric, its dead-letter path), the Events on the failed session, and `kss retries`.
  */
 
-const { clusters } = inject("controlPlane");
-const [, two] = clusters;
-if (!two) throw new Error("the integration setup provides at least two clusters");
+const two = sharedCluster(1);
 
 let admin: KubeClient;
 let ns: string;
@@ -40,12 +37,7 @@ let failed: BackupSession;
 const { atSeconds } = clockFrom(nextHour());
 
 beforeAll(async () => {
-  admin = await clientFor(two, "admin");
-  await installRbac(admin);
-  await installCatalog(admin);
-  ns = uniqueNamespace("seen");
-  await ensureNamespace(admin, ns);
-  await installBackend(admin, ns, ["repo-a"]);
+  ({ admin, ns } = await lifecycleNamespace(two, "seen"));
   await installConfiguration(admin, ns, "seen", { retryConfig: { maxRetry: 2, delay: "0s" } });
   failed = await writeFailedSession(
     admin,

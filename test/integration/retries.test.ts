@@ -6,17 +6,12 @@ import {
   evaluateFailure,
   sweepFailures,
 } from "../../shared/usecases/evaluate-failure.ts";
-import { type ClusterInfo, type ControlPlane, startControlPlane } from "../controlplane/index.ts";
+import type { ClusterInfo } from "../controlplane/index.ts";
 import { clockFrom } from "../support/clock.ts";
-import { FaultProxy } from "../support/fault-proxy.ts";
+import type { FaultProxy } from "../support/fault-proxy.ts";
 import { clientFor } from "../support/kube.ts";
-import {
-  installConfiguration,
-  lifecycleNamespace,
-  nextHour,
-  RecordingPublisher,
-  scheduleSession,
-} from "../support/lifecycle.ts";
+import { installConfiguration, nextHour, RecordingPublisher, scheduleSession } from "../support/lifecycle.ts";
+import { type PrivatePlane, startPrivatePlane } from "../support/private-plane.ts";
 import { eventReasons, failScheduledSession, failSession, retriesOf } from "../support/retries.ts";
 
 /**
@@ -28,7 +23,7 @@ import { eventReasons, failScheduledSession, failSession, retriesOf } from "../s
 
 // A private control plane: the failure sweep is cluster-wide, so other test files sweeping the shared clusters
 // (the local runtime's fast-forwarded ticks, say) would do this file's retry bookkeeping before its own sweeps.
-let plane: ControlPlane;
+let plane: PrivatePlane | undefined;
 let one: ClusterInfo;
 
 let admin: KubeClient;
@@ -52,16 +47,11 @@ const fail = (name: string, delay = "5m", extra: { maxRetry?: number; sessionHis
   );
 
 beforeAll(async () => {
-  plane = await startControlPlane({ clusters: 1 });
-  one = plane.clusters[0] as ClusterInfo;
-  ({ admin, functions, ns } = await lifecycleNamespace(one, "retry"));
-  proxy = await FaultProxy.start(one, "functions");
+  plane = await startPrivatePlane("retry");
+  ({ one, admin, functions, ns, proxy } = plane);
 });
 
-afterAll(async () => {
-  await proxy?.stop();
-  await plane?.stop();
-});
+afterAll(async () => plane?.stop());
 
 describe("one retry per failure, at nextRetry", () => {
   it("sets nextRetry = failure + delay at once, creates nothing before it, and one retry at it", async () => {

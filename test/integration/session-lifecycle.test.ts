@@ -1,16 +1,11 @@
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addonComponent, reportRunning, runBackupJobs, runMetadataJobs } from "../../local/demo-executor.ts";
 import { finishJob } from "../../local/job-controller.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
-import {
-  formatGoDuration,
-  type Snapshot,
-  type SnapshotStatus,
-  toKubeTime,
-} from "../../shared/model/index.ts";
+import { formatGoDuration, type Snapshot, toKubeTime } from "../../shared/model/index.ts";
 import { reconcileSession, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
 import { clockFrom } from "../support/clock.ts";
-import { clientFor } from "../support/kube.ts";
+import { clientFor, sharedCluster } from "../support/kube.ts";
 import {
   installConfiguration,
   lifecycleNamespace,
@@ -19,9 +14,7 @@ import {
   scheduleSession,
 } from "../support/lifecycle.ts";
 
-const { clusters } = inject("controlPlane");
-const [cluster] = clusters;
-if (!cluster) throw new Error("needs a cluster");
+const cluster = sharedCluster();
 
 let admin: KubeClient;
 let functions: KubeClient;

@@ -1,7 +1,7 @@
 import { chmod, chown, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { definition as applyRetentionFunction } from "../../functions/apply-retention/function.ts";
 import { definition as reconcileSessionFunction } from "../../functions/reconcile-session/function.ts";
 import { ManualClock } from "../../shared/clock.ts";
@@ -20,7 +20,13 @@ import {
 } from "../../shared/model/index.ts";
 import { cleanUpSnapshots, markForDataRemoval } from "../../shared/usecases/snapshot-cleanup.ts";
 import { runJob } from "../support/job-runner.ts";
-import { clientFor, createRaw, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
+import {
+  adminAndFunctions,
+  createRaw,
+  ensureNamespace,
+  sharedCluster,
+  uniqueNamespace,
+} from "../support/kube.ts";
 import { RecordingPublisher } from "../support/lifecycle.ts";
 import {
   backUpFreshData,
@@ -49,9 +55,7 @@ import {
  * (wrong password) is recorded, retried after its back-off and succeeds once the Secret is fixed.
  */
 
-const { clusters } = inject("controlPlane");
-const [cluster] = clusters;
-if (!cluster) throw new Error("needs a cluster");
+const cluster = sharedCluster();
 
 const PASSWORD = "kss-cleanup-test";
 const COMPONENTS = ["dump", "manifest"] as const;
@@ -160,9 +164,7 @@ const cleanerJobs = async () =>
     .sort();
 
 beforeAll(async () => {
-  admin = await clientFor(cluster, "admin");
-  functions = await clientFor(cluster, "functions");
-  await installRbac(admin);
+  ({ admin, functions } = await adminAndFunctions(cluster));
   ns = uniqueNamespace("cleanup");
   await ensureNamespace(admin, ns);
   root = await mkdtemp(path.join(os.tmpdir(), "kss-cleanup-"));

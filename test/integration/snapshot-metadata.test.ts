@@ -1,7 +1,7 @@
 import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { runBackupJobs } from "../../local/demo-executor.ts";
 import { METADATA_IMAGE, metadataJobName } from "../../shared/decide/snapshot-metadata-job.ts";
@@ -11,7 +11,7 @@ import { reconcileSession } from "../../shared/usecases/reconcile-session.ts";
 import { clockFrom } from "../support/clock.ts";
 import { runJob } from "../support/job-runner.ts";
 import { localRcloneVersion } from "../support/job-runner-images.ts";
-import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
+import { adminAndFunctions, ensureNamespace, sharedCluster, uniqueNamespace } from "../support/kube.ts";
 import {
   installCatalog,
   installConfiguration,
@@ -30,9 +30,7 @@ import {
  * the Snapshot, the Repository and the session. An upload that cannot write fails them, naming the Job.
  */
 
-const { clusters } = inject("controlPlane");
-const [cluster] = clusters;
-if (!cluster) throw new Error("needs a cluster");
+const cluster = sharedCluster();
 
 /** The node's folder the BackupStorage names; the runner maps it to a temp folder of this machine. */
 const HOST_PATH = "/var/lib/kubestash/storage";
@@ -51,9 +49,7 @@ let readOnlyDir: string;
 let firstSnapshot: string;
 
 beforeAll(async () => {
-  admin = await clientFor(cluster, "admin");
-  functions = await clientFor(cluster, "functions");
-  await installRbac(admin);
+  ({ admin, functions } = await adminAndFunctions(cluster));
   await installCatalog(admin);
   ns = uniqueNamespace("metadata");
   await ensureNamespace(admin, ns);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addonComponent, reportRunning } from "../../local/demo-executor.ts";
 import { finishJob } from "../../local/job-controller.ts";
 import { KubeClient, KubeTransport, UnavailableError } from "../../shared/kube/index.ts";
-import { findCondition, type Snapshot, type SnapshotStatus } from "../../shared/model/index.ts";
+import { findCondition, type Snapshot } from "../../shared/model/index.ts";
 import {
   type ReconcileDeps,
   reconcileFrom,
@@ -10,16 +10,11 @@ import {
   sweepSessions,
 } from "../../shared/usecases/reconcile-session.ts";
 import { loadSessionWorld } from "../../shared/usecases/session-world.ts";
-import { type ClusterInfo, type ControlPlane, startControlPlane } from "../controlplane/index.ts";
+import type { ClusterInfo } from "../controlplane/index.ts";
 import { clockFrom } from "../support/clock.ts";
-import { FaultProxy } from "../support/fault-proxy.ts";
-import {
-  installConfiguration,
-  lifecycleNamespace,
-  nextHour,
-  RecordingPublisher,
-  scheduleSession,
-} from "../support/lifecycle.ts";
+import type { FaultProxy } from "../support/fault-proxy.ts";
+import { installConfiguration, nextHour, RecordingPublisher, scheduleSession } from "../support/lifecycle.ts";
+import { type PrivatePlane, startPrivatePlane } from "../support/private-plane.ts";
 
 /**
  * The sweep on a world its parallel LISTs may read inconsistently (docs/consistency.md), through the fault
@@ -32,7 +27,7 @@ import {
 
 // A private control plane: the tick and the sweep are cluster-wide, so other test files' configurations and
 // sessions on the shared clusters would be ticked and swept here too.
-let plane: ControlPlane;
+let plane: PrivatePlane | undefined;
 let one: ClusterInfo;
 
 /** The transport's default attempts for a retryable failure (shared/kube/transport.ts). */
@@ -47,10 +42,8 @@ let ns: string;
 const deps = (): ReconcileDeps => ({ client: viaProxy, publisher: new RecordingPublisher() });
 
 beforeAll(async () => {
-  plane = await startControlPlane({ clusters: 1 });
-  one = plane.clusters[0] as ClusterInfo;
-  ({ admin, functions, ns } = await lifecycleNamespace(one, "sweep"));
-  proxy = await FaultProxy.start(one, "functions");
+  plane = await startPrivatePlane("sweep");
+  ({ one, admin, functions, ns, proxy } = plane);
   // Retry-After is honoured through `sleep`; a no-op keeps the exhausted retries fast.
   viaProxy = new KubeClient(
     await KubeTransport.create(proxy.kubeConfig("functions"), {
@@ -63,7 +56,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await viaProxy?.transport.close();
-  await proxy?.stop();
   await plane?.stop();
 });
 

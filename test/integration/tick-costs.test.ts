@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { addonComponent, runMetadataJobs } from "../../local/demo-executor.ts";
 import { finishJob } from "../../local/job-controller.ts";
 import { FULL_SWEEP_MINUTE } from "../../shared/decide/settled.ts";
@@ -15,6 +15,7 @@ import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { type ReconcileOutcome, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
 import { cleanUpSnapshots } from "../../shared/usecases/snapshot-cleanup.ts";
 import { clockFrom } from "../support/clock.ts";
+import { sharedCluster } from "../support/kube.ts";
 import {
   installConfiguration,
   lifecycleNamespace,
@@ -32,9 +33,7 @@ import {
  * nothing.
  */
 
-const { clusters } = inject("controlPlane");
-const [one] = clusters;
-if (!one) throw new Error("the integration setup provides clusters");
+const one = sharedCluster();
 
 const hour = nextHour();
 const { atSeconds } = clockFrom(hour);

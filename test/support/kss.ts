@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import type { CliContext } from "../../cli/context.ts";
 import { runCli } from "../../cli/main.ts";
+import { type ChildRun, childOutput } from "./child-output.ts";
 
 /**
  * Running `kss` in tests: the real bin (bin/kss.mjs) as a child process, the way a person or a script would,
@@ -12,29 +13,12 @@ export const PROJECT_ROOT = join(import.meta.dirname, "../..");
 export const KSS_BIN = join(PROJECT_ROOT, "bin/kss.mjs");
 export const MANIFEST_FIXTURES = join(PROJECT_ROOT, "test/fixtures/manifests");
 
-export interface KssRun {
-  /** null when the child was killed by a signal. */
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type KssRun = ChildRun;
 
 /** `kss <args>` in the project directory with `stdin` as its input; Node is this process's (22 under vitest). */
 export function runKss(args: readonly string[], stdin = ""): Promise<KssRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [KSS_BIN, ...args], { cwd: PROJECT_ROOT, env: { ...process.env } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (exitCode) => resolve({ exitCode, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+  const child = spawn(process.execPath, [KSS_BIN, ...args], { cwd: PROJECT_ROOT, env: { ...process.env } });
+  return childOutput(child, stdin);
 }
 
 /** A CliContext that keeps what is written, reads `stdin` as given, and resolves files in the project. */

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import { inject } from "vitest";
 import { parseAllDocuments } from "yaml";
 import {
   AlreadyExistsError,
@@ -18,6 +19,29 @@ export function kubeConfigFrom(file: string): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(file);
   return kc;
+}
+
+/**
+ * Cluster `index` (0 = the first) of the control plane the integration setup shares between test files
+ * (test/integration/global-setup.ts); throws when the setup provides fewer.
+ */
+export function sharedCluster(index = 0): ClusterInfo {
+  const cluster = inject("controlPlane").clusters[index];
+  if (!cluster) throw new Error(`the integration setup provides no cluster ${index + 1}`);
+  return cluster;
+}
+
+/**
+ * The two identities a test drives a cluster with: `admin` (sets the scene, reads back) and `functions` (what
+ * the deployed functions may do), with infra/rbac installed so the functions' identity has its rules.
+ */
+export async function adminAndFunctions(
+  cluster: ClusterInfo,
+): Promise<{ admin: KubeClient; functions: KubeClient }> {
+  const admin = await clientFor(cluster, "admin");
+  const functions = await clientFor(cluster, "functions");
+  await installRbac(admin);
+  return { admin, functions };
 }
 
 export async function clientFor(

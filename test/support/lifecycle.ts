@@ -12,7 +12,7 @@ import {
 import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { SchedulingIncompleteError } from "../../shared/usecases/errors.ts";
 import type { ClusterInfo } from "../controlplane/index.ts";
-import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "./kube.ts";
+import { adminAndFunctions, ensureNamespace, uniqueNamespace } from "./kube.ts";
 
 /** Objects for session lifecycle tests on the real control plane: storage, policy, repositories, a configuration. */
 
@@ -129,9 +129,7 @@ export async function installConfiguration(
  * pvc catalog installed, and a fresh namespace with a backend (storage, policy, repositories).
  */
 export async function lifecycleNamespace(cluster: ClusterInfo, prefix: string, repositories = ["repo-a"]) {
-  const admin = await clientFor(cluster, "admin");
-  const functions = await clientFor(cluster, "functions");
-  await installRbac(admin);
+  const { admin, functions } = await adminAndFunctions(cluster);
   await installCatalog(admin);
   const ns = uniqueNamespace(prefix);
   await ensureNamespace(admin, ns);

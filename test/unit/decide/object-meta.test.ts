@@ -138,10 +138,10 @@ describe("judgeObjectMeta: rejected, at the server's path", () => {
   });
 
   it("annotations at exactly 256 KiB pass (keys and values counted in UTF-8 bytes)", () => {
-    const at = (n: number) => ({ name: "x", annotations: { k: "é".repeat(n) } });
+    const annotatedWith = (n: number) => ({ name: "x", annotations: { k: "é".repeat(n) } });
     const limit = (TOTAL_ANNOTATION_SIZE_LIMIT - 1) / 2; // "k" + 2 bytes per é
-    expect(paths(at(limit))).toEqual([]);
-    expect(paths(at(limit + 1))).toEqual(["metadata.annotations"]);
+    expect(paths(annotatedWith(limit))).toEqual([]);
+    expect(paths(annotatedWith(limit + 1))).toEqual(["metadata.annotations"]);
   });
 
   it("keeps the metadata as the server does: nulls dropped", () => {

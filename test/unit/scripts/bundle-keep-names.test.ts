@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFunctions } from "../../../scripts/bundle-functions.ts";
+import { childOutput } from "../../support/child-output.ts";
 
 /**
  * Issue 17: esbuild's minifier renames classes, so without `keepNames` a bundled function logs
@@ -60,7 +61,7 @@ async function writeTaskRoot(dir: string, port: number): Promise<void> {
 }
 
 /** Invokes the bundle's handler once with the daily "Scheduled Event"; resolves to its JSON log lines. */
-function invokeBundle(bundle: string): Promise<Array<Record<string, unknown>>> {
+async function invokeBundle(bundle: string): Promise<Array<Record<string, unknown>>> {
   const script = `
     const { handler } = await import(${JSON.stringify(bundle)});
     const event = { version: "0", id: "daily-1", "detail-type": "Scheduled Event", source: "aws.events",
@@ -69,37 +70,25 @@ function invokeBundle(bundle: string): Promise<Array<Record<string, unknown>>> {
       invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:${FUNCTION}", functionVersion: "1",
       getRemainingTimeInMillis: () => 30000 };
     await handler(event, context);`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-      env: {
-        PATH: process.env.PATH ?? "",
-        KSS_EVENT_BUS_NAME: "test-bus",
-        KSS_DEAD_LETTER_QUEUE_URL: "http://127.0.0.1:9/dead-letters",
-        KSS_KUBE_TIMEOUT_MS: "5000",
-        LAMBDA_TASK_ROOT: workDir,
-        AWS_REGION: "us-east-1",
-        AWS_ACCESS_KEY_ID: "offline",
-        AWS_SECRET_ACCESS_KEY: "offline",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0)
-        reject(new Error(`the bundle's handler failed (exit ${code}): ${stderr.slice(0, 500)}`));
-      // Powertools writes ERROR lines to stderr and the others to stdout.
-      const lines = `${stdout}\n${stderr}`.split("\n").filter((line) => line.startsWith("{"));
-      resolve(lines.map((line) => JSON.parse(line) as Record<string, unknown>));
-    });
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      KSS_EVENT_BUS_NAME: "test-bus",
+      KSS_DEAD_LETTER_QUEUE_URL: "http://127.0.0.1:9/dead-letters",
+      KSS_KUBE_TIMEOUT_MS: "5000",
+      LAMBDA_TASK_ROOT: workDir,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "offline",
+      AWS_SECRET_ACCESS_KEY: "offline",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  const { exitCode, stdout, stderr } = await childOutput(child);
+  if (exitCode !== 0)
+    throw new Error(`the bundle's handler failed (exit ${exitCode}): ${stderr.slice(0, 500)}`);
+  // Powertools writes ERROR lines to stderr and the others to stdout.
+  const lines = `${stdout}\n${stderr}`.split("\n").filter((line) => line.startsWith("{"));
+  return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 /** The `error` of the sweep's "retention sweep failed for a cluster" log line. */
