@@ -1,25 +1,14 @@
 import type { BaseDeps } from "../../shared/handler/function-definition.ts";
 import { defineFunction } from "../../shared/handler/function-definition.ts";
 import { ScheduledEvent } from "../../shared/model/events/scheduled-event.ts";
-import { type PublishTicksDeps, publishTicks } from "../../shared/usecases/publish-ticks.ts";
+import { type TickClustersDeps, tickClusters } from "../../shared/usecases/tick-clusters.ts";
 
-export type ScheduleTickDeps = BaseDeps & PublishTicksDeps;
+export type ScheduleTickDeps = BaseDeps & TickClustersDeps;
 
-/** Every minute: one "Schedule Tick" per enabled cluster of the registry. */
+/** Every minute: one "Schedule Tick" per enabled cluster of the registry (shared/usecases/tick-clusters.ts). */
 export const definition = defineFunction({
   name: "schedule-tick",
   accepts: [ScheduledEvent] as const,
-  async run(event, deps: ScheduleTickDeps) {
-    const firedAt = event.time ? new Date(event.time) : deps.clock.now();
-    const report = await publishTicks(deps, firedAt);
-    for (const cluster of report.disabled) {
-      deps.logger.warn("cluster disabled in the registry: not ticked", {
-        clusterId: cluster.id,
-        error: cluster.error,
-      });
-    }
-    deps.metrics.addMetric("ClustersTicked", "Count", report.ticked.length);
-    deps.metrics.addMetric("ClustersDisabled", "Count", report.disabled.length);
-    return report;
-  },
+  run: (event, deps: ScheduleTickDeps) =>
+    tickClusters(deps, event.time ? new Date(event.time) : deps.clock.now()),
 });

@@ -1,0 +1,47 @@
+import type { DeadLetterQueue } from "../bus/dead-letter.ts";
+import type { EventPublisher } from "../bus/publisher.ts";
+import type { ClusterClients } from "../kube/cluster-clients.ts";
+import type { BackupTriggerRequestedDetail } from "../model/events/backup-trigger-requested.ts";
+import type { Observability } from "./observability.ts";
+import { type TriggerOutcome, triggerBackup } from "./trigger-backup.ts";
+
+/**
+ * What trigger-backup runs for one "Backup Trigger Requested": the BackupSession (trigger-backup.ts), the
+ * outcome counted (`TriggersAccepted`, `TriggersDuplicate`, `TriggersRejected`); a well-formed request for
+ * something that does not exist is logged and kept in the dead-letter queue with the reason, not lost.
+ */
+
+export interface AcceptTriggerDeps extends Observability {
+  clusters: ClusterClients;
+  publisher: EventPublisher;
+  deadLetters: DeadLetterQueue;
+  clock: { now(): Date };
+}
+
+const METRIC: Record<TriggerOutcome["status"], string> = {
+  created: "TriggersAccepted",
+  duplicate: "TriggersDuplicate",
+  rejected: "TriggersRejected",
+};
+
+export async function acceptTrigger(
+  deps: AcceptTriggerDeps,
+  request: BackupTriggerRequestedDetail,
+  requestedAt: Date | undefined,
+  /** The event as it came, for the dead-letter entry. */
+  event: unknown,
+): Promise<TriggerOutcome> {
+  const client = await deps.clusters.client(request.clusterId);
+  const outcome = await triggerBackup(
+    { client, publisher: deps.publisher },
+    request,
+    requestedAt ?? deps.clock.now(),
+    deps.clock.now(),
+  );
+  deps.metrics.addMetric(METRIC[outcome.status], "Count", 1);
+  if (outcome.status === "rejected") {
+    deps.logger.error("trigger request rejected", { reason: outcome.reason, requestId: request.requestId });
+    await deps.deadLetters.send({ reason: outcome.reason, event, functionName: "trigger-backup" });
+  }
+  return outcome;
+}
