@@ -135,6 +135,30 @@ describe("idempotent writes", () => {
     expect(final.status?.hooks?.preHooks?.map((h) => h.name).sort()).toEqual(["a", "b", "c", "d"]);
   });
 
+  it("updateUnparsedStatus: a stale known copy costs one Conflict, then it re-reads, merges and writes once", async () => {
+    const { object } = await functions.create("BackupSession", session(ns, "unparsed-1"));
+    const stale = await functions.getUnparsed("BackupSession", ns, "unparsed-1");
+    await functions.replaceStatus("BackupSession", { ...object, status: { phase: "Running" } });
+    const seen: unknown[] = [];
+    const decide = (current: unknown) => {
+      seen.push((current as { status?: { phase?: string } }).status?.phase);
+      return { retried: true };
+    };
+    // Act: decided on the stale copy (Conflict), then on a fresh read; then again, with nothing to write
+    const first = await functions.updateUnparsedStatus("BackupSession", ns, "unparsed-1", decide, {
+      known: stale,
+    });
+    const before = await functions.get("BackupSession", ns, "unparsed-1");
+    const second = await functions.updateUnparsedStatus("BackupSession", ns, "unparsed-1", decide);
+    // Assess
+    expect(first).toEqual({ changed: true });
+    expect(second).toEqual({ changed: false });
+    expect(seen).toEqual([undefined, "Running", "Running"]);
+    expect(before.status).toMatchObject({ phase: "Running", retried: true });
+    const after = await functions.get("BackupSession", ns, "unparsed-1");
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+  });
+
   it("a status field the CRD does not declare is pruned by the server", async () => {
     const { object } = await functions.create("BackupSession", session(ns, "prune-1"));
     const written = await functions.replaceStatus("BackupSession", {
