@@ -40,6 +40,11 @@ import { clockFrom } from "./clock.ts";
 export const NS = "demo";
 export const T0 = new Date("2026-11-26T12:00:00Z");
 export const { atSeconds } = clockFrom(T0);
+/** The names of the world's session at T0 and of what it makes: its s3 and gcs Snapshots, its executor Job. */
+export const SESSION = `app-backup-daily-${T0.getTime() / 1000}`;
+export const S3_SNAPSHOT = `s3-repo-${SESSION}`;
+export const GCS_SNAPSHOT = `gcs-repo-${SESSION}`;
+export const EXECUTOR = `upload-${SESSION}`;
 
 export function hook(name: string, over: Partial<HookInfo> = {}): HookInfo {
   return { name, hookTemplate: { name: "notify" }, maxRetry: 0, executionPolicy: "Always", ...over };

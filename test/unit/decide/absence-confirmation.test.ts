@@ -6,9 +6,11 @@ import {
   atSeconds,
   backupSession,
   configuration,
+  EXECUTOR,
   finishJob,
   NS,
   reportSnapshot,
+  S3_SNAPSHOT,
   sessionConfig,
   step,
   world,
@@ -21,10 +23,6 @@ import {
  * (or skips) the session; what the fresh read found makes it wait or go on instead. Fixed clock: T0 + seconds.
  */
 
-const SESSION = "app-backup-daily-1795694400";
-const EXECUTOR = `upload-${SESSION}`;
-const SNAPSHOT = `s3-repo-${SESSION}`;
-
 const confirmed = (...absences: Absence[]) => new Set(absences.map(absenceKey));
 const withoutJob = (input: SessionReconcileInput, name: string) => ({
   ...input,
@@ -33,14 +31,14 @@ const withoutJob = (input: SessionReconcileInput, name: string) => ({
 
 /** Started at 5 s, the executor reporting Running at 30 s: a healthy running backup. */
 const running = () =>
-  step(reportSnapshot(step(world(), atSeconds(5)).next, SNAPSHOT, "Running", atSeconds(30)), atSeconds(30))
+  step(reportSnapshot(step(world(), atSeconds(5)).next, S3_SNAPSHOT, "Running", atSeconds(30)), atSeconds(30))
     .next;
 /** A running backup whose executor Job ended (Complete) at 60 s while the Snapshot, as read, lacks its report. */
 const executorEnded = () => finishJob(step(world(), atSeconds(5)).next, EXECUTOR, "Complete");
 
 const executorJobs = executorJobsAbsence(backupSession());
 const invoker: Absence = { kind: "BackupConfiguration", namespace: NS, name: "app-backup" };
-const snapshot: Absence = { kind: "Snapshot", namespace: NS, name: SNAPSHOT };
+const snapshot: Absence = { kind: "Snapshot", namespace: NS, name: S3_SNAPSHOT };
 const repository: Absence = { kind: "Repository", namespace: NS, name: "s3-repo" };
 
 describe("an absence the load may only be stale about: a request to read it again, nothing else", () => {
@@ -63,7 +61,7 @@ describe("an absence the load may only be stale about: a request to read it agai
       () => {
         const reported = reportSnapshot(
           step(world(), atSeconds(5)).next,
-          SNAPSHOT,
+          S3_SNAPSHOT,
           "Succeeded",
           atSeconds(20),
           {
@@ -93,7 +91,7 @@ describe("confirmed missing: the failure as before", () => {
     expect(confirm).toBeUndefined();
     expect(actions[0]).toMatchObject({
       type: "update-snapshot-status",
-      name: SNAPSHOT,
+      name: S3_SNAPSHOT,
       update: {
         conditions: [
           {
@@ -143,9 +141,15 @@ describe("confirmed missing: the failure as before", () => {
   });
 
   it("the Repository gone → the metadata upload fails naming it", () => {
-    const reported = reportSnapshot(step(world(), atSeconds(5)).next, SNAPSHOT, "Succeeded", atSeconds(20), {
-      upload: false,
-    });
+    const reported = reportSnapshot(
+      step(world(), atSeconds(5)).next,
+      S3_SNAPSHOT,
+      "Succeeded",
+      atSeconds(20),
+      {
+        upload: false,
+      },
+    );
     const { actions } = decideReconcile(
       { ...reported, repositories: [], confirmed: confirmed(repository) },
       atSeconds(60),
@@ -193,7 +197,7 @@ describe("present on the fresh read: the session goes on", () => {
       expect.objectContaining({
         type: "create-job",
         job: expect.objectContaining({
-          metadata: expect.objectContaining({ name: `snapshot-metadata-${SNAPSHOT}` }),
+          metadata: expect.objectContaining({ name: `snapshot-metadata-${S3_SNAPSHOT}` }),
         }),
       }),
     );

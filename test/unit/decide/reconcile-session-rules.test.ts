@@ -20,14 +20,13 @@ import {
   hook,
   NS,
   reportSnapshot,
+  S3_SNAPSHOT,
+  SESSION,
   sessionConfig,
   sibling,
   step,
   world,
 } from "../../support/session-world.ts";
-
-const SESSION = "app-backup-daily-1795694400";
-const S3_SNAPSHOT = `s3-repo-${SESSION}`;
 
 const ok = (type: string) => ({
   type,

@@ -9,19 +9,18 @@ import {
   backupSession,
   configuration,
   decideConfirmed,
+  EXECUTOR,
   finishJob,
+  GCS_SNAPSHOT,
   hook,
   NS,
   reportSnapshot,
+  S3_SNAPSHOT,
+  SESSION,
   sessionConfig,
   step,
   world,
 } from "../../support/session-world.ts";
-
-const SESSION = "app-backup-daily-1795694400";
-const S3_SNAPSHOT = `s3-repo-${SESSION}`;
-const GCS_SNAPSHOT = `gcs-repo-${SESSION}`;
-const EXECUTOR = `upload-${SESSION}`;
 
 const types = (actions: SessionAction[]) => actions.map((a) => a.type);
 const jobsCreated = (actions: SessionAction[]) =>

@@ -5,6 +5,7 @@ import {
   backupSession,
   configuration,
   reportSnapshot,
+  S3_SNAPSHOT,
   sessionConfig,
   step,
   world,
@@ -16,17 +17,14 @@ import {
  * shows a KubeStash user (test/integration/kubectl.test.ts found it Pending while its session was Running).
  */
 
-const SESSION = "app-backup-daily-1795694400";
-const SNAPSHOT = `s3-repo-${SESSION}`;
-
 function running() {
   const input = world({
     configuration: configuration(sessionConfig()),
     session: backupSession(atSeconds(0)),
   });
   const { next } = step(input, atSeconds(5)); // Snapshot and executor Job created, the Snapshot Pending
-  expect(next.snapshots.find((s) => s.metadata.name === SNAPSHOT)?.status?.phase).toBe("Pending");
-  return reportSnapshot(next, SNAPSHOT, "Running", atSeconds(10), { upload: false });
+  expect(next.snapshots.find((s) => s.metadata.name === S3_SNAPSHOT)?.status?.phase).toBe("Pending");
+  return reportSnapshot(next, S3_SNAPSHOT, "Running", atSeconds(10), { upload: false });
 }
 
 describe("decideReconcile writes a Snapshot's phase while its executor runs", () => {
@@ -34,9 +32,9 @@ describe("decideReconcile writes a Snapshot's phase while its executor runs", ()
     const input = running();
     const { decision, next } = step(input, atSeconds(11));
     expect(decision.actions.filter((a) => a.type === "update-snapshot-status")).toEqual([
-      { type: "update-snapshot-status", name: SNAPSHOT, update: { set: {}, conditions: [] } },
+      { type: "update-snapshot-status", name: S3_SNAPSHOT, update: { set: {}, conditions: [] } },
     ]);
-    expect(next.snapshots.find((s) => s.metadata.name === SNAPSHOT)?.status?.phase).toBe("Running");
+    expect(next.snapshots.find((s) => s.metadata.name === S3_SNAPSHOT)?.status?.phase).toBe("Running");
     // Written once: the next round, with nothing new, writes nothing to the Snapshot.
     const again = decideReconcile(next, atSeconds(12));
     expect(again.actions.filter((a) => a.type === "update-snapshot-status")).toEqual([]);
