@@ -82,7 +82,8 @@ export function planApply(
         // kss apply's own rule (the server would take the kind): not the API server's verdict.
         { ...planned.issue, kind: "semantic" as const },
       ];
-      validation.objects[index] = { ...report, valid: false, errors };
+      // Judged now, by kss apply's rule, even where kss validate does not judge the kind.
+      validation.objects[index] = { ...report, valid: false, checked: true, errors };
       return;
     }
     if (!report.valid) return;

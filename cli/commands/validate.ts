@@ -14,7 +14,8 @@ import { OutputFormat, outputOption, renderIndented, renderJson } from "../outpu
 /**
  * `kss validate -f <file|->`: checks KubeStash manifests before they reach a cluster, as the API server
  * would judge them (the CRDs of infra/crds/, metadata rules, YAML read as kubectl reads it) and by the rules
- * KubeStash applies beyond them (docs/validation.md). Every object gets a line (OK/ERR) and every problem
+ * KubeStash applies beyond them (docs/validation.md). Every object gets a line (OK/ERR, or `--` for a kind
+ * outside KubeStash's API groups, which kss does not judge) and every problem
  * its field path, a semantic one saying that only KubeStash would refuse it; `--output json` prints
  * `{ valid, objects }`, each error with `kind: "schema" | "semantic"`.
  * Exit 0 when all objects are valid, 1 when any is invalid (YAML syntax errors included), 2 when the
@@ -48,7 +49,7 @@ export function validateManifestEntries(entries: readonly ManifestEntry[]): Vali
   const objects = entries.map((entry, index): ValidatedObject => {
     if ("syntaxError" in entry) {
       const errors = [{ path: "", message: entry.syntaxError, kind: "schema" as const }];
-      return { index, ...entry.location, valid: false, errors };
+      return { index, ...entry.location, valid: false, checked: true, errors };
     }
     const report = reports[nextReport++];
     if (report === undefined) throw new Error(`no report for entry ${index}`);
@@ -82,14 +83,18 @@ function describeLocation(object: ValidatedObject): string {
 /** `OK  Kind ns/name`, or `ERR Kind ns/name (document 2, line 14)` and one indented line per problem. */
 export function renderValidationTable(result: ValidationResult): string {
   const lines = result.objects.map((object) => {
+    if (!object.checked)
+      return `--  ${describeObject(object)}: not checked (not a KubeStash kind; the API server judges it)\n`;
     if (object.valid) return `OK  ${describeObject(object)}\n`;
     // A semantic error's message says so itself ("the API server would accept this; KubeStash would not …").
     const problems = object.errors.map((e) => (e.path === "" ? e.message : `${e.path}: ${e.message}`));
     return `ERR ${describeObject(object)} (${describeLocation(object)})\n${renderIndented(problems)}`;
   });
   const invalid = result.objects.filter((o) => !o.valid).length;
+  const unchecked = result.objects.filter((o) => !o.checked).length;
   const total = result.objects.length;
-  const summary = `${total} ${total === 1 ? "object" : "objects"}: ${total - invalid} valid, ${invalid} invalid\n`;
+  const counts = `${total - invalid - unchecked} valid, ${invalid} invalid${unchecked > 0 ? `, ${unchecked} not checked` : ""}`;
+  const summary = `${total} ${total === 1 ? "object" : "objects"}: ${counts}\n`;
   return `${lines.join("")}\n${summary}`;
 }
 

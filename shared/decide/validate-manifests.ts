@@ -32,6 +32,11 @@ export interface ManifestReport {
   namespace?: string;
   name?: string;
   valid: boolean;
+  /**
+   * False for an object of a kind outside KubeStash's API groups (a Namespace, a Secret): kss has no schema
+   * for it and judges nothing; the API server does. Such an object never makes the file invalid.
+   */
+  checked: boolean;
   errors: ManifestIssue[];
 }
 
@@ -156,7 +161,7 @@ function validateManifest(
 ): ManifestReport {
   if (!isRecord(object)) {
     const message = "expected a Kubernetes object (a mapping with apiVersion, kind and metadata)";
-    return { index, valid: false, errors: [schemaIssue({ path: "", message })] };
+    return { index, valid: false, checked: true, errors: [schemaIssue({ path: "", message })] };
   }
   const apiVersion = stringField(object, "apiVersion");
   const kind = stringField(object, "kind");
@@ -170,9 +175,24 @@ function validateManifest(
     ...(name !== undefined && { name }),
   };
   const crd = crds.find((c) => c.apiVersion === apiVersion && c.kind === kind);
+  const ourKindName = crds.some((c) => c.kind === kind);
+  if (crd === undefined && kind !== undefined && !ourKindName && !inKubeStashGroup(apiVersion, crds))
+    return { ...head, valid: true, checked: false, errors: [] };
   const errors =
     crd === undefined ? [unknownKindIssue(apiVersion, kind, crds)] : objectIssues(object, crd, file);
-  return { ...head, valid: errors.length === 0, errors };
+  return { ...head, valid: errors.length === 0, checked: true, errors };
+}
+
+/**
+ * The apiVersion names one of the API groups of the CRDs kss judges by (core.kubestash.com, …): a kind kss
+ * does not know there is one the API server rejects too. Outside them (v1, apps/v1, another vendor's group)
+ * kss cannot tell, so it does not judge — unless the kind is one of KubeStash's under a wrong apiVersion.
+ */
+function inKubeStashGroup(apiVersion: string | undefined, crds: readonly CrdSchemaEntry[]): boolean {
+  if (apiVersion === undefined) return true;
+  const group = (version: string) => (version.includes("/") ? version.slice(0, version.indexOf("/")) : "");
+  const ours = new Set(crds.map((c) => group(c.apiVersion)));
+  return ours.has(group(apiVersion));
 }
 
 /**

@@ -25,6 +25,7 @@ describe("validateManifests: a valid file", () => {
         namespace: "demo",
         name: "s3-storage",
         valid: true,
+        checked: true,
         errors: [],
       },
       {
@@ -34,6 +35,7 @@ describe("validateManifests: a valid file", () => {
         namespace: "demo",
         name: "sample",
         valid: true,
+        checked: true,
         errors: [],
       },
     ]);
@@ -156,11 +158,12 @@ describe("validateManifests: each kind of error at its path", () => {
       },
     ],
     [
-      "a kind we do not model",
-      { apiVersion: "v1", kind: "Secret", metadata: { name: "s3-secret" } },
+      "a kind KubeStash's groups do not have",
+      { apiVersion: "core.kubestash.com/v1alpha1", kind: "BackupConfig", metadata: { name: "x" } },
       {
         path: "kind",
-        message: /^no kind "Secret" in apiVersion "v1"; kss validates .*BackupConfiguration, /,
+        message:
+          /^no kind "BackupConfig" in apiVersion "core.kubestash.com\/v1alpha1"; kss validates .*BackupConfiguration, /,
         kind: "schema",
       },
     ],
@@ -195,6 +198,7 @@ describe("validateManifests: each kind of error at its path", () => {
       {
         index: 0,
         valid: false,
+        checked: true,
         errors: [
           {
             path: "",
@@ -227,5 +231,34 @@ describe("validateManifests: each kind of error at its path", () => {
     const object = backupConfiguration({ backends: undefined });
 
     expect(errorsOf([object])).toEqual([]);
+  });
+});
+
+describe("validateManifests: kinds outside KubeStash's API groups are not judged", () => {
+  it.each<[string, object]>([
+    ["a Namespace (v1)", { apiVersion: "v1", kind: "Namespace", metadata: { name: "demo" } }],
+    [
+      "a Secret (v1), even one the server would refuse",
+      { apiVersion: "v1", kind: "Secret", metadata: { name: "a:b" } },
+    ],
+    ["a Deployment (apps/v1)", { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "app" } }],
+  ])("%s: not checked, and it does not make the file invalid", (_scenario, object) => {
+    const [report] = validateManifests([object]);
+    expect(report).toMatchObject({ valid: true, checked: false, errors: [] });
+  });
+
+  it("a KubeStash kind under another group's apiVersion is judged: the server has no such kind there", () => {
+    const [report] = validateManifests([
+      { apiVersion: "core.kubestash.io/v1alpha1", kind: "BackupConfiguration", metadata: { name: "x" } },
+    ]);
+    expect(report).toMatchObject({ valid: false, checked: true });
+    expect(report?.errors[0]?.message).toContain("use apiVersion core.kubestash.com/v1alpha1");
+  });
+
+  it("every object kss judges says so", () => {
+    const [report] = validateManifests([
+      { apiVersion: "core.kubestash.com/v1alpha1", kind: "Nope", metadata: { name: "x" } },
+    ]);
+    expect(report).toMatchObject({ valid: false, checked: true });
   });
 });

@@ -50,6 +50,7 @@ describe("kss validate: valid files exit 0", () => {
           namespace: "demo",
           name: "keep-a-week",
           valid: true,
+          checked: true,
           errors: [],
         },
       ],
