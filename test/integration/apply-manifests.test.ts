@@ -6,7 +6,8 @@ import { stringify } from "yaml";
 import type { KubeClient } from "../../shared/kube/index.ts";
 import type { ApplyManifestsReport, ObjectApplyReport } from "../../shared/usecases/apply-manifests.ts";
 import { type KssRun, runKssInProcess } from "../support/kss.ts";
-import { clientFor, ensureNamespace, installRbac, sharedCluster, uniqueNamespace } from "../support/kube.ts";
+import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
+import { sharedCluster } from "../support/shared-cluster.ts";
 
 /**
  * `kss apply` on the real control plane, clusters 1 and 2 (the third belongs to other tests), as a person

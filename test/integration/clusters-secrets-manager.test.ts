@@ -12,8 +12,8 @@ import { kubeConfigFor } from "../../shared/clusters/credentials.ts";
 import { ClusterCredentialsError } from "../../shared/clusters/errors.ts";
 import { KubeConfigCache } from "../../shared/clusters/kubeconfig-cache.ts";
 import { loadRegistry, type RegisteredCluster } from "../../shared/clusters/registry.ts";
-import { sharedCluster } from "../support/kube.ts";
 import { motoEndpoint as motoEndpointOfRun } from "../support/moto-routes.ts";
+import { sharedCluster } from "../support/shared-cluster.ts";
 
 // Runs against the moto server the integration setup starts (test/integration/global-setup-moto.ts).
 const motoEndpoint = motoEndpointOfRun();

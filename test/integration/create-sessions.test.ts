@@ -13,10 +13,10 @@ import {
   ensureNamespace,
   installRbac,
   kubeConfigFrom,
-  sharedCluster,
   uniqueNamespace,
 } from "../support/kube.ts";
 import { RecordingPublisher } from "../support/lifecycle.ts";
+import { sharedCluster } from "../support/shared-cluster.ts";
 
 const one = sharedCluster();
 const two = sharedCluster(1);

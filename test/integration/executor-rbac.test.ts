@@ -9,14 +9,9 @@ import {
   type Session,
 } from "../../shared/model/index.ts";
 import { ExecutorRoleBindingConflictError, ensureExecutorRbac } from "../../shared/usecases/executor-rbac.ts";
-import {
-  adminAndFunctions,
-  createRaw,
-  ensureNamespace,
-  sharedCluster,
-  uniqueNamespace,
-} from "../support/kube.ts";
+import { adminAndFunctions, createRaw, ensureNamespace, uniqueNamespace } from "../support/kube.ts";
 import { backupSession, sessionConfig } from "../support/session-world.ts";
+import { sharedCluster } from "../support/shared-cluster.ts";
 
 /**
  * The executor's identity on a real API server: the functions (as kss-functions, bound to infra/rbac's

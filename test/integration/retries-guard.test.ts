@@ -7,7 +7,7 @@ import { evaluateFailure, sweepFailures } from "../../shared/usecases/evaluate-f
 import { readRetryConfiguration } from "../../shared/usecases/retry-configuration.ts";
 import { clockFrom } from "../support/clock.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
-import { createRaw, sharedCluster } from "../support/kube.ts";
+import { createRaw } from "../support/kube.ts";
 import {
   installConfiguration,
   lifecycleNamespace,
@@ -15,6 +15,7 @@ import {
   RecordingPublisher,
 } from "../support/lifecycle.ts";
 import { retriesOf, writeFailedSession } from "../support/retries.ts";
+import { sharedCluster } from "../support/shared-cluster.ts";
 
 /**
  * The storm guard (a per-cluster cap of running retries, no retry while the API server fails its readiness

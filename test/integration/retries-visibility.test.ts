@@ -14,7 +14,6 @@ import type { KubeClient } from "../../shared/kube/index.ts";
 import { type BackupSession, toKubeTime } from "../../shared/model/index.ts";
 import { clockFrom } from "../support/clock.ts";
 import { runKssInProcess } from "../support/kss.ts";
-import { sharedCluster } from "../support/kube.ts";
 import {
   installConfiguration,
   lifecycleNamespace,
@@ -22,6 +21,7 @@ import {
   RecordingPublisher,
 } from "../support/lifecycle.ts";
 import { eventReasons, writeFailedSession } from "../support/retries.ts";
+import { sharedCluster } from "../support/shared-cluster.ts";
 
 /**
  * What people and dashboards see of retries: the evaluate-failure function handling a real "Phase Changed"

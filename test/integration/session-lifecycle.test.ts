@@ -5,7 +5,7 @@ import type { KubeClient } from "../../shared/kube/client.ts";
 import { formatGoDuration, type Snapshot, toKubeTime } from "../../shared/model/index.ts";
 import { reconcileSession, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
 import { clockFrom } from "../support/clock.ts";
-import { clientFor, sharedCluster } from "../support/kube.ts";
+import { clientFor } from "../support/kube.ts";
 import {
   installConfiguration,
   lifecycleNamespace,
@@ -13,6 +13,7 @@ import {
   RecordingPublisher,
   scheduleSession,
 } from "../support/lifecycle.ts";
+import { sharedCluster } from "../support/shared-cluster.ts";
 
 const cluster = sharedCluster();
 

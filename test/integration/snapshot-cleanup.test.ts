@@ -20,13 +20,7 @@ import {
 } from "../../shared/model/index.ts";
 import { cleanUpSnapshots, markForDataRemoval } from "../../shared/usecases/snapshot-cleanup.ts";
 import { runJob } from "../support/job-runner.ts";
-import {
-  adminAndFunctions,
-  createRaw,
-  ensureNamespace,
-  sharedCluster,
-  uniqueNamespace,
-} from "../support/kube.ts";
+import { adminAndFunctions, createRaw, ensureNamespace, uniqueNamespace } from "../support/kube.ts";
 import { RecordingPublisher } from "../support/lifecycle.ts";
 import {
   backUpFreshData,
@@ -44,6 +38,7 @@ import {
   snapshotNames,
   writeRegistry,
 } from "../support/retention-cluster.ts";
+import { sharedCluster } from "../support/shared-cluster.ts";
 
 /**
  * Retention frees storage, for real: restic repositories made with Debian's restic on this machine (two

@@ -11,7 +11,7 @@ import { reconcileSession } from "../../shared/usecases/reconcile-session.ts";
 import { clockFrom } from "../support/clock.ts";
 import { runJob } from "../support/job-runner.ts";
 import { localRcloneVersion } from "../support/job-runner-images.ts";
-import { adminAndFunctions, ensureNamespace, sharedCluster, uniqueNamespace } from "../support/kube.ts";
+import { adminAndFunctions, ensureNamespace, uniqueNamespace } from "../support/kube.ts";
 import {
   installCatalog,
   installConfiguration,
@@ -19,6 +19,7 @@ import {
   RecordingPublisher,
   scheduleSession,
 } from "../support/lifecycle.ts";
+import { sharedCluster } from "../support/shared-cluster.ts";
 
 /**
  * The snapshot-metadata Job, for real: a session driven as a cluster drives it (our reconciles, the addon

@@ -15,7 +15,6 @@ import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { type ReconcileOutcome, sweepSessions } from "../../shared/usecases/reconcile-session.ts";
 import { cleanUpSnapshots } from "../../shared/usecases/snapshot-cleanup.ts";
 import { clockFrom } from "../support/clock.ts";
-import { sharedCluster } from "../support/kube.ts";
 import {
   installConfiguration,
   lifecycleNamespace,
@@ -23,6 +22,7 @@ import {
   RecordingPublisher,
   scheduleSession,
 } from "../support/lifecycle.ts";
+import { sharedCluster } from "../support/shared-cluster.ts";
 
 /**
  * The sweep lists only what is unfinished (docs/costs.md), on the real API server as the functions: a session

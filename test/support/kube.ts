@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import { inject } from "vitest";
 import { parseAllDocuments } from "yaml";
 import {
   AlreadyExistsError,
@@ -19,16 +18,6 @@ export function kubeConfigFrom(file: string): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(file);
   return kc;
-}
-
-/**
- * Cluster `index` (0 = the first) of the control plane the integration setup shares between test files
- * (test/integration/global-setup.ts); throws when the setup provides fewer.
- */
-export function sharedCluster(index = 0): ClusterInfo {
-  const cluster = inject("controlPlane").clusters[index];
-  if (!cluster) throw new Error(`the integration setup provides no cluster ${index + 1}`);
-  return cluster;
 }
 
 /**
