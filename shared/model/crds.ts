@@ -50,6 +50,18 @@ export const CRD_FACTS = {
       AGE,
     ],
   },
+  BackupVerifier: {
+    singular: "backupverifier",
+    categories: ALL,
+    statusSubresource: false,
+    printerColumns: [AGE],
+  },
+  BackupVerificationSession: {
+    singular: "backupverificationsession",
+    categories: ALL,
+    statusSubresource: true,
+    printerColumns: [PHASE, { name: "Duration", type: "string", jsonPath: ".status.duration" }, AGE],
+  },
   HookTemplate: {
     singular: "hooktemplate",
     categories: ALL,

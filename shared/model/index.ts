@@ -3,6 +3,7 @@ import { Addon, KubeStashFunction } from "./addon.ts";
 import { BackupConfiguration } from "./backup-configuration.ts";
 import { BackupSession } from "./backup-session.ts";
 import { BackupStorage } from "./backup-storage.ts";
+import { BackupVerificationSession, BackupVerifier } from "./backup-verifier.ts";
 import { ClusterRole } from "./cluster-role.ts";
 import { CronJob } from "./cron-job.ts";
 import { Deployment } from "./deployment.ts";
@@ -22,6 +23,7 @@ export * from "./addon.ts";
 export * from "./backup-configuration.ts";
 export * from "./backup-session.ts";
 export * from "./backup-storage.ts";
+export * from "./backup-verifier.ts";
 export * from "./cluster-role.ts";
 export * from "./common.ts";
 export * from "./conditions.ts";
@@ -73,6 +75,14 @@ export const RESOURCE_KINDS = {
     "backupconfigurations",
   ),
   BackupSession: kind(BackupSession, "core.kubestash.com/v1alpha1", "BackupSession", "backupsessions"),
+  // KubeStash's CRDs name these two resources in the singular (plural "backupverifier").
+  BackupVerifier: kind(BackupVerifier, "core.kubestash.com/v1alpha1", "BackupVerifier", "backupverifier"),
+  BackupVerificationSession: kind(
+    BackupVerificationSession,
+    "core.kubestash.com/v1alpha1",
+    "BackupVerificationSession",
+    "backupverificationsession",
+  ),
   HookTemplate: kind(HookTemplate, "core.kubestash.com/v1alpha1", "HookTemplate", "hooktemplates"),
   Snapshot: kind(Snapshot, "storage.kubestash.com/v1alpha1", "Snapshot", "snapshots"),
   Repository: kind(Repository, "storage.kubestash.com/v1alpha1", "Repository", "repositories"),

@@ -4,6 +4,8 @@ import type {
   BackupConfiguration,
   BackupSession,
   BackupStorage,
+  BackupVerificationSession,
+  BackupVerifier,
   HookTemplate,
   KubeStashFunction,
   Repository,
@@ -358,7 +360,73 @@ export const hookTemplate: z.input<typeof HookTemplate> = {
   },
 };
 
+export const backupVerifier: z.input<typeof BackupVerifier> = {
+  apiVersion: "core.kubestash.com/v1alpha1",
+  kind: "BackupVerifier",
+  metadata: meta("verify-db", "demo"),
+  spec: {
+    restoreOption: {
+      addonInfo: {
+        name: "postgres-addon",
+        tasks: [{ name: "logical-backup-restore", params: { args: "--clean" } }],
+        containerRuntimeSettings: { resources: { limits: { memory: "1Gi" } } },
+        jobTemplate: { spec: { serviceAccountName: "restorer" } },
+      },
+      target: { apiGroup: "kubedb.com", kind: "Postgres", name: "db-verify", namespace: "verify" },
+    },
+    scheduler: {
+      schedule: "0 3 * * *",
+      jobTemplate: { backoffLimit: 1 },
+      startingDeadlineSeconds: 300,
+      concurrencyPolicy: "Forbid",
+      suspend: false,
+      successfulJobsHistoryLimit: 1,
+      failedJobsHistoryLimit: 1,
+    },
+    function: "postgres-verifier",
+    volumes: [{ name: "scratch", emptyDir: {} }],
+    volumeMounts: [{ name: "scratch", mountPath: "/scratch" }],
+    type: "Query",
+    query: { sql: "select count(*) from orders" },
+    script: { location: "/scripts/check.sh", args: ["--strict"] },
+    retryConfig: { maxRetry: 2, delay: "5m" },
+    sessionHistoryLimit: 3,
+    runtimeSettings: { pod: { serviceAccountName: "verifier" } },
+  },
+};
+
+export const backupVerificationSession: z.input<typeof BackupVerificationSession> = {
+  apiVersion: "core.kubestash.com/v1alpha1",
+  kind: "BackupVerificationSession",
+  metadata: meta("verify-db-1764558000", "demo"),
+  spec: {
+    invoker: { apiGroup: "core.kubestash.com", kind: "BackupConfiguration", name: "app-backup" },
+    repository: "s3-repo",
+    session: "daily",
+    snapshot: "s3-repo-app-backup-daily-1764554400",
+    retryLeft: 1,
+  },
+  status: {
+    phase: "Succeeded",
+    duration: "2m10s",
+    retried: false,
+    conditions: [
+      {
+        type: "RestoreSucceeded",
+        status: "True",
+        reason: "RestoreSucceeded",
+        message: "restored into verify/db-verify",
+        lastTransitionTime: "2026-12-01T03:02:10Z",
+        observedGeneration: 1,
+        severity: "Info",
+      },
+    ],
+  },
+};
+
 export const SAMPLES = {
+  BackupVerifier: backupVerifier,
+  BackupVerificationSession: backupVerificationSession,
   BackupSession: backupSession,
   Snapshot: snapshot,
   BackupConfiguration: backupConfiguration,
