@@ -1,4 +1,4 @@
-import { decideRetention, type RetentionPolicySpec } from "../shared/decide/retention.ts";
+import { decideRetention, type RetentionPolicySpec } from "../shared/decide/retention/retention.ts";
 import type { KubeClient } from "../shared/kube/client.ts";
 import type { RequestStats } from "../shared/kube/transport.ts";
 import { type Snapshot, toKubeTime } from "../shared/model/index.ts";

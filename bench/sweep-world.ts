@@ -1,4 +1,4 @@
-import { newBackupSession } from "../shared/decide/new-session.ts";
+import { newBackupSession } from "../shared/decide/schedule/new-session.ts";
 import type { KubeClient } from "../shared/kube/client.ts";
 import {
   type BackupConfiguration,

@@ -1,4 +1,4 @@
-import type { FieldChange } from "../../shared/decide/apply-outcome.ts";
+import type { FieldChange } from "../../shared/decide/manifests/apply-outcome.ts";
 import {
   type ApplyManifestsReport,
   type ClusterApplyReport,

@@ -8,7 +8,7 @@ import {
   type RegisteredCluster,
   selectClusters,
 } from "../../shared/clusters/registry.ts";
-import { isRecord } from "../../shared/decide/manifest-references.ts";
+import { isRecord } from "../../shared/decide/manifests/manifest-references.ts";
 import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
 import { KssError } from "../../shared/model/errors.ts";
 import {

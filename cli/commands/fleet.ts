@@ -7,8 +7,8 @@ import type {
   ClusterOperatorFact,
   ConfigurationFleetFacts,
   SessionFleetFacts,
-} from "../../shared/decide/fleet.ts";
-import type { RunCellKind } from "../../shared/decide/run-history.ts";
+} from "../../shared/decide/fleet/fleet.ts";
+import type { RunCellKind } from "../../shared/decide/fleet/run-history.ts";
 import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
 import { KssError } from "../../shared/model/errors.ts";
 import {

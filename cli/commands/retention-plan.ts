@@ -3,7 +3,11 @@ import type { Command } from "commander";
 import { z } from "zod";
 import { systemClock } from "../../shared/clock.ts";
 import { loadRegistryFile } from "../../shared/clusters/registry.ts";
-import { decideRetention, type RetentionPlan, retentionPhase } from "../../shared/decide/retention.ts";
+import {
+  decideRetention,
+  type RetentionPlan,
+  retentionPhase,
+} from "../../shared/decide/retention/retention.ts";
 import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
 import { KssError } from "../../shared/model/errors.ts";
 import { RetentionPolicy, Snapshot } from "../../shared/model/index.ts";

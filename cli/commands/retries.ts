@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { z } from "zod";
 import { loadRegistryFile } from "../../shared/clusters/registry.ts";
-import { compareSessionsOldestFirst } from "../../shared/decide/session-history.ts";
+import { compareSessionsOldestFirst } from "../../shared/decide/session/session-history.ts";
 import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
 import type { BackupSession } from "../../shared/model/backup-session.ts";
 import { findCondition, RetryCondition } from "../../shared/model/conditions.ts";

@@ -1,14 +1,14 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { systemClock } from "../../shared/clock.ts";
-import { parseCronSchedule } from "../../shared/decide/cron.ts";
+import { parseCronSchedule } from "../../shared/decide/schedule/cron.ts";
 import {
   type DueReport,
   dueReport,
   pickSession,
   type SessionDueReport,
   sessionDueReport,
-} from "../../shared/decide/schedule-next.ts";
+} from "../../shared/decide/schedule/schedule-next.ts";
 import { toKubeTime } from "../../shared/model/time.ts";
 import type { CliCommand } from "../command.ts";
 import { type CliContext, CliError, ExitCode } from "../context.ts";

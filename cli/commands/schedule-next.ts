@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { z } from "zod";
 import { systemClock } from "../../shared/clock.ts";
-import { type UpcomingTimes, upcomingSessionTimes } from "../../shared/decide/schedule-next.ts";
+import { type UpcomingTimes, upcomingSessionTimes } from "../../shared/decide/schedule/schedule-next.ts";
 import { BackupConfiguration } from "../../shared/model/backup-configuration.ts";
 import { formatGoDuration } from "../../shared/model/duration.ts";
 import { tryParseWith } from "../../shared/model/parse.ts";

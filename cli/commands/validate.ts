@@ -4,7 +4,7 @@ import {
   type ManifestReport,
   SEMANTIC_PREFIX,
   validateManifests,
-} from "../../shared/decide/validate-manifests.ts";
+} from "../../shared/decide/manifests/validate-manifests.ts";
 import type { CliCommand } from "../command.ts";
 import { CliError, ExitCode, InputError } from "../context.ts";
 import { readInputText } from "../input.ts";

@@ -3,7 +3,7 @@ import {
   admitPerCluster,
   DEFAULT_MAX_CONCURRENT_FOLLOW_UPS,
   DEFERRED_FOLLOW_UP_SECONDS,
-} from "../decide/follow-up.ts";
+} from "../decide/session/follow-up.ts";
 import type { AnyEventDefinition, BaseDeps, FunctionDefinition } from "./function-definition.ts";
 import { handleEvent } from "./handle-event.ts";
 

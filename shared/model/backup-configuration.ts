@@ -82,7 +82,7 @@ export const RetryConfig = z.looseObject({
 });
 export type RetryConfig = z.infer<typeof RetryConfig>;
 
-export const Session = z.looseObject({
+export const SessionConfig = z.looseObject({
   name: ruleOnly(z.string().min(1, "session name is required"), "required"),
   scheduler: SchedulerSpec.optional(),
   hooks: z
@@ -94,7 +94,7 @@ export const Session = z.looseObject({
   addon: AddonInfo.optional(),
   repositories: z.array(RepositoryInfo).optional(),
 });
-export type Session = z.infer<typeof Session>;
+export type SessionConfig = z.infer<typeof SessionConfig>;
 
 export const BackendReference = z.looseObject({
   name: ruleOnly(z.string().min(1), "required"),
@@ -160,7 +160,7 @@ export const BackupConfiguration = z.looseObject({
   spec: z.looseObject({
     target: TypedObjectReference.optional(),
     backends: z.array(BackendReference).optional(),
-    sessions: z.array(Session).optional(),
+    sessions: z.array(SessionConfig).optional(),
     paused: z.boolean().optional(),
   }),
   status: BackupConfigurationStatus.optional(),

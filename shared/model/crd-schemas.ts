@@ -7,7 +7,7 @@ import generated from "./crds.generated.json" with { type: "json" };
  * fails when the JSON is not what infra/crds/ holds.
  */
 
-/** An `openAPIV3Schema` node, with the keywords shared/decide/structural-schema.ts judges. */
+/** An `openAPIV3Schema` node, with the keywords shared/decide/manifests/structural-schema.ts judges. */
 export interface StructuralSchema {
   type?: string;
   format?: string;

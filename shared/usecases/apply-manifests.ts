@@ -1,5 +1,5 @@
 import type { RegisteredCluster } from "../clusters/registry.ts";
-import { type ApplyResult, classifyApply, type FieldChange } from "../decide/apply-outcome.ts";
+import { type ApplyResult, classifyApply, type FieldChange } from "../decide/manifests/apply-outcome.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { ConflictError, UnavailableError } from "../kube/errors.ts";
 import { type FieldIssue, KssError } from "../model/errors.ts";
@@ -9,7 +9,7 @@ import { mapWithConcurrency } from "./concurrency.ts";
 /**
  * `kss apply`: the same objects applied to many clusters with Kubernetes server-side apply under our field
  * manager, never forced. Per object: read the live object, apply (or the server's dry run of it), classify
- * with decide/apply-outcome.ts; on a field-manager conflict, a forced dry run shows what the file would
+ * with decide/manifests/apply-outcome.ts; on a field-manager conflict, a forced dry run shows what the file would
  * change, and nothing is written. Clusters run in parallel (bounded), each failing alone: a cluster that
  * cannot be reached is reported and its remaining objects are not tried; the other clusters go on.
  */

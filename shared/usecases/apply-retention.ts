@@ -1,6 +1,6 @@
 import type { EventPublisher } from "../bus/publisher.ts";
-import { backupSessionPhase } from "../decide/phase.ts";
-import { phaseEventMessage, phaseReasons } from "../decide/session-summary.ts";
+import { backupSessionPhase } from "../decide/session/phase.ts";
+import { phaseEventMessage, phaseReasons } from "../decide/session/session-summary.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { NotFoundError } from "../kube/errors.ts";
 import type {

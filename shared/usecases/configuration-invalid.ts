@@ -1,8 +1,8 @@
-import { invalidConfigurationStatus } from "../decide/configuration-invalid.ts";
+import { invalidConfigurationStatus } from "../decide/configuration/configuration-invalid.ts";
 import type { KubeClient } from "../kube/client.ts";
 
 /**
- * The one writer of a BackupConfiguration's Invalid status (shared/decide/configuration-invalid.ts): a merge
+ * The one writer of a BackupConfiguration's Invalid status (shared/decide/configuration/configuration-invalid.ts): a merge
  * patch of the status with the resourceVersion it was decided from, nothing when the status says so already,
  * and on Conflict read again and decided again. `known` is the object as the caller read it (a LIST): decided on
  * without a GET first. The object is read unparsed: the model may not read it.

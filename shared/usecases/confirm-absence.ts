@@ -1,7 +1,7 @@
-import { type Absence, type AbsentKind, absenceKey, labelSelectorOf } from "../decide/absence.ts";
-import { decideReconcile, type SessionDecision } from "../decide/reconcile-session.ts";
-import { isBeingDeleted } from "../decide/session-history.ts";
-import { cleansHistory } from "../decide/settled.ts";
+import { type Absence, type AbsentKind, absenceKey, labelSelectorOf } from "../decide/session/absence.ts";
+import { decideReconcile, type SessionDecision } from "../decide/session/reconcile-session.ts";
+import { isBeingDeleted } from "../decide/session/session-history.ts";
+import { cleansHistory } from "../decide/session/settled.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { BackupSession } from "../model/backup-session.ts";
 import { reconcileInputOf, type SessionWorld, withHistory, withOwnJobs } from "./session-world.ts";

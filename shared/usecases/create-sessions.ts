@@ -1,19 +1,19 @@
 import { PublishError } from "../bus/errors.ts";
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
-import { isMarkedInvalid } from "../decide/configuration-invalid.ts";
-import { configurationIssues } from "../decide/configuration-rules.ts";
-import { decideConfigurationStatus } from "../decide/configuration-status.ts";
-import type { SessionScheduleDecision } from "../decide/due-sessions.ts";
-import { missedRecord, recordedMisses } from "../decide/missed-schedules.ts";
-import { skippedStatus } from "../decide/new-session.ts";
-import type { OperatorPresence } from "../decide/operator-presence.ts";
+import { isMarkedInvalid } from "../decide/configuration/configuration-invalid.ts";
+import { configurationIssues } from "../decide/configuration/configuration-rules.ts";
+import { decideConfigurationStatus } from "../decide/configuration/configuration-status.ts";
+import type { OperatorPresence } from "../decide/operator/operator-presence.ts";
+import type { SessionScheduleDecision } from "../decide/schedule/due-sessions.ts";
+import { missedRecord, recordedMisses } from "../decide/schedule/missed-schedules.ts";
+import { skippedStatus } from "../decide/schedule/new-session.ts";
 import {
   createdEventMessage,
   planConfigurationSchedule,
   type SessionPlan,
   type SessionScheduleFacts,
   scheduleFactsAfter,
-} from "../decide/schedule-plan.ts";
+} from "../decide/schedule/schedule-plan.ts";
 import { type KubeClient, statusUnchanged } from "../kube/client.ts";
 import type { BackupConfiguration } from "../model/backup-configuration.ts";
 import type { BackupSession } from "../model/backup-session.ts";
@@ -31,7 +31,7 @@ import { isTransient, type Retrier, type TransientRetryOptions, transientRetry }
 /**
  * Per cluster and tick: list the BackupConfigurations and BackupSessions (one LIST each, all namespaces),
  * decide for every session of every configuration what the CronJob controller would do (one pure plan per
- * configuration, shared/decide/schedule-plan.ts; docs/costs.md#scheduling-lag), create the sessions
+ * configuration, shared/decide/schedule/schedule-plan.ts; docs/costs.md#scheduling-lag), create the sessions
  * that are due (deterministic names: a duplicate tick collides and creates nothing), publish
  * "BackupSession Created", record a Kubernetes Event on the configuration, and keep the configuration's
  * status (validation, backends, nextSchedule, phase) current. A configuration that cannot be read or scheduled
@@ -115,7 +115,7 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
     namespaces,
   };
   const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
-  // docs/costs.md#scheduling-lag: decide everything first (shared/decide/schedule-plan.ts, no request), then
+  // docs/costs.md#scheduling-lag: decide everything first (shared/decide/schedule/schedule-plan.ts, no request), then
   // create every due session before anything else is written, so no Event, status or notice waits in front
   // of a create; then publish all "BackupSession Created" at once, then each configuration's Events and status.
   const plans = configs.items.map((config) => planConfiguration(context, config, now));

@@ -1,8 +1,8 @@
 import type { FollowUp, FollowUpQueue } from "../bus/follow-up-queue.ts";
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
-import { type FollowUpPosition, followUpKey, nextFollowUp } from "../decide/follow-up.ts";
-import type { SessionSummary } from "../decide/session-summary.ts";
-import { sweepScope } from "../decide/settled.ts";
+import { type FollowUpPosition, followUpKey, nextFollowUp } from "../decide/session/follow-up.ts";
+import type { SessionSummary } from "../decide/session/session-summary.ts";
+import { sweepScope } from "../decide/session/settled.ts";
 import type { ClusterClients } from "../kube/cluster-clients.ts";
 import { parseGoDuration } from "../model/duration.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";

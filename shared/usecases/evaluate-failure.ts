@@ -1,6 +1,11 @@
 import type { EventPublisher } from "../bus/publisher.ts";
-import { DEFAULT_MAX_CONCURRENT_RETRIES, decideRetry, type RetryGate, retryGate } from "../decide/retry.ts";
-import { awaitsRetry, isRunningRetry } from "../decide/retry-status.ts";
+import {
+  DEFAULT_MAX_CONCURRENT_RETRIES,
+  decideRetry,
+  type RetryGate,
+  retryGate,
+} from "../decide/retry/retry.ts";
+import { awaitsRetry, isRunningRetry } from "../decide/retry/retry-status.ts";
 import { type KubeClient, retryOnConflict } from "../kube/client.ts";
 import type { BackupSession } from "../model/backup-session.ts";
 import { RetryReason } from "../model/conditions.ts";

@@ -1,4 +1,4 @@
-import type { ExecutorRbacPlan, ServiceAccountRef } from "../decide/executor-rbac.ts";
+import type { ExecutorRbacPlan, ServiceAccountRef } from "../decide/session/executor-rbac.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { KssError } from "../model/errors.ts";
 import { Label, SERVERLESS_MANAGED_BY } from "../model/labels.ts";

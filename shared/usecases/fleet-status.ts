@@ -5,7 +5,7 @@ import {
   describeCause,
 } from "../clusters/errors.ts";
 import { type ClusterSelection, type RegisteredCluster, selectClusters } from "../clusters/registry.ts";
-import { type ClusterFleetFacts, clusterFleetFacts, type FleetTotals } from "../decide/fleet.ts";
+import { type ClusterFleetFacts, clusterFleetFacts, type FleetTotals } from "../decide/fleet/fleet.ts";
 import type { KubeClient, ListResult } from "../kube/client.ts";
 import type { ClusterClients } from "../kube/cluster-clients.ts";
 import { ForbiddenError, KubeError, UnavailableError } from "../kube/errors.ts";
@@ -18,7 +18,7 @@ import { mapWithConcurrency } from "./concurrency.ts";
  * The fleet view (issue 9): every selected cluster of the registry read with four LISTs (BackupConfigurations,
  * BackupSessions, Snapshots, Repositories; all namespaces, pages of 500), at most `concurrency` clusters at
  * once, each under its own timeout: a slow or stopped cluster is reported `reachable: false` with the reason
- * when its time is up, and never holds the others. The facts come from shared/decide/fleet.ts.
+ * when its time is up, and never holds the others. The facts come from shared/decide/fleet/fleet.ts.
  */
 
 export const DEFAULT_CLUSTER_TIMEOUT_MS = 10_000;

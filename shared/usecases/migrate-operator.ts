@@ -4,8 +4,8 @@ import {
   type MigrationInput,
   type MigrationStep,
   migratedCondition,
-} from "../decide/migration-plan.ts";
-import { OPERATOR_DEPLOYMENT_SELECTOR } from "../decide/operator-presence.ts";
+} from "../decide/operator/migration-plan.ts";
+import { OPERATOR_DEPLOYMENT_SELECTOR } from "../decide/operator/operator-presence.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { NotFoundError } from "../kube/errors.ts";
 import { setCondition } from "../model/conditions.ts";
@@ -14,7 +14,7 @@ import { readWebhookServers } from "./operator-presence.ts";
 
 /**
  * `kss migrate` (docs/migration.md#what-kss-migrate-does): reads what the KubeStash operator may have left in one
- * cluster (one LIST per kind, cluster-wide), plans with shared/decide/migration-plan.ts, and — unless it is a dry
+ * cluster (one LIST per kind, cluster-wide), plans with shared/decide/operator/migration-plan.ts, and — unless it is a dry
  * run — carries the plan out step by step in its order: deletes carry the uid they were planned from (a newer
  * object of the same name is left alone) and an object already gone counts as done; adoption is an annotation
  * (merge patch); the configurations' condition is written through the status subresource. A step that fails is

@@ -4,7 +4,7 @@ import {
   type OperatorPresence,
   operatorStatus,
   webhookServices,
-} from "../decide/operator-presence.ts";
+} from "../decide/operator/operator-presence.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { BackupConfiguration } from "../model/backup-configuration.ts";
 import { OperatorPresentCondition } from "../model/conditions.ts";
@@ -16,7 +16,7 @@ import { mapWithConcurrency } from "./concurrency.ts";
  * Coexistence with the KubeStash operator (docs/migration.md): {@link detectOperator} reads a cluster's
  * operator footprint with three cluster-wide LISTs (operator Deployments by chart label, the
  * ValidatingWebhookConfigurations, the CronJobs), plus a GET of each BackupSession webhook's Service and a LIST
- * of its EndpointSlices when there is such a webhook; shared/decide/operator-presence.ts says what it means.
+ * of its EndpointSlices when there is such a webhook; shared/decide/operator/operator-presence.ts says what it means.
  * {@link operatorHold} is the gate at the top of every per-cluster path that would create or drive sessions
  * (create-sessions, the reconcile sweep and the "Created" path, the retry sweep, the retention sweep): while
  * the footprint is there they do nothing, and create-sessions says why on every BackupConfiguration (the

@@ -1,5 +1,5 @@
 import { eventFor, type OutgoingEvent } from "../bus/publisher.ts";
-import type { PhaseChange } from "../decide/reconcile-session.ts";
+import type { PhaseChange } from "../decide/session/reconcile-session.ts";
 import type { BackupSession } from "../model/backup-session.ts";
 import { BackupSessionPhaseChanged } from "../model/events/backup-session-phase-changed.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";

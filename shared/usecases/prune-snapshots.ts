@@ -1,4 +1,4 @@
-import type { RetentionEntry } from "../decide/retention.ts";
+import type { RetentionEntry } from "../decide/retention/retention.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { ConflictError, ForbiddenError } from "../kube/errors.ts";
 import type { ObjectReference } from "../model/index.ts";

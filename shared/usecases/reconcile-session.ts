@@ -1,10 +1,10 @@
 import type { EventPublisher } from "../bus/publisher.ts";
-import { absenceKey } from "../decide/absence.ts";
-import { isSessionCompleted } from "../decide/phase.ts";
-import type { SessionAction, SessionDecision } from "../decide/reconcile-session.ts";
-import { repositoryStatus } from "../decide/repository-status.ts";
-import { isSettled, type SweepScope, settleTargets, sweepScope } from "../decide/settled.ts";
-import { applySnapshotStatusUpdate } from "../decide/snapshot-progress.ts";
+import { absenceKey } from "../decide/session/absence.ts";
+import { isSessionCompleted } from "../decide/session/phase.ts";
+import type { SessionAction, SessionDecision } from "../decide/session/reconcile-session.ts";
+import { repositoryStatus } from "../decide/session/repository-status.ts";
+import { isSettled, type SweepScope, settleTargets, sweepScope } from "../decide/session/settled.ts";
+import { applySnapshotStatusUpdate } from "../decide/session/snapshot-progress.ts";
 import { type KubeClient, retryOnConflict, statusUnchanged } from "../kube/client.ts";
 import { ConflictError, NotFoundError } from "../kube/errors.ts";
 import type { BackupSession } from "../model/backup-session.ts";

@@ -1,9 +1,9 @@
-import { decideRetention, type RetentionPlan } from "../decide/retention.ts";
+import { decideRetention, type RetentionPlan } from "../decide/retention/retention.ts";
 import {
   RetentionPolicyError,
   resolveRetentionPolicy,
   retentionTimeZone,
-} from "../decide/retention-policy-resolution.ts";
+} from "../decide/retention/retention-policy-resolution.ts";
 import type { BackupConfiguration, ObjectReference, RetentionPolicy, Snapshot } from "../model/index.ts";
 import { namespaceOf, type RetentionWorld, snapshotsOf } from "./retention-world.ts";
 

@@ -1,4 +1,4 @@
-import { isBeingDeleted } from "../decide/session-history.ts";
+import { isBeingDeleted } from "../decide/session/session-history.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type {
   BackupConfiguration,

@@ -1,9 +1,14 @@
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
-import { newBackupSession } from "../decide/new-session.ts";
-import { type RetryDecision, type RetryGate, SKIP_REASON } from "../decide/retry.ts";
-import { awaitsRetry, failureTime, type RetryStatusChange, retryStatus } from "../decide/retry-status.ts";
-import { sessionConfigOf } from "../decide/session-skip.ts";
-import { phaseReasons, summaryError } from "../decide/session-summary.ts";
+import { type RetryDecision, type RetryGate, SKIP_REASON } from "../decide/retry/retry.ts";
+import {
+  awaitsRetry,
+  failureTime,
+  type RetryStatusChange,
+  retryStatus,
+} from "../decide/retry/retry-status.ts";
+import { newBackupSession } from "../decide/schedule/new-session.ts";
+import { sessionConfigOf } from "../decide/session/session-skip.ts";
+import { phaseReasons, summaryError } from "../decide/session/session-summary.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { UnavailableError } from "../kube/errors.ts";
 import type { BackupConfiguration } from "../model/backup-configuration.ts";

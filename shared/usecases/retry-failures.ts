@@ -1,11 +1,11 @@
 import type { FollowUp, FollowUpQueue } from "../bus/follow-up-queue.ts";
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
+import { DEFAULT_MAX_CONCURRENT_RETRIES } from "../decide/retry/retry.ts";
 import {
   RETRY_DEFERRED_FOLLOW_UP_SECONDS,
   retryFollowUpDelaySeconds,
   SQS_MAX_DELAY_SECONDS,
-} from "../decide/follow-up.ts";
-import { DEFAULT_MAX_CONCURRENT_RETRIES } from "../decide/retry.ts";
+} from "../decide/session/follow-up.ts";
 import type { ClusterClients } from "../kube/cluster-clients.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
 import { RetryDue } from "../model/events/retry-due.ts";

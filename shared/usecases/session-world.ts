@@ -1,4 +1,4 @@
-import type { SessionReconcileInput } from "../decide/reconcile-session.ts";
+import type { SessionReconcileInput } from "../decide/session/reconcile-session.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type {
   Addon,

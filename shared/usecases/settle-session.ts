@@ -1,11 +1,11 @@
-import type { LabelTarget } from "../decide/settled.ts";
+import type { LabelTarget } from "../decide/session/settled.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { NotFoundError } from "../kube/errors.ts";
 import { COMPLETED_LABEL } from "../model/labels.ts";
 
 /**
  * Writes the completed label on a settled session's objects (docs/costs.md#the-sweep-lists-only-what-is-unfinished),
- * in the order shared/decide/settled.ts gives: its Snapshots and Jobs, then the session with its
+ * in the order shared/decide/session/settled.ts gives: its Snapshots and Jobs, then the session with its
  * resourceVersion as precondition. The status write cannot change labels, so this is one metadata merge patch
  * per object, made once: what carries the label is never labelled again. An object gone is done; any other
  * failure leaves the session unlabelled, so the next sweep lists it and labels again — a lost label costs a

@@ -1,5 +1,5 @@
-import type { SweepScope } from "../decide/settled.ts";
-import type { CleanupState } from "../decide/snapshot-cleanup.ts";
+import type { CleanupState } from "../decide/retention/snapshot-cleanup.ts";
+import type { SweepScope } from "../decide/session/settled.ts";
 import type { KubeClient } from "../kube/client.ts";
 import type { Observability } from "./observability.ts";
 import { cleanUpSnapshots, cleanupMetrics, type SnapshotCleanupReport } from "./snapshot-cleanup.ts";

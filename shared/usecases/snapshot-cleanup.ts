@@ -1,4 +1,3 @@
-import type { SweepScope } from "../decide/settled.ts";
 import {
   awaitsCleanup,
   type CleanupAction,
@@ -6,7 +5,8 @@ import {
   decideSnapshotCleanup,
   isOrphanCleaner,
   type SnapshotCleanupDecision,
-} from "../decide/snapshot-cleanup.ts";
+} from "../decide/retention/snapshot-cleanup.ts";
+import type { SweepScope } from "../decide/session/settled.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { ConflictError, NotFoundError } from "../kube/errors.ts";
 import {

@@ -1,5 +1,5 @@
-import { type TargetWorkload, WORKLOAD_KINDS } from "../decide/executor-components.ts";
-import type { SessionReconcileInput } from "../decide/reconcile-session.ts";
+import { type TargetWorkload, WORKLOAD_KINDS } from "../decide/session/executor-components.ts";
+import type { SessionReconcileInput } from "../decide/session/reconcile-session.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { NotFoundError } from "../kube/errors.ts";
 import type { LabelSelector } from "../model/common.ts";

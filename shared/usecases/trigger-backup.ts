@@ -1,5 +1,5 @@
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
-import { newBackupSession } from "../decide/new-session.ts";
+import { newBackupSession } from "../decide/schedule/new-session.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { BackupSessionCreated } from "../model/events/backup-session-created.ts";
 import type { BackupTriggerRequestedDetail } from "../model/events/backup-trigger-requested.ts";

@@ -2,7 +2,7 @@ import type { Metrics } from "@aws-lambda-powertools/metrics";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { definition as createSessions } from "../../functions/create-sessions/function.ts";
 import { ManualClock } from "../../shared/clock.ts";
-import { sessionFleetFacts } from "../../shared/decide/fleet-session.ts";
+import { sessionFleetFacts } from "../../shared/decide/fleet/fleet-session.ts";
 import { handleEvent } from "../../shared/handler/handle-event.ts";
 import { observability } from "../../shared/handler/observability.ts";
 import type { ClusterClients } from "../../shared/kube/cluster-clients.ts";

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decideExecutorRbac, type ExecutorRbacInput } from "../../shared/decide/executor-rbac.ts";
+import { decideExecutorRbac, type ExecutorRbacInput } from "../../shared/decide/session/executor-rbac.ts";
 import { ForbiddenError, type KubeClient } from "../../shared/kube/index.ts";
 import {
   EXECUTOR_CLUSTER_ROLE,
   EXECUTOR_SERVICE_ACCOUNT,
   executorRoleBindingName,
   type RoleBinding,
-  type Session,
+  type SessionConfig,
 } from "../../shared/model/index.ts";
 import { ExecutorRoleBindingConflictError, ensureExecutorRbac } from "../../shared/usecases/executor-rbac.ts";
 import { adminAndFunctions, createRaw, ensureNamespace, uniqueNamespace } from "../support/kube.ts";
@@ -161,7 +161,7 @@ describe("ensureExecutorRbac as the functions' identity", () => {
   });
 
   it("binds a ServiceAccount the configuration names, and creates none", async () => {
-    const config: Session = sessionConfig({
+    const config: SessionConfig = sessionConfig({
       addon: {
         name: "pvc-addon",
         tasks: [{ name: "logical-backup" }],

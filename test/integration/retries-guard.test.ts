@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { isRunningRetry } from "../../shared/decide/retry-status.ts";
+import { isRunningRetry } from "../../shared/decide/retry/retry-status.ts";
 import { KubeClient, KubeTransport } from "../../shared/kube/index.ts";
 import { type BackupConfiguration, type BackupSession, toKubeTime } from "../../shared/model/index.ts";
 import { SerialByKey } from "../../shared/usecases/concurrency.ts";

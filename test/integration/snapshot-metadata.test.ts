@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { runBackupJobs } from "../../local/demo-executor.ts";
-import { METADATA_IMAGE, metadataJobName } from "../../shared/decide/snapshot-metadata-job.ts";
+import { METADATA_IMAGE, metadataJobName } from "../../shared/decide/session/snapshot-metadata-job.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
 import { BackupStorage, parseWith, RetentionPolicy, type Snapshot } from "../../shared/model/index.ts";
 import { reconcileSession } from "../../shared/usecases/reconcile-session.ts";

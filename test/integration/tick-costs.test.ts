@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { addonComponent, runMetadataJobs } from "../../local/demo-executor.ts";
 import { finishJob } from "../../local/job-controller.ts";
-import { FULL_SWEEP_MINUTE } from "../../shared/decide/settled.ts";
+import { FULL_SWEEP_MINUTE } from "../../shared/decide/session/settled.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
 import type { KubeRequest } from "../../shared/kube/transport.ts";
 import {

@@ -1,4 +1,4 @@
-import type { BackupConfiguration, Session } from "../../shared/model/backup-configuration.ts";
+import type { BackupConfiguration, SessionConfig } from "../../shared/model/backup-configuration.ts";
 import type { BackupSession, BackupSessionStatus } from "../../shared/model/backup-session.ts";
 import { Annotation } from "../../shared/model/labels.ts";
 import type { Repository } from "../../shared/model/repository.ts";
@@ -30,7 +30,7 @@ export interface ConfigOptions {
   repositories?: string[];
   phase?: "Ready" | "NotReady" | "Invalid";
   namespace?: string;
-  session?: Partial<Session>;
+  session?: Partial<SessionConfig>;
 }
 
 export function configuration(name: string, options: ConfigOptions = {}): BackupConfiguration {

@@ -7,7 +7,7 @@ import {
   parseWith,
   Repository,
   RetentionPolicy,
-  type Session,
+  type SessionConfig,
 } from "../../shared/model/index.ts";
 import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { SchedulingIncompleteError } from "../../shared/usecases/errors.ts";
@@ -86,7 +86,7 @@ export async function installConfiguration(
   admin: KubeClient,
   namespace: string,
   name: string,
-  session: Partial<Session> = {},
+  session: Partial<SessionConfig> = {},
   repositories = ["repo-a"],
 ): Promise<void> {
   const config = parseWith(

@@ -1,4 +1,4 @@
-import type { RetentionPolicySpec } from "../../shared/decide/retention.ts";
+import type { RetentionPolicySpec } from "../../shared/decide/retention/retention.ts";
 import type { RetentionPolicy, Snapshot, SnapshotPhase } from "../../shared/model/index.ts";
 
 /** Snapshots and RetentionPolicies as retention reads them: a repository, a session, a phase and a time. */

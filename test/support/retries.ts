@@ -1,5 +1,5 @@
 import { runBackupJobs, runMetadataJobs } from "../../local/demo-executor.ts";
-import { newBackupSession } from "../../shared/decide/new-session.ts";
+import { newBackupSession } from "../../shared/decide/schedule/new-session.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
 import {
   Annotation,

@@ -3,7 +3,7 @@ import {
   decideSessionSchedule,
   type SessionScheduleDecision,
   type SessionScheduleInput,
-} from "../../shared/decide/due-sessions.ts";
+} from "../../shared/decide/schedule/due-sessions.ts";
 import type { SchedulerSpec } from "../../shared/model/backup-configuration.ts";
 import { backupSessionName } from "../../shared/model/names.ts";
 import { toKubeTime } from "../../shared/model/time.ts";

@@ -1,13 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: KubeStash Function args carry ${name:=default} variables
 
-import { absenceKey } from "../../shared/decide/absence.ts";
+import { absenceKey } from "../../shared/decide/session/absence.ts";
 import {
   decideReconcile,
   type SessionDecision,
   type SessionReconcileInput,
-} from "../../shared/decide/reconcile-session.ts";
-import { metadataJobName } from "../../shared/decide/snapshot-metadata-job.ts";
-import { applySnapshotStatusUpdate } from "../../shared/decide/snapshot-progress.ts";
+} from "../../shared/decide/session/reconcile-session.ts";
+import { metadataJobName } from "../../shared/decide/session/snapshot-metadata-job.ts";
+import { applySnapshotStatusUpdate } from "../../shared/decide/session/snapshot-progress.ts";
 import type {
   Addon,
   BackupConfiguration,
@@ -18,7 +18,7 @@ import type {
   Job,
   KubeStashFunction,
   Repository,
-  Session,
+  SessionConfig,
   SnapshotPhase,
 } from "../../shared/model/index.ts";
 import {
@@ -50,7 +50,7 @@ export function hook(name: string, over: Partial<HookInfo> = {}): HookInfo {
   return { name, hookTemplate: { name: "notify" }, maxRetry: 0, executionPolicy: "Always", ...over };
 }
 
-export function sessionConfig(over: Partial<Session> = {}): Session {
+export function sessionConfig(over: Partial<SessionConfig> = {}): SessionConfig {
   return {
     name: "daily",
     scheduler: { schedule: "0 * * * *", jobTemplate: {} },
@@ -61,7 +61,7 @@ export function sessionConfig(over: Partial<Session> = {}): Session {
   };
 }
 
-export function configuration(session: Session = sessionConfig(), paused = false): BackupConfiguration {
+export function configuration(session: SessionConfig = sessionConfig(), paused = false): BackupConfiguration {
   const ready = (type: string) => ({ type, status: "True" as const, lastTransitionTime: toKubeTime(T0) });
   return {
     apiVersion: CORE_API_VERSION,

@@ -1,6 +1,6 @@
 import { addonComponent } from "../../local/demo-executor.ts";
 import type { JobEnd } from "../../local/job-controller.ts";
-import { applySnapshotStatusUpdate, creationUpdate } from "../../shared/decide/snapshot-progress.ts";
+import { applySnapshotStatusUpdate, creationUpdate } from "../../shared/decide/session/snapshot-progress.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
 import { SnapshotCondition, SnapshotReason } from "../../shared/model/conditions.ts";
 import type { Snapshot, SnapshotStatus } from "../../shared/model/snapshot.ts";

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
-import type { ConfigurationFleetFacts } from "../../decide/fleet.ts";
-import type { SessionFleetFacts } from "../../decide/fleet-session.ts";
+import type { ConfigurationFleetFacts } from "../../decide/fleet/fleet.ts";
+import type { SessionFleetFacts } from "../../decide/fleet/fleet-session.ts";
 import type { ClusterFleetStatus, FleetStatus, ReachableCluster } from "../../usecases/fleet-status.ts";
 import type * as RunStrip from "./run-strip.ts";
 

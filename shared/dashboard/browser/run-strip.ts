@@ -1,8 +1,8 @@
-import type { RunCell, RunCellKind, RunHistory } from "../../decide/run-history.ts";
+import type { RunCell, RunCellKind, RunHistory } from "../../decide/fleet/run-history.ts";
 
 /**
  * The dashboard's pictures of a session's runs (issue 17): pure functions from the fleet view's `runs`
- * (shared/decide/run-history.ts) to what the page draws — each cell's classes and tooltip, and the duration
+ * (shared/decide/fleet/run-history.ts) to what the page draws — each cell's classes and tooltip, and the duration
  * sparkline's geometry. No DOM here: main.ts turns the results into elements. Bundled on its own
  * (browser-bundle.ts) as the page's first script, which defines the global `KssRuns`; the unit tests run that
  * very text in a VM and check what it returns.

@@ -9,7 +9,7 @@ export const SessionFollowUpDetail = z.strictObject({
   uid: z.string().min(1),
   /** Hop number along the chain (1, 2, …): with the uid, the message's dedup key. */
   attempt: z.number().int().positive(),
-  /** Hops since the last reconcile that changed something: picks the back-off (shared/decide/follow-up.ts). */
+  /** Hops since the last reconcile that changed something: picks the back-off (shared/decide/session/follow-up.ts). */
   sinceProgress: z.number().int().positive(),
 });
 export type SessionFollowUpDetail = z.infer<typeof SessionFollowUpDetail>;

@@ -37,8 +37,8 @@ describe("the check itself, on a synthetic graph", () => {
 
   it("fails on a back-import, naming the file and the import", () => {
     const edges = [
-      edge("shared/decide/phase.ts", "../model/backup-session.ts"),
-      edge("shared/decide/phase.ts", "../usecases/reconcile-session.ts"),
+      edge("shared/decide/session/phase.ts", "../../model/backup-session.ts"),
+      edge("shared/decide/session/phase.ts", "../../usecases/reconcile-session.ts"),
       edge("shared/model/names.ts", "../kube/client.ts"),
       edge("shared/usecases/x.ts", "../handler/function-definition.ts"),
       edge("shared/handler/lambda.ts", "../../functions/create-sessions/function.ts"),
@@ -49,7 +49,7 @@ describe("the check itself, on a synthetic graph", () => {
       edge("shared/dashboard/browser/main.ts", "../../usecases/fleet-status.ts"),
     ];
     expect(backImports(edges)).toEqual([
-      'shared/decide/phase.ts imports "../usecases/reconcile-session.ts" (shared/decide → shared/usecases)',
+      'shared/decide/session/phase.ts imports "../../usecases/reconcile-session.ts" (shared/decide → shared/usecases)',
       'shared/model/names.ts imports "../kube/client.ts" (shared/model → shared/kube)',
       'shared/usecases/x.ts imports "../handler/function-definition.ts" (shared/usecases → shared/handler)',
       'shared/handler/lambda.ts imports "../../functions/create-sessions/function.ts" (shared/handler → functions/create-sessions)',
@@ -66,7 +66,7 @@ describe("the check itself, on a synthetic graph", () => {
       edge("functions/a/function.ts", "./follow-up.ts"),
       edge("functions/a/handler.ts", "../../shared/handler/lambda.ts"),
       edge("shared/usecases/x.ts", "../kube/client.ts"),
-      edge("shared/usecases/x.ts", "../decide/phase.ts"),
+      edge("shared/usecases/x.ts", "../decide/session/phase.ts"),
       edge("local/runtime.ts", "../shared/handler/handle-event.ts"),
       edge("local/start.ts", "../test/controlplane/index.ts"),
       ...importsOf(

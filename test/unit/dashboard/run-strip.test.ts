@@ -2,14 +2,14 @@ import { createContext, Script } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { dashboardHtml } from "../../../shared/dashboard/page.ts";
 import { DASHBOARD_SCRIPT, RUN_STRIP_SCRIPT } from "../../../shared/dashboard/script.ts";
-import { clusterFleetFacts } from "../../../shared/decide/fleet.ts";
-import type { RunCell, RunHistory } from "../../../shared/decide/run-history.ts";
+import { clusterFleetFacts } from "../../../shared/decide/fleet/fleet.ts";
+import type { RunCell, RunHistory } from "../../../shared/decide/fleet/run-history.ts";
 import type { BackupSession } from "../../../shared/model/backup-session.ts";
 import { ago, configuration, HOUR, MINUTE, NOW, session } from "../../support/fleet-samples.ts";
 
 /**
  * What the page draws for a session's runs: the bundled browser text of browser/run-strip.ts, run as is in a VM, given the
- * fleet view's `runs` for real sessions (shared/decide/run-history.ts). The DOM it becomes is checked in
+ * fleet view's `runs` for real sessions (shared/decide/fleet/run-history.ts). The DOM it becomes is checked in
  * Chromium (test/integration/fleet-dashboard.test.ts).
  */
 

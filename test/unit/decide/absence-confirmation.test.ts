@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { type Absence, absenceKey, executorJobsAbsence } from "../../../shared/decide/absence.ts";
-import { decideReconcile, type SessionReconcileInput } from "../../../shared/decide/reconcile-session.ts";
+import { type Absence, absenceKey, executorJobsAbsence } from "../../../shared/decide/session/absence.ts";
+import {
+  decideReconcile,
+  type SessionReconcileInput,
+} from "../../../shared/decide/session/reconcile-session.ts";
 import { findCondition, type SnapshotStatus } from "../../../shared/model/index.ts";
 import {
   atSeconds,

@@ -6,7 +6,7 @@ import {
   classifyApply,
   diffObjects,
   fieldOwners,
-} from "../../../shared/decide/apply-outcome.ts";
+} from "../../../shared/decide/manifests/apply-outcome.ts";
 
 const US = "kubestash-serverless";
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { invalidConfigurationStatus, isMarkedInvalid } from "../../../shared/decide/configuration-invalid.ts";
-import { configurationIssues } from "../../../shared/decide/configuration-rules.ts";
+import {
+  invalidConfigurationStatus,
+  isMarkedInvalid,
+} from "../../../shared/decide/configuration/configuration-invalid.ts";
+import { configurationIssues } from "../../../shared/decide/configuration/configuration-rules.ts";
 import { BackupConfiguration } from "../../../shared/model/backup-configuration.ts";
 import { parseWith } from "../../../shared/model/index.ts";
 

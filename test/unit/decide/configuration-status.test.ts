@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import {
   type ConfigurationFacts,
   decideConfigurationStatus,
-} from "../../../shared/decide/configuration-status.ts";
-import { newBackupSession, skippedStatus } from "../../../shared/decide/new-session.ts";
-import { backupSessionPhase } from "../../../shared/decide/phase.ts";
-import { resumedAt } from "../../../shared/decide/schedule-state.ts";
+} from "../../../shared/decide/configuration/configuration-status.ts";
+import { newBackupSession, skippedStatus } from "../../../shared/decide/schedule/new-session.ts";
+import { resumedAt } from "../../../shared/decide/schedule/schedule-state.ts";
+import { backupSessionPhase } from "../../../shared/decide/session/phase.ts";
 import {
   BackupConfiguration,
   type BackupConfigurationStatus,

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseCronSchedule } from "../../../shared/decide/cron.ts";
-import { nextScheduleTimes } from "../../../shared/decide/schedule-times.ts";
+import { parseCronSchedule } from "../../../shared/decide/schedule/cron.ts";
+import { nextScheduleTimes } from "../../../shared/decide/schedule/schedule-times.ts";
 import { toKubeTime } from "../../../shared/model/time.ts";
 
 /**

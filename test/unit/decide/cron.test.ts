@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseCronSchedule, parseGoDurationNs, timeZoneError } from "../../../shared/decide/cron.ts";
-import { nextScheduleTime } from "../../../shared/decide/schedule-times.ts";
+import { parseCronSchedule, parseGoDurationNs, timeZoneError } from "../../../shared/decide/schedule/cron.ts";
+import { nextScheduleTime } from "../../../shared/decide/schedule/schedule-times.ts";
 
 /**
  * The CronJob grammar: robfig/cron v3's ParseStandard, which the Kubernetes CronJob controller and the API

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseCronSchedule } from "../../../shared/decide/cron.ts";
+import { parseCronSchedule } from "../../../shared/decide/schedule/cron.ts";
 import {
   decideSessionSchedule,
   nextScheduleAfter,
   type SessionScheduleDecision,
   upcomingScheduleTime,
-} from "../../../shared/decide/due-sessions.ts";
+} from "../../../shared/decide/schedule/due-sessions.ts";
 import {
   atMs,
   create,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideSessionSchedule } from "../../../shared/decide/due-sessions.ts";
+import { decideSessionSchedule } from "../../../shared/decide/schedule/due-sessions.ts";
 import { toKubeTime } from "../../../shared/model/time.ts";
 import {
   atMs,

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { executorComponents, type TargetWorkload } from "../../../shared/decide/executor-components.ts";
-import { decideReconcile } from "../../../shared/decide/reconcile-session.ts";
+import {
+  executorComponents,
+  type TargetWorkload,
+} from "../../../shared/decide/session/executor-components.ts";
+import { decideReconcile } from "../../../shared/decide/session/reconcile-session.ts";
 import type {
   DaemonSet,
   Deployment,
   Pod,
-  Session,
+  SessionConfig,
   StatefulSet,
   TypedObjectReference,
 } from "../../../shared/model/index.ts";
@@ -13,7 +16,7 @@ import { atSeconds, configuration, NS, sessionConfig, world } from "../../suppor
 
 /** One executor Job per pod of a workload target, as KubeStash does (docs/snapshot-completion.md#workload-targets). */
 
-const mounts = (...names: string[]): Session =>
+const mounts = (...names: string[]): SessionConfig =>
   sessionConfig({
     addon: {
       name: "pvc-addon",
@@ -76,7 +79,7 @@ const found = (object: StatefulSet | DaemonSet | Deployment, pods: Pod[] = []): 
 });
 
 describe("executorComponents", () => {
-  it.each<[string, TypedObjectReference | undefined, Session, TargetWorkload | undefined, unknown]>([
+  it.each<[string, TypedObjectReference | undefined, SessionConfig, TargetWorkload | undefined, unknown]>([
     ["no target (cluster resources): one Job", undefined, sessionConfig(), undefined, [{}]],
     [
       "a PVC: one Job",

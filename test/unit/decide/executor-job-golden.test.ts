@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
-import { buildExecutorJob } from "../../../shared/decide/executor-job.ts";
+import { buildExecutorJob } from "../../../shared/decide/session/executor-job.ts";
 import {
   Addon,
   BackupConfiguration,

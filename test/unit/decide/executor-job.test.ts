@@ -1,12 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: KubeStash Function args carry ${name:=default} variables
 import { describe, expect, it } from "vitest";
-import { buildExecutorJob, executorJobName } from "../../../shared/decide/executor-job.ts";
-import { substituteVariables } from "../../../shared/decide/function-variables.ts";
+import { buildExecutorJob, executorJobName } from "../../../shared/decide/session/executor-job.ts";
+import { substituteVariables } from "../../../shared/decide/session/function-variables.ts";
 import type {
   Addon,
   Job,
   KubeStashFunction,
-  Session,
+  SessionConfig,
   TypedObjectReference,
 } from "../../../shared/model/index.ts";
 import { addon, backupSession, pvcBackup, sessionConfig } from "../../support/session-world.ts";
@@ -14,7 +14,7 @@ import { addon, backupSession, pvcBackup, sessionConfig } from "../../support/se
 const session = backupSession();
 
 function build(
-  config: Session = sessionConfig(),
+  config: SessionConfig = sessionConfig(),
   theAddon: Addon | undefined = addon,
   target: TypedObjectReference | undefined = undefined,
   functions: KubeStashFunction[] = [pvcBackup],
@@ -171,7 +171,7 @@ describe("buildExecutorJob", () => {
     });
   });
 
-  it.each<[string, Session, Addon | undefined, RegExp]>([
+  it.each<[string, SessionConfig, Addon | undefined, RegExp]>([
     [
       "no Addon",
       sessionConfig(),

@@ -4,7 +4,7 @@ import {
   decideExecutorRbac,
   type ExecutorRbacInput,
   namespacesReadThrough,
-} from "../../../shared/decide/executor-rbac.ts";
+} from "../../../shared/decide/session/executor-rbac.ts";
 import {
   EXECUTOR_CLUSTER_ROLE,
   EXECUTOR_SERVICE_ACCOUNT,
@@ -12,13 +12,13 @@ import {
   type Repository,
   RoleBinding,
   ServiceAccount,
-  type Session,
+  type SessionConfig,
 } from "../../../shared/model/index.ts";
 import { backupSession, NS, repository, sessionConfig } from "../../support/session-world.ts";
 
 // No clock: who the executor is and where it is bound depend on the session and its configuration only.
 
-const withServiceAccount = (name: unknown): Session =>
+const withServiceAccount = (name: unknown): SessionConfig =>
   sessionConfig({
     addon: {
       name: "pvc-addon",
@@ -41,7 +41,7 @@ const bindingNamespaces = (i: ExecutorRbacInput) =>
   decideExecutorRbac(i).roleBindings.map((b) => b.metadata.namespace);
 
 describe("decideExecutorRbac: the executor's identity", () => {
-  it.each<[string, Session, string, boolean]>([
+  it.each<[string, SessionConfig, string, boolean]>([
     [
       "no jobTemplate: our default ServiceAccount, to be ensured",
       sessionConfig(),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { renderFleetTable } from "../../../cli/commands/fleet.ts";
-import { clusterFleetFacts } from "../../../shared/decide/fleet.ts";
-import { decideOperatorPresence, operatorStatus } from "../../../shared/decide/operator-presence.ts";
+import { clusterFleetFacts } from "../../../shared/decide/fleet/fleet.ts";
+import { decideOperatorPresence, operatorStatus } from "../../../shared/decide/operator/operator-presence.ts";
 import type { BackupConfiguration } from "../../../shared/model/index.ts";
 import {
   fleetSummary,

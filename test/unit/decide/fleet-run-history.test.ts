@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type ClusterObjects, clusterFleetFacts } from "../../../shared/decide/fleet.ts";
-import { missedRecord, missedScheduleConditions } from "../../../shared/decide/missed-schedules.ts";
+import { type ClusterObjects, clusterFleetFacts } from "../../../shared/decide/fleet/fleet.ts";
 import {
   RUN_HISTORY_CELLS,
   type RunCell,
   type RunHistory,
   runHistory,
-} from "../../../shared/decide/run-history.ts";
+} from "../../../shared/decide/fleet/run-history.ts";
+import { missedRecord, missedScheduleConditions } from "../../../shared/decide/schedule/missed-schedules.ts";
 import type { BackupConfiguration } from "../../../shared/model/backup-configuration.ts";
 import type { BackupSession } from "../../../shared/model/backup-session.ts";
 import { ScheduleMissedCondition as M } from "../../../shared/model/conditions.ts";
@@ -24,7 +24,7 @@ import {
 } from "../../support/fleet-samples.ts";
 
 /**
- * The run strip and the duration trend of one session (shared/decide/run-history.ts), on a fixed clock
+ * The run strip and the duration trend of one session (shared/decide/fleet/run-history.ts), on a fixed clock
  * (Thursday 2026-11-26 12:30 UTC), mostly through the fleet view so the strip is checked with the overdue
  * run and the ScheduleMissed condition the view computes beside it.
  */

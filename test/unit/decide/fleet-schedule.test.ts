@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseCronSchedule } from "../../../shared/decide/cron.ts";
-import { type SessionFleetFacts, sessionFleetFacts } from "../../../shared/decide/fleet.ts";
-import { scheduleFacts } from "../../../shared/decide/fleet-schedule.ts";
+import { type SessionFleetFacts, sessionFleetFacts } from "../../../shared/decide/fleet/fleet.ts";
+import { scheduleFacts } from "../../../shared/decide/fleet/fleet-schedule.ts";
+import { parseCronSchedule } from "../../../shared/decide/schedule/cron.ts";
 import type { BackupConfiguration } from "../../../shared/model/backup-configuration.ts";
 import type { BackupSession } from "../../../shared/model/backup-session.ts";
 import type { Snapshot } from "../../../shared/model/snapshot.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type ClusterObjects, clusterFleetFacts } from "../../../shared/decide/fleet.ts";
+import { type ClusterObjects, clusterFleetFacts } from "../../../shared/decide/fleet/fleet.ts";
 import type { BackupSession } from "../../../shared/model/backup-session.ts";
 import {
   ago,

@@ -5,7 +5,7 @@ import {
   followUpKey,
   nextFollowUp,
   retryFollowUpDelaySeconds,
-} from "../../../shared/decide/follow-up.ts";
+} from "../../../shared/decide/session/follow-up.ts";
 import { utc } from "../../support/clock.ts";
 
 describe("followUpDelaySeconds: back-off while a session runs without progress", () => {

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: hook actions carry ${name:=default} variables
 import { describe, expect, it } from "vitest";
-import { buildHookJob, hookJobName, hookJobPhase } from "../../../shared/decide/hook-job.ts";
+import { buildHookJob, hookJobName, hookJobPhase } from "../../../shared/decide/session/hook-job.ts";
 import { type HookInfo, type HookTemplate, type Job, toKubeTime } from "../../../shared/model/index.ts";
 import { atSeconds, backupSession, hook, hookFunction, hookTemplate } from "../../support/session-world.ts";
 

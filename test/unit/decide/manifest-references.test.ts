@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SEMANTIC_PREFIX, validateManifests } from "../../../shared/decide/validate-manifests.ts";
+import { SEMANTIC_PREFIX, validateManifests } from "../../../shared/decide/manifests/validate-manifests.ts";
 import { backupConfiguration, session, storageObject } from "../../support/manifest-builders.ts";
 
 /** References between objects of one file, checked only where the file could satisfy them (manifest-references.ts). */

@@ -3,7 +3,7 @@ import {
   decideMigration,
   type MigrationInput,
   type MigrationStep,
-} from "../../../shared/decide/migration-plan.ts";
+} from "../../../shared/decide/operator/migration-plan.ts";
 import {
   Annotation,
   type BackupConfiguration,

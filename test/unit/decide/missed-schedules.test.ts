@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { decideSessionSchedule } from "../../../shared/decide/due-sessions.ts";
+import { decideSessionSchedule } from "../../../shared/decide/schedule/due-sessions.ts";
 import {
   type MissedRunsInput,
   missedRecord,
   missedScheduleConditions,
   newlyMissedRuns,
   recordedMisses,
-} from "../../../shared/decide/missed-schedules.ts";
+} from "../../../shared/decide/schedule/missed-schedules.ts";
 import { toKubeTime } from "../../../shared/model/time.ts";
 import { atMs, DAY, HOUR, input, MINUTE, type Setup } from "../../support/session-schedule-rows.ts";
 

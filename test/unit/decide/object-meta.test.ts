@@ -4,7 +4,7 @@ import {
   labelValueErrors,
   qualifiedNameErrors,
   TOTAL_ANNOTATION_SIZE_LIMIT,
-} from "../../../shared/decide/object-meta.ts";
+} from "../../../shared/decide/manifests/object-meta.ts";
 
 /**
  * metadata on create, as the API server judges it for a custom resource (apimachinery's objectmeta.go; most

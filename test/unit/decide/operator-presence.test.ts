@@ -5,7 +5,7 @@ import {
   operatorStateOf,
   operatorStatus,
   webhookServices,
-} from "../../../shared/decide/operator-presence.ts";
+} from "../../../shared/decide/operator/operator-presence.ts";
 import {
   type BackupConfiguration,
   type CronJob,

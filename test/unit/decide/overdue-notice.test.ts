@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseCronSchedule } from "../../../shared/decide/cron.ts";
-import { freshlyOverdue } from "../../../shared/decide/overdue-notice.ts";
+import { parseCronSchedule } from "../../../shared/decide/schedule/cron.ts";
+import { freshlyOverdue } from "../../../shared/decide/schedule/overdue-notice.ts";
 
 const hourly = (() => {
   const parsed = parseCronSchedule("0 * * * *");

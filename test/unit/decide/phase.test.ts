@@ -5,7 +5,7 @@ import {
   componentsPhase,
   phaseFromSnapshots,
   snapshotPhase,
-} from "../../../shared/decide/phase.ts";
+} from "../../../shared/decide/session/phase.ts";
 import type {
   BackupConfiguration,
   BackupSession,

@@ -3,7 +3,7 @@ import {
   decideReconcile,
   type SessionAction,
   type SessionReconcileInput,
-} from "../../../shared/decide/reconcile-session.ts";
+} from "../../../shared/decide/session/reconcile-session.ts";
 import {
   Annotation,
   type BackupSession,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { snapshotPhase } from "../../../shared/decide/phase.ts";
-import { decideReconcile, type SessionAction } from "../../../shared/decide/reconcile-session.ts";
-import { metadataJobName } from "../../../shared/decide/snapshot-metadata-job.ts";
-import { applySnapshotStatusUpdate } from "../../../shared/decide/snapshot-progress.ts";
+import { snapshotPhase } from "../../../shared/decide/session/phase.ts";
+import { decideReconcile, type SessionAction } from "../../../shared/decide/session/reconcile-session.ts";
+import { metadataJobName } from "../../../shared/decide/session/snapshot-metadata-job.ts";
+import { applySnapshotStatusUpdate } from "../../../shared/decide/session/snapshot-progress.ts";
 import { findCondition, toKubeTime } from "../../../shared/model/index.ts";
 import {
   atSeconds,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideRetention } from "../../../shared/decide/retention.ts";
+import { decideRetention } from "../../../shared/decide/retention/retention.ts";
 import type { Snapshot } from "../../../shared/model/index.ts";
 import {
   failed,

@@ -7,7 +7,7 @@ import {
   RetentionTimeZoneError,
   resolveRetentionPolicy,
   retentionTimeZone,
-} from "../../../shared/decide/retention-policy-resolution.ts";
+} from "../../../shared/decide/retention/retention-policy-resolution.ts";
 import type { BackupConfiguration, UsagePolicy } from "../../../shared/model/index.ts";
 import { retentionPolicy } from "../../support/retention-samples.ts";
 

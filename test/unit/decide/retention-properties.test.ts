@@ -5,7 +5,7 @@ import {
   type RetentionPlan,
   type RetentionPolicySpec,
   retentionPhase,
-} from "../../../shared/decide/retention.ts";
+} from "../../../shared/decide/retention/retention.ts";
 import type { Snapshot, SnapshotPhase } from "../../../shared/model/index.ts";
 import { parseRetentionPeriod, retentionPeriodMinutes } from "../../../shared/model/index.ts";
 import { NOW, snapshotAt } from "../../support/retention-samples.ts";

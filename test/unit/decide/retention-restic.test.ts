@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { decideRetention, type RetentionPolicySpec } from "../../../shared/decide/retention.ts";
+import { decideRetention, type RetentionPolicySpec } from "../../../shared/decide/retention/retention.ts";
 import { names, snapshotAt } from "../../support/retention-samples.ts";
 
 /**

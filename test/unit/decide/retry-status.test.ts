@@ -4,8 +4,8 @@ import {
   failureTime,
   isRunningRetry,
   retryStatus,
-} from "../../../shared/decide/retry-status.ts";
-import { selectHistoryToDelete } from "../../../shared/decide/session-history.ts";
+} from "../../../shared/decide/retry/retry-status.ts";
+import { selectHistoryToDelete } from "../../../shared/decide/session/session-history.ts";
 import { Annotation, type BackupSession, toKubeTime } from "../../../shared/model/index.ts";
 import { atSeconds, backupSession } from "../../support/session-world.ts";
 

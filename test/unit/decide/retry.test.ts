@@ -1,13 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { decideRetry, type RetryDecision, type RetryInput, retryGate } from "../../../shared/decide/retry.ts";
-import type { BackupConfiguration, BackupSession, Session } from "../../../shared/model/index.ts";
+import {
+  decideRetry,
+  type RetryDecision,
+  type RetryInput,
+  retryGate,
+} from "../../../shared/decide/retry/retry.ts";
+import type { BackupConfiguration, BackupSession, SessionConfig } from "../../../shared/model/index.ts";
 import { toKubeTime } from "../../../shared/model/index.ts";
 import { atSeconds, backupSession, configuration, sessionConfig, T0 } from "../../support/session-world.ts";
 
 /** A session of `app-backup`/`daily` scheduled at T0 that failed at T0 + 40 s (MetricsPushed), 2 retries left. */
 const FAILED_AT = atSeconds(40);
 const NAME = backupSession().metadata.name;
-const withRetry = (retryConfig: Session["retryConfig"]) => configuration(sessionConfig({ retryConfig }));
+const withRetry = (retryConfig: SessionConfig["retryConfig"]) =>
+  configuration(sessionConfig({ retryConfig }));
 const fiveMinutes = withRetry({ maxRetry: 2, delay: "5m" });
 
 function failed(over: { status?: BackupSession["status"]; retryLeft?: number; name?: string } = {}) {

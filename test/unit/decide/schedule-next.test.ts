@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseCronSchedule } from "../../../shared/decide/cron.ts";
-import { dueReport, upcomingSessionTimes } from "../../../shared/decide/schedule-next.ts";
+import { parseCronSchedule } from "../../../shared/decide/schedule/cron.ts";
+import { dueReport, upcomingSessionTimes } from "../../../shared/decide/schedule/schedule-next.ts";
 import { BackupConfiguration } from "../../../shared/model/backup-configuration.ts";
 import { Annotation } from "../../../shared/model/labels.ts";
 import { clockFrom } from "../../support/clock.ts";

@@ -3,13 +3,13 @@ import {
   createdEventMessage,
   planConfigurationSchedule,
   scheduleFactsAfter,
-} from "../../../shared/decide/schedule-plan.ts";
-import type { BackupConfiguration, BackupSession, Session } from "../../../shared/model/index.ts";
+} from "../../../shared/decide/schedule/schedule-plan.ts";
+import type { BackupConfiguration, BackupSession, SessionConfig } from "../../../shared/model/index.ts";
 import { toKubeTime } from "../../../shared/model/index.ts";
 import { clockFrom } from "../../support/clock.ts";
 
 /**
- * One tick's plan for a configuration (shared/decide/schedule-plan.ts), from the listed objects and a fixed
+ * One tick's plan for a configuration (shared/decide/schedule/schedule-plan.ts), from the listed objects and a fixed
  * clock: the session to create and what goes with it, the overdue notice, and — given what the creates did —
  * the facts the status records and the Event's message. Anchor: Thursday 2026-11-26 10:00 UTC.
  */
@@ -20,17 +20,17 @@ const { atMinutes } = clockFrom(T0);
 function session(
   name: string,
   schedule: string,
-  over: Partial<NonNullable<Session["scheduler"]>> = {},
-): Session {
+  over: Partial<NonNullable<SessionConfig["scheduler"]>> = {},
+): SessionConfig {
   return {
     name,
     scheduler: { schedule, jobTemplate: { backoffLimit: 1 }, ...over },
     repositories: [{ name: "repo", backend: "s3", directory: `/${name}` }],
     addon: { name: "pvc-addon", tasks: [{ name: "logical-backup" }] },
-  } as Session;
+  } as SessionConfig;
 }
 
-function configuration(sessions: Session[], createdMinutesAgo = 600): BackupConfiguration {
+function configuration(sessions: SessionConfig[], createdMinutesAgo = 600): BackupConfiguration {
   return {
     apiVersion: "core.kubestash.com/v1alpha1",
     kind: "BackupConfiguration",
@@ -75,7 +75,7 @@ const plan = (config: BackupConfiguration, sessions: BackupSession[], now: Date)
   );
 
 describe("planConfigurationSchedule: what one tick decides, before any write", () => {
-  it.each<[string, Session, BackupSession[], Date, object]>([
+  it.each<[string, SessionConfig, BackupSession[], Date, object]>([
     [
       "due, nothing running: the session to create, named by its scheduled time",
       session("hourly", "0 * * * *"),

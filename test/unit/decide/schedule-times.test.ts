@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { type CronSchedule, parseCronSchedule } from "../../../shared/decide/cron.ts";
+import { type CronSchedule, parseCronSchedule } from "../../../shared/decide/schedule/cron.ts";
 import {
   mostRecentScheduleTime,
   nextScheduleTime,
   nextScheduleTimeFrom,
   nextScheduleTimes,
-} from "../../../shared/decide/schedule-times.ts";
-import { formatZonedTime } from "../../../shared/decide/zoned-time.ts";
+} from "../../../shared/decide/schedule/schedule-times.ts";
+import { formatZonedTime } from "../../../shared/decide/schedule/zoned-time.ts";
 import { clockFrom } from "../../support/clock.ts";
 
 /**

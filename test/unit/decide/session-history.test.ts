@@ -3,7 +3,7 @@ import {
   compareSessionsOldestFirst,
   selectHistoryToDelete,
   sessionTime,
-} from "../../../shared/decide/session-history.ts";
+} from "../../../shared/decide/session/session-history.ts";
 import { Annotation, type BackupSession, type Job, toKubeTime } from "../../../shared/model/index.ts";
 import { atSeconds, backupSession, sibling } from "../../support/session-world.ts";
 

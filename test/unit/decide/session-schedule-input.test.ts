@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { decideSessionSchedule } from "../../../shared/decide/due-sessions.ts";
+import { decideSessionSchedule } from "../../../shared/decide/schedule/due-sessions.ts";
 import {
   isActiveSession,
   lastScheduledTime,
   sessionScheduleInput,
   staggerWindowMs,
-} from "../../../shared/decide/session-schedule-input.ts";
+} from "../../../shared/decide/schedule/session-schedule-input.ts";
 import { BackupConfiguration } from "../../../shared/model/backup-configuration.ts";
 import { BackupSession, type BackupSessionPhase } from "../../../shared/model/backup-session.ts";
 import { Annotation } from "../../../shared/model/labels.ts";

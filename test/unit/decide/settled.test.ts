@@ -5,7 +5,7 @@ import {
   isSettled,
   settleTargets,
   sweepScope,
-} from "../../../shared/decide/settled.ts";
+} from "../../../shared/decide/session/settled.ts";
 import {
   type BackupSession,
   COMPLETED_LABEL,

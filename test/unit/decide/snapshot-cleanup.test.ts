@@ -5,8 +5,8 @@ import {
   cleanupRetryDelayMs,
   decideSnapshotCleanup,
   type SnapshotCleanupInput,
-} from "../../../shared/decide/snapshot-cleanup.ts";
-import { CLEANER_IMAGE, cleanerJobName } from "../../../shared/decide/snapshot-cleanup-job.ts";
+} from "../../../shared/decide/retention/snapshot-cleanup.ts";
+import { CLEANER_IMAGE, cleanerJobName } from "../../../shared/decide/retention/snapshot-cleanup-job.ts";
 import type { BackupStorage, Job, Repository, Snapshot } from "../../../shared/model/index.ts";
 import { toKubeTime } from "../../../shared/model/index.ts";
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { deterministicUlid, isUlid, snapshotId, ulidTimePrefix } from "../../../shared/decide/snapshot-id.ts";
+import {
+  deterministicUlid,
+  isUlid,
+  snapshotId,
+  ulidTimePrefix,
+} from "../../../shared/decide/session/snapshot-id.ts";
 
 const session = { namespace: "demo", name: "app-backup-daily-1795694400" };
 const t = new Date("2026-11-26T12:00:00Z");

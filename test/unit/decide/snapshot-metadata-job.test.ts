@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildMetadataJob, metadataJobName } from "../../../shared/decide/snapshot-metadata-job.ts";
+import { buildMetadataJob, metadataJobName } from "../../../shared/decide/session/snapshot-metadata-job.ts";
 import type { BackupStorage, Job, Repository, Snapshot } from "../../../shared/model/index.ts";
 import { backupSession, NS, repository } from "../../support/session-world.ts";
 

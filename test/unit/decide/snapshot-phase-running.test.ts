@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideReconcile } from "../../../shared/decide/reconcile-session.ts";
+import { decideReconcile } from "../../../shared/decide/session/reconcile-session.ts";
 import {
   atSeconds,
   backupSession,

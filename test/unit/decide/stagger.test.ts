@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseCronSchedule } from "../../../shared/decide/cron.ts";
-import { nextScheduleTimes } from "../../../shared/decide/schedule-times.ts";
-import { staggerKey, staggerOffsetMs, TICK_MS } from "../../../shared/decide/stagger.ts";
+import { parseCronSchedule } from "../../../shared/decide/schedule/cron.ts";
+import { nextScheduleTimes } from "../../../shared/decide/schedule/schedule-times.ts";
+import { staggerKey, staggerOffsetMs, TICK_MS } from "../../../shared/decide/schedule/stagger.ts";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

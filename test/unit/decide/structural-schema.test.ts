@@ -4,7 +4,7 @@ import {
   judgeStructure,
   type StructuralSchema,
   unsupportedKeywords,
-} from "../../../shared/decide/structural-schema.ts";
+} from "../../../shared/decide/manifests/structural-schema.ts";
 import { CRD_SCHEMAS } from "../../../shared/model/crd-schemas.ts";
 
 /**

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { isUsageAllowed, matchesLabelSelector, resolveDefault } from "../../../shared/decide/usage-policy.ts";
+import {
+  isUsageAllowed,
+  matchesLabelSelector,
+  resolveDefault,
+} from "../../../shared/decide/configuration/usage-policy.ts";
 import type { LabelSelector, UsagePolicy } from "../../../shared/model/index.ts";
 
 describe("isUsageAllowed", () => {

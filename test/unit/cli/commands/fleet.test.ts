@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatAge, renderFleetTable } from "../../../../cli/commands/fleet.ts";
-import { clusterFleetFacts } from "../../../../shared/decide/fleet.ts";
+import { clusterFleetFacts } from "../../../../shared/decide/fleet/fleet.ts";
 import { type FleetStatus, fleetSummary } from "../../../../shared/usecases/fleet-status.ts";
 import {
   ago,

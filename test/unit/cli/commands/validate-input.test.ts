@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it, vi } from "vitest";
 import { stringify } from "yaml";
 import { MAX_INPUT_BYTES } from "../../../../cli/commands/validate.ts";
-import { MAX_REQUEST_BYTES } from "../../../../shared/decide/validate-manifests.ts";
+import { MAX_REQUEST_BYTES } from "../../../../shared/decide/manifests/validate-manifests.ts";
 import { runKss, runKssInProcess } from "../../../support/kss.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { SEMANTIC_PREFIX } from "../../../../shared/decide/validate-manifests.ts";
+import { SEMANTIC_PREFIX } from "../../../../shared/decide/manifests/validate-manifests.ts";
 import { MANIFEST_FIXTURES, runKss } from "../../../support/kss.ts";
 
 /**

@@ -1,0 +1,8 @@
+/**
+ * The fleet view (`kss fleet`, the dashboard, `/api/fleet`): `fleet.ts` per cluster, `fleet-session.ts` per
+ * session (last success, RPO, overdue, missed), `fleet-schedule.ts` a schedule's facts at `now`,
+ * `run-history.ts` the run strip and duration trend.
+ */
+export { clusterFleetFacts } from "./fleet.ts";
+export { sessionFleetFacts } from "./fleet-session.ts";
+export { runHistory } from "./run-history.ts";
