@@ -1,4 +1,5 @@
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
+import { sessionConfigOf } from "../decide/configuration/session-config.ts";
 import { type RetryDecision, type RetryGate, SKIP_REASON } from "../decide/retry/retry.ts";
 import {
   awaitsRetry,
@@ -7,7 +8,6 @@ import {
   retryStatus,
 } from "../decide/retry/retry-status.ts";
 import { newBackupSession } from "../decide/schedule/new-session.ts";
-import { sessionConfigOf } from "../decide/session/session-skip.ts";
 import { phaseReasons, summaryError } from "../decide/session/session-summary.ts";
 import type { KubeClient } from "../kube/client.ts";
 import { UnavailableError } from "../kube/errors.ts";

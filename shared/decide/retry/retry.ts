@@ -4,8 +4,8 @@ import { RetryReason } from "../../model/conditions.ts";
 import { parseGoDuration } from "../../model/duration.ts";
 import { retrySessionName } from "../../model/names.ts";
 import { toKubeTime } from "../../model/time.ts";
+import { sessionConfigOf } from "../configuration/session-config.ts";
 import { resumedAt } from "../schedule/schedule-state.ts";
-import { sessionConfigOf } from "../session/session-skip.ts";
 import { failureTime } from "./retry-status.ts";
 
 /**

@@ -14,6 +14,7 @@ import { formatGoDuration, parseGoDuration } from "../../model/duration.ts";
 import { Annotation, CLEANUP_FINALIZER, JobComponent, Label } from "../../model/labels.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
 import { toKubeTime } from "../../model/time.ts";
+import { sessionConfigOf } from "../configuration/session-config.ts";
 import { type Absence, confirmAbsence, executorJobsAbsence, invokerAbsence } from "./absence.ts";
 import { executorComponents } from "./executor-components.ts";
 import { buildExecutorJob, executorJobName } from "./executor-job.ts";
@@ -34,7 +35,7 @@ import { abortSession, cleanHistory, deadlineExceeded, finishSession, Messages }
 import { isBeingDeleted, sessionTime } from "./session-history.ts";
 import { runHooks } from "./session-hooks.ts";
 import { jobsOfSession } from "./session-job-meta.ts";
-import { awaitsFirstStatus, sessionConfigOf, skipMessage } from "./session-skip.ts";
+import { awaitsFirstStatus, skipMessage } from "./session-skip.ts";
 import { ensureSnapshots } from "./session-snapshots.ts";
 import { phaseEventMessage, phaseReasons, sessionSummary } from "./session-summary.ts";
 import { buildMetadataJob, metadataJobName } from "./snapshot-metadata-job.ts";

@@ -1,6 +1,7 @@
-import type { BackupConfiguration, SessionConfig } from "../../model/backup-configuration.ts";
+import type { BackupConfiguration } from "../../model/backup-configuration.ts";
 import type { BackupSession } from "../../model/backup-session.ts";
 import { BackupConfigurationCondition, findCondition, isConditionTrue } from "../../model/conditions.ts";
+import { sessionConfigOf } from "../configuration/session-config.ts";
 import { backupConfigurationPhase, backupSessionPhase, isSessionCompleted } from "./phase.ts";
 import { compareSessionsOldestFirst, isBeingDeleted } from "./session-history.ts";
 
@@ -19,14 +20,6 @@ export interface SkipInput {
 
 function configurationName(session: BackupSession): string {
   return `${session.metadata.namespace ?? "default"}/${session.spec.invoker?.name ?? "(none)"}`;
-}
-
-/** The configuration's `spec.sessions[]` entry a BackupSession runs. */
-export function sessionConfigOf(
-  configuration: BackupConfiguration | undefined,
-  session: BackupSession,
-): SessionConfig | undefined {
-  return configuration?.spec.sessions?.find((s) => s.name === session.spec.session);
 }
 
 /**
