@@ -13,7 +13,7 @@ import {
 } from "yaml";
 
 /**
- * The value of a YAML document as kubectl sends it to the API server (docs/validation.md#yaml). kubectl reads
+ * The value of a YAML document as kubectl sends it to the API server (docs/validation.md#yaml-as-kubectl-reads-it). kubectl reads
  * YAML through sigs.k8s.io/yaml, which decodes with go-yaml v2 (YAML 1.1) and converts the result to JSON:
  * - plain scalars resolve as go-yaml v2 resolves them: `y`/`yes`/`on`/`n`/`no`/`off` (any of their three
  *   spellings) are booleans, `~`, `null` and an empty value are null, `1_000`, `0x1F`, `0o17`, `0b101` and

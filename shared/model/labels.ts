@@ -65,7 +65,7 @@ export const UNFINISHED_SELECTOR = `${COMPLETED_LABEL}!=true`;
 
 /**
  * Labels tying a Job to the BackupSession it serves, as KubeStash's operator puts them (its OffshootLabels plus
- * the component; docs/operator-contract.md#the-executor-job): exactly these five.
+ * the component; docs/operator-contract.md#executor-job): exactly these five.
  */
 export function sessionOffshootLabels(session: {
   name: string;

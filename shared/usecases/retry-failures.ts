@@ -23,7 +23,7 @@ import type { Observability } from "./observability.ts";
  * What evaluate-failure runs: the retry decision for one failed BackupSession ("Phase Changed" to Failed,
  * "Retry Due"), or for every failed session of a cluster (the sweep on each Schedule Tick, which both waits
  * out each delay and catches lost events), with the cluster's storm guard; each decision counted and logged;
- * then a "BackupSession Retry Due" follow-up for each retry that waits (docs/follow-ups.md#retries).
+ * then a "BackupSession Retry Due" follow-up for each retry that waits (docs/follow-ups.md#the-mechanism).
  */
 
 export interface RetryFailuresDeps extends Observability {
@@ -100,7 +100,7 @@ async function failureDeps(deps: RetryFailuresDeps, clusterId: string): Promise<
 
 /**
  * A retry that waits for its nextRetry (or is held back by the storm guard) gets a "BackupSession Retry Due"
- * follow-up then (docs/follow-ups.md#retries); a failure to send it only logs, the sweep still starts it.
+ * follow-up then (docs/follow-ups.md#the-mechanism); a failure to send it only logs, the sweep still starts it.
  */
 async function sendFollowUps(deps: RetryFailuresDeps, clusterId: string, outcomes: FailureOutcome[]) {
   const now = deps.clock.now();
@@ -116,7 +116,7 @@ async function sendFollowUps(deps: RetryFailuresDeps, clusterId: string, outcome
 }
 
 /**
- * The follow-up after a retry decision (docs/follow-ups.md#retries): a retry that waits for its nextRetry
+ * The follow-up after a retry decision (docs/follow-ups.md#the-mechanism): a retry that waits for its nextRetry
  * gets a "BackupSession Retry Due" delivered then (a wait past SQS's 900 s is chained: the follow-up finds it
  * still waiting and sends the next); one held back by the storm guard is looked at again shortly. The id
  * names the session, its nextRetry and the hop, so duplicates of one decision collide.

@@ -141,7 +141,7 @@ export function decideConfigurationStatus(
   const status: BackupConfigurationStatus = {
     ...previous,
     // A configuration without a target backs up cluster resources (the manifest/kubedump addons): there is
-    // nothing to find, and KubeStash's operator reports it found (docs/operator-contract.md#targetless-configurations).
+    // nothing to find, and KubeStash's operator reports it found (docs/operator-contract.md#executor-job).
     targetFound: true,
     backends: (config.spec.backends ?? []).map((b) => backendStatus(config, b, facts)),
     sessions: facts.sessions.map((s) => {

@@ -1,7 +1,7 @@
 import { type FieldIssue, formatPath } from "../../model/errors.ts";
 
 /**
- * `metadata` as the API server judges it when an object is created (docs/validation.md#metadata). Two steps,
+ * `metadata` as the API server judges it when an object is created (docs/validation.md#structure-as-the-api-server-judges-it). Two steps,
  * as in the apiserver:
  * 1. decoding: the JSON is read strictly (case-sensitive) into ObjectMeta, so a field ObjectMeta does not have
  *    (`metadata.x-custom`, `metadata.Name`, `metadata.ownerReferences[0].bad`) is an unknown field, and a value

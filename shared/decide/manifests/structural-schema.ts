@@ -4,7 +4,7 @@ import { isInt64, isRfc3339, judgeObjectMeta } from "./object-meta.ts";
 
 /**
  * A custom resource judged as the kube-apiserver judges it on create, from its CRD's structural
- * `openAPIV3Schema` (docs/validation.md#structure), in the server's order:
+ * `openAPIV3Schema` (docs/validation.md#structure-as-the-api-server-judges-it), in the server's order:
  * 1. metadata decoded and judged (object-meta.ts);
  * 2. pruning: a field the schema does not declare is an unknown field (what `fieldValidation=Strict`, i.e.
  *    `kubectl --validate=strict`, rejects), except below `x-kubernetes-preserve-unknown-fields`; `apiVersion`,

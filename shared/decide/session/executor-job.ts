@@ -79,7 +79,7 @@ const POD_SETTINGS = [
 ] as const;
 
 /**
- * The variables KubeStash's operator gives a backup Function (docs/operator-contract.md#variables): `namespace`,
+ * The variables KubeStash's operator gives a backup Function (docs/operator-contract.md#executor-job): `namespace`,
  * `backupSession`, `enableCache`; `PVC_NAME` for a PersistentVolumeClaim target; `COMPONENT_NAME` and
  * `POD_ORDINAL` for a workload's per-pod Job. Restore-only ones (`snapshot`, `restoreSession`) are not set.
  */

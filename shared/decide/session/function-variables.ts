@@ -2,7 +2,7 @@ import type { ParameterDefinition } from "../../model/addon.ts";
 
 /**
  * The variables of a Function's image, args and env and of an Addon's volume templates (KubeStash's Function docs;
- * docs/operator-contract.md#variables): `${name:=default}`, `${name:=}` or `${name}` (envsubst style). A
+ * docs/operator-contract.md#executor-job): `${name:=default}`, `${name:=}` or `${name}` (envsubst style). A
  * variable resolves from the first layer that has it, else to its own default (`:=` gives "" when empty). A
  * `${name}` with no value and no `:=` is unresolved: the Job is not built, and the condition names it.
  */
