@@ -1,4 +1,5 @@
-import { describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ClusterInfo, type ControlPlane, startControlPlane } from "../controlplane/index.ts";
 import { clientFor, ensureNamespace, uniqueNamespace } from "../support/kube.ts";
 import {
   baseObjects,
@@ -20,9 +21,17 @@ import {
 const SEED = 16;
 const COUNT = 240;
 
-const { clusters } = inject("controlPlane");
-const [cluster] = clusters;
-if (!cluster) throw new Error("the integration setup provides a cluster");
+// A control plane of its own: the mutants are dry-run creates of cluster-scoped objects too (the catalog's
+// Addon and Function), which other files create for real on the shared clusters (then AlreadyExists).
+let plane: ControlPlane;
+let cluster: ClusterInfo;
+beforeAll(async () => {
+  plane = await startControlPlane({ clusters: 1 });
+  cluster = plane.clusters[0] as ClusterInfo;
+}, 120_000);
+afterAll(async () => {
+  await plane?.stop();
+});
 
 describe("kss validate agrees with the API server", () => {
   it(`on ${COUNT} mutants of valid manifests (seed ${SEED})`, { timeout: 180_000 }, async () => {
