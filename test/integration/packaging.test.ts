@@ -1,16 +1,14 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readWiring } from "../../local/wiring.ts";
 import { buildFunctions } from "../../scripts/bundle-functions.ts";
+import { oslsPackage } from "../support/deploy-artefact.ts";
 import { PROJECT_ROOT } from "../support/kube.ts";
 
 /** `osls package` offline: one artefact per function of serverless.yml, holding only that function's bundle. */
 
-const run = promisify(execFile);
 let out: string;
 let template: { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
 
@@ -31,16 +29,7 @@ function zipEntries(zip: Buffer): string[] {
 beforeAll(async () => {
   out = await mkdtemp(path.join(os.tmpdir(), "kss-package-"));
   await buildFunctions();
-  await run(path.join(PROJECT_ROOT, "node_modules/.bin/osls"), ["package", "--package", out], {
-    cwd: PROJECT_ROOT,
-    env: {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: "offline",
-      AWS_SECRET_ACCESS_KEY: "offline",
-      SLS_TELEMETRY_DISABLED: "1",
-    },
-    timeout: 180_000,
-  });
+  await oslsPackage(PROJECT_ROOT, out);
   template = JSON.parse(await readFile(path.join(out, "cloudformation-template-update-stack.json"), "utf8"));
 }, 240_000);
 

@@ -38,6 +38,28 @@ export interface PackagedService {
   update: CfnTemplate;
 }
 
+/** `osls package` of the project in `cwd`, offline (no AWS credentials, no telemetry), into `outDir`. */
+export async function oslsPackage(
+  cwd: string,
+  outDir: string,
+  extraArgs: readonly string[] = [],
+): Promise<void> {
+  await run(
+    path.join(PROJECT_ROOT, "node_modules/.bin/osls"),
+    ["package", "--package", outDir, ...extraArgs],
+    {
+      cwd,
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: "offline",
+        AWS_SECRET_ACCESS_KEY: "offline",
+        SLS_TELEMETRY_DISABLED: "1",
+      },
+      timeout: 180_000,
+    },
+  );
+}
+
 /**
  * `npm run package` in a copy of the project (so the shared dist/ and a developer's clusters.yaml are left
  * alone): the functions bundled into its dist/, local/clusters.example.yaml as its clusters.yaml (so the
@@ -52,20 +74,7 @@ export async function packageService(region: string): Promise<PackagedService> {
   await cp(path.join(PROJECT_ROOT, "local/clusters.example.yaml"), path.join(workDir, "clusters.yaml"));
   await symlink(path.join(PROJECT_ROOT, "node_modules"), path.join(workDir, "node_modules"), "dir");
   const outDir = path.join(workDir, ".serverless");
-  await run(
-    path.join(PROJECT_ROOT, "node_modules/.bin/osls"),
-    ["package", "--package", outDir, "--region", region],
-    {
-      cwd: workDir,
-      env: {
-        ...process.env,
-        AWS_ACCESS_KEY_ID: "offline",
-        AWS_SECRET_ACCESS_KEY: "offline",
-        SLS_TELEMETRY_DISABLED: "1",
-      },
-      timeout: 180_000,
-    },
-  );
+  await oslsPackage(workDir, outDir, ["--region", region]);
   const createTemplatePath = path.join(outDir, "cloudformation-template-create-stack.json");
   const updateTemplatePath = path.join(outDir, "cloudformation-template-update-stack.json");
   return {
