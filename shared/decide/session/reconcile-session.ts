@@ -439,7 +439,10 @@ function runLifecycle(draft: Draft): void {
   const invoker = invokerAbsence(session);
   if (!sessionConfig && invoker && !confirmAbsence(draft, invoker)) return;
   if (!hasStarted(session.status)) {
-    if (awaitsFirstStatus(configuration, draft.now)) return;
+    // Only a judgement that needs the status waits for it: a paused configuration, or one without this
+    // session, is Skipped at once.
+    const statusDecides = sessionConfig !== undefined && configuration?.spec.paused !== true;
+    if (statusDecides && awaitsFirstStatus(configuration, draft.now)) return;
     const skip = skipMessage(input);
     if (skip !== undefined) {
       setStatusCondition(draft, {

@@ -128,6 +128,16 @@ describe("decideReconcile: skip rules", () => {
         });
       }
     });
+
+    it("a paused new configuration skips at once: the spec decides, no status needed", () => {
+      const paused = fresh(1);
+      const input = world({ configuration: { ...paused, spec: { ...paused.spec, paused: true } } });
+      expect(skipMessage(input)).toEqual({
+        phase: "Skipped",
+        reason: "PreRequisitesNotSatisfied",
+        message: expect.stringMatching(/is paused/),
+      });
+    });
   });
 
   it("a Skipped session creates nothing, records the skip and its duration", () => {
