@@ -62,6 +62,18 @@ export const CRD_FACTS = {
     statusSubresource: true,
     printerColumns: [PHASE, { name: "Duration", type: "string", jsonPath: ".status.duration" }, AGE],
   },
+  RestoreSession: {
+    singular: "restoresession",
+    shortNames: ["restore"],
+    categories: ALL,
+    statusSubresource: true,
+    printerColumns: [
+      { name: "Repository", type: "string", jsonPath: ".spec.dataSource.repository" },
+      PHASE,
+      { name: "Duration", type: "string", jsonPath: ".status.duration" },
+      AGE,
+    ],
+  },
   HookTemplate: {
     singular: "hooktemplate",
     categories: ALL,

@@ -11,6 +11,7 @@ import { HookTemplate } from "./hook-template.ts";
 import { Job } from "./job.ts";
 import { KubeEvent, Namespace } from "./kube-event.ts";
 import { Repository } from "./repository.ts";
+import { RestoreSession } from "./restore-session.ts";
 import { RetentionPolicy } from "./retention-policy.ts";
 import { RoleBinding } from "./role-binding.ts";
 import { EndpointSlice, Service } from "./service.ts";
@@ -38,6 +39,7 @@ export * from "./labels.ts";
 export * from "./names.ts";
 export * from "./parse.ts";
 export * from "./repository.ts";
+export * from "./restore-session.ts";
 export * from "./retention-period.ts";
 export * from "./retention-policy.ts";
 export * from "./role-binding.ts";
@@ -84,6 +86,7 @@ export const RESOURCE_KINDS = {
     "backupverificationsession",
   ),
   HookTemplate: kind(HookTemplate, "core.kubestash.com/v1alpha1", "HookTemplate", "hooktemplates"),
+  RestoreSession: kind(RestoreSession, "core.kubestash.com/v1alpha1", "RestoreSession", "restoresessions"),
   Snapshot: kind(Snapshot, "storage.kubestash.com/v1alpha1", "Snapshot", "snapshots"),
   Repository: kind(Repository, "storage.kubestash.com/v1alpha1", "Repository", "repositories"),
   RetentionPolicy: kind(

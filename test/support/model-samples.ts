@@ -9,6 +9,7 @@ import type {
   HookTemplate,
   KubeStashFunction,
   Repository,
+  RestoreSession,
   RetentionPolicy,
   Snapshot,
 } from "../../shared/model/index.ts";
@@ -424,7 +425,77 @@ export const backupVerificationSession: z.input<typeof BackupVerificationSession
   },
 };
 
+export const restoreSession: z.input<typeof RestoreSession> = {
+  apiVersion: "core.kubestash.com/v1alpha1",
+  kind: "RestoreSession",
+  metadata: meta("restore-db", "demo"),
+  spec: {
+    target: { apiGroup: "kubedb.com", kind: "Postgres", name: "db-verify", namespace: "verify" },
+    dataSource: {
+      namespace: "demo",
+      repository: "s3-repo",
+      snapshot: "latest",
+      pitr: { targetTime: T, exclusive: false },
+      components: ["dump"],
+      encryptionSecret: { name: "encrypt", namespace: "demo" },
+    },
+    addon: {
+      name: "postgres-addon",
+      tasks: [{ name: "logical-backup-restore", params: { args: "--clean" } }],
+      containerRuntimeSettings: { resources: { limits: { memory: "1Gi" } } },
+      jobTemplate: { spec: { serviceAccountName: "restorer" } },
+    },
+    hooks: {
+      preRestore: [{ name: "pre", hookTemplate: { name: "freeze-db" }, maxRetry: 1, timeout: "5m" }],
+      postRestore: [{ name: "post", hookTemplate: { name: "freeze-db" }, executionPolicy: "OnSuccess" }],
+    },
+    restoreTimeout: "30m",
+    manifestOptions: { postgres: { db: true } },
+  },
+  status: {
+    phase: "Succeeded",
+    targetFound: true,
+    totalComponents: 1,
+    components: {
+      dump: {
+        phase: "Succeeded",
+        duration: "1m2s",
+        error: "",
+        progress: {
+          totalFiles: 3,
+          filesDone: 3,
+          total: "10 MiB",
+          restoreDone: "10 MiB",
+          percentDone: "100%",
+          speed: "5 MiB/s",
+          secondsElapsed: 2,
+        },
+      },
+    },
+    restoreDeadline: T,
+    duration: "1m5s",
+    hooks: {
+      preHooks: [{ name: "pre", phase: "Succeeded" }],
+      postHooks: [{ name: "post", phase: "Succeeded" }],
+    },
+    dependencies: [
+      {
+        apiGroup: "storage.kubestash.com",
+        kind: "Repository",
+        name: "s3-repo",
+        namespace: "demo",
+        found: true,
+      },
+    ],
+    pausedBackups: [
+      { apiGroup: "core.kubestash.com", kind: "BackupConfiguration", name: "app-backup", namespace: "demo" },
+    ],
+    conditions: [cond("RestoreExecutorEnsured")],
+  },
+};
+
 export const SAMPLES = {
+  RestoreSession: restoreSession,
   BackupVerifier: backupVerifier,
   BackupVerificationSession: backupVerificationSession,
   BackupSession: backupSession,
