@@ -72,6 +72,14 @@ async function tick(publisher: RecordingPublisher, at: Date): Promise<CreateSess
   }
 }
 
+/** A tick expected to fail (its delivery retried by the platform): what it threw, or undefined. */
+function failingTick(publisher: RecordingPublisher, at: Date): Promise<unknown> {
+  return createDueSessions({ client: viaProxy, publisher, retry: fast }, at).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
 const ours = (report: CreateSessionsReport, configuration: string) =>
   report.outcomes.filter((o) => o.namespace === ns && o.configuration === configuration);
 const sessionsOf = async (configuration: string) =>
@@ -132,13 +140,7 @@ describe("a 503 at the tick never loses the scheduled run", () => {
     proxy.inject({ status: 503, match: post("backupsessions") }, 8);
     const publisher = new RecordingPublisher();
     // Act: the tick, then the platform's retry of its delivery
-    const failed = await createDueSessions(
-      { client: viaProxy, publisher, retry: fast },
-      new Date(time.getTime() + 500),
-    ).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const failed = await failingTick(publisher, new Date(time.getTime() + 500));
     proxy.clear();
     const retried = await tick(publisher, new Date(time.getTime() + 60_500));
     // Assess
@@ -163,10 +165,7 @@ describe("a 503 at the tick never loses the scheduled run", () => {
     proxy.inject({ status: 503, match: post("events") }, 8);
     const publisher = new RecordingPublisher();
     // Act
-    const failed = await createDueSessions(
-      { client: viaProxy, publisher, retry: fast },
-      new Date(time.getTime() + 500),
-    ).catch((error: unknown) => error);
+    const failed = await failingTick(publisher, new Date(time.getTime() + 500));
     proxy.clear();
     const retried = await tick(publisher, new Date(time.getTime() + 60_500));
     // Assess: created and announced once; the failed Event made the delivery fail for its retry
@@ -206,10 +205,7 @@ describe("a 503 at the tick never loses the scheduled run", () => {
     proxy.inject({ status: 503, match: statusPut("status-503") }, 8);
     const publisher = new RecordingPublisher();
     // Act
-    const failed = await createDueSessions(
-      { client: viaProxy, publisher, retry: fast },
-      new Date(time.getTime() + 500),
-    ).catch((error: unknown) => error);
+    const failed = await failingTick(publisher, new Date(time.getTime() + 500));
     proxy.clear();
     await tick(publisher, new Date(time.getTime() + 60_500));
     // Assess

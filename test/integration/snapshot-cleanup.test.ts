@@ -19,6 +19,7 @@ import {
   toKubeTime,
 } from "../../shared/model/index.ts";
 import { cleanUpSnapshots, markForDataRemoval } from "../../shared/usecases/snapshot-cleanup.ts";
+import { backoffLimitExceededStatus } from "../support/job-expectations.ts";
 import { runJob } from "../support/job-runner.ts";
 import { adminAndFunctions, createRaw, ensureNamespace, uniqueNamespace } from "../support/kube.ts";
 import { RecordingPublisher } from "../support/lifecycle.ts";
@@ -415,18 +416,7 @@ describe("a failed cleaner is recorded, visible and retried, never dropped", () 
     expect(run.pod.phase).toBe("Failed");
     expect(run.containers.map((c) => [c.name, c.exitCode])).toEqual([["forget-dump", 1]]);
     expect(run.containers[0]?.stderr).toContain("wrong password");
-    expect(run.job.status).toMatchObject({
-      failed: 1,
-      conditions: [
-        { type: "FailureTarget", status: "True", reason: "BackoffLimitExceeded" },
-        {
-          type: "Failed",
-          status: "True",
-          reason: "BackoffLimitExceeded",
-          message: "Job has reached the specified backoff limit",
-        },
-      ],
-    });
+    expect(run.job.status).toMatchObject(backoffLimitExceededStatus(1));
     expect(run.job.status?.completionTime).toBeUndefined();
     const snapshot = await admin.get("Snapshot", ns, "b-snap-1");
     expect(snapshot.metadata.finalizers).toEqual(["kubestash.com/cleanup"]);

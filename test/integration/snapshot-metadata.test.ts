@@ -9,6 +9,7 @@ import type { KubeClient } from "../../shared/kube/client.ts";
 import { BackupStorage, parseWith, RetentionPolicy, type Snapshot } from "../../shared/model/index.ts";
 import { reconcileSession } from "../../shared/usecases/reconcile-session.ts";
 import { clockFrom } from "../support/clock.ts";
+import { backoffLimitExceededStatus } from "../support/job-expectations.ts";
 import { runJob } from "../support/job-runner.ts";
 import { localRcloneVersion } from "../support/job-runner-images.ts";
 import { adminAndFunctions, ensureNamespace, uniqueNamespace } from "../support/kube.ts";
@@ -261,18 +262,7 @@ describe("the snapshot-metadata Job, run with Debian's rclone", () => {
       [3, 1],
     ]);
     expect(run.containers[0]?.stderr).toMatch(/permission denied/i);
-    expect(run.job.status).toMatchObject({
-      failed: 3,
-      conditions: [
-        { type: "FailureTarget", status: "True", reason: "BackoffLimitExceeded" },
-        {
-          type: "Failed",
-          status: "True",
-          reason: "BackoffLimitExceeded",
-          message: "Job has reached the specified backoff limit",
-        },
-      ],
-    });
+    expect(run.job.status).toMatchObject(backoffLimitExceededStatus(3));
     expect(await readdir(readOnlyDir)).toEqual([]);
 
     // Act: the next reconcile sees the Job failed
