@@ -9,6 +9,13 @@ import { RetryDue } from "./retry-due.ts";
 import { ScheduleOverdue } from "./schedule-overdue.ts";
 import { ScheduleTick } from "./schedule-tick.ts";
 import { SessionFollowUp } from "./session-follow-up.ts";
+import {
+  VerificationFailed,
+  VerificationFollowUp,
+  VerificationOverdue,
+  VerificationSessionCreated,
+  VerificationTriggerRequested,
+} from "./verification.ts";
 
 export * from "./backup-failed.ts";
 export * from "./backup-session-created.ts";
@@ -22,6 +29,7 @@ export * from "./retry-due.ts";
 export * from "./schedule-overdue.ts";
 export * from "./schedule-tick.ts";
 export * from "./session-follow-up.ts";
+export * from "./verification.ts";
 
 /** Every event the functions exchange, keyed by a file-friendly name (used for schemas/*.json). */
 export const EVENTS = {
@@ -32,9 +40,14 @@ export const EVENTS = {
   "retry-due": RetryDue,
   "session-follow-up": SessionFollowUp,
   "retention-requested": RetentionRequested,
+  "verification-trigger-requested": VerificationTriggerRequested,
+  "verification-session-created": VerificationSessionCreated,
+  "verification-follow-up": VerificationFollowUp,
   // Notifications: published for people and other systems (docs/notifications.md), consumed by none of ours.
   "backup-failed": BackupFailed,
   "schedule-overdue": ScheduleOverdue,
   "cluster-unreachable": ClusterUnreachable,
   "retention-applied": RetentionApplied,
+  "verification-failed": VerificationFailed,
+  "verification-overdue": VerificationOverdue,
 } as const;
