@@ -10,6 +10,7 @@ import { Deployment } from "./deployment.ts";
 import { HookTemplate } from "./hook-template.ts";
 import { Job } from "./job.ts";
 import { KubeEvent, Namespace } from "./kube-event.ts";
+import { PersistentVolumeClaim } from "./persistent-volume-claim.ts";
 import { Repository } from "./repository.ts";
 import { RestoreSession } from "./restore-session.ts";
 import { RetentionPolicy } from "./retention-policy.ts";
@@ -102,6 +103,8 @@ export const RESOURCE_KINDS = {
   Event: kind(KubeEvent, "v1", "Event", "events"),
   Namespace: kind(Namespace, "v1", "Namespace", "namespaces", false),
   ServiceAccount: kind(ServiceAccount, "v1", "ServiceAccount", "serviceaccounts"),
+  // A verification's scratch restore target (docs/verification.md#cleanup).
+  PersistentVolumeClaim: kind(PersistentVolumeClaim, "v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
   RoleBinding: kind(RoleBinding, "rbac.authorization.k8s.io/v1", "RoleBinding", "rolebindings"),
   // The KubeStash operator's footprint (docs/migration.md): read to detect it, deleted by `kss migrate`.
   Deployment: kind(Deployment, "apps/v1", "Deployment", "deployments"),
