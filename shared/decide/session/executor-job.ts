@@ -1,5 +1,5 @@
 import type { Addon, KubeStashFunction, Task } from "../../model/addon.ts";
-import type { SessionConfig, TaskReference } from "../../model/backup-configuration.ts";
+import type { AddonInfo, SessionConfig, TaskReference } from "../../model/backup-configuration.ts";
 import type { BackupSession } from "../../model/backup-session.ts";
 import type { TypedObjectReference } from "../../model/common.ts";
 import type { Job } from "../../model/job.ts";
@@ -27,7 +27,8 @@ import {
  * The backup executor of a session (docs/model.md#addons-and-functions, docs/model.md#session-config): one
  * Job that runs the configuration's addon tasks, each task a container built from the Function its Addon task
  * names. Tasks run in the order the configuration lists them: all but the last as init containers, the last
- * as the main container.
+ * as the main container. The Pod is built by {@link buildAddonTaskPod}, which a restore executor shares
+ * (its `restoreTasks`, its own variables; docs/verification.md#what-a-verification-creates).
  */
 
 export interface ExecutorJobInput {
@@ -89,10 +90,50 @@ function builtInVariables(input: ExecutorJobInput, component: ExecutorComponent)
     namespace: sessionNamespace(session),
     backupSession: session.metadata.name,
     enableCache: "true",
+    ...targetAndComponentVariables(target, component),
+  };
+}
+
+/** `PVC_NAME` of a PersistentVolumeClaim target; `COMPONENT_NAME` and `POD_ORDINAL` of a per-pod Job. */
+export function targetAndComponentVariables(
+  target: TypedObjectReference | undefined,
+  component: ExecutorComponent,
+): Variables {
+  return {
     ...(target?.kind === "PersistentVolumeClaim" ? { PVC_NAME: target.name } : {}),
     ...(component.componentName ? { COMPONENT_NAME: component.componentName } : {}),
     ...(component.podOrdinal !== undefined ? { POD_ORDINAL: String(component.podOrdinal) } : {}),
   };
+}
+
+/**
+ * What the backup and the restore executor Pods are built from: the owner's `addon` (a session's, a
+ * RestoreSession's), which of the Addon's task lists it names tasks of, and the variables the operator gives.
+ */
+export interface AddonTaskPodInput {
+  /** `backup` reads the Addon's `backupTasks`, `restore` its `restoreTasks`; messages say which. */
+  purpose: "backup" | "restore";
+  /** The owner's addon: name, tasks (with params, variables, volumes), jobTemplate. */
+  addonInfo: AddonInfo | undefined;
+  addon: Addon | undefined;
+  functions: ReadonlyArray<KubeStashFunction>;
+  /** The built-in variables, below the task's params and the Addon's defaults. */
+  builtIns: Variables;
+  component: ExecutorComponent;
+  /** How messages name the owner: `session daily` ("… names no addon"). */
+  owner: string;
+  /** What an unresolved variable cannot be resolved for: `this session`. */
+  resolvedFor: string;
+  /** The ServiceAccount when `addonInfo.jobTemplate.spec.serviceAccountName` names none. */
+  defaultServiceAccount: string;
+}
+
+/** The executor's Pod, its template's extra labels and annotations (from the jobTemplate), and the Job's backoffLimit. */
+export interface AddonTaskPod {
+  spec: PodSpec;
+  labels: Record<string, string> | undefined;
+  annotations: Record<string, string> | undefined;
+  backoffLimit: number;
 }
 
 /** KubeStash names a task's container `<task>-<index>` (`manifest-backup-0`), made a valid DNS label. */
@@ -110,35 +151,28 @@ interface TaskParts {
   volumes: Record<string, unknown>[];
 }
 
-function taskParts(
-  input: ExecutorJobInput,
-  ref: TaskReference,
-  index: number,
-  component: ExecutorComponent,
-): BuildResult<TaskParts> {
+function taskParts(input: AddonTaskPodInput, ref: TaskReference, index: number): BuildResult<TaskParts> {
+  const { purpose, component } = input;
   const addonName = input.addon?.metadata.name ?? "";
-  const task = input.addon?.spec.backupTasks?.find((t) => t.name === ref.name);
-  if (!task) return { ok: false, message: `Addon ${addonName} has no backup task ${ref.name}` };
+  const tasks = purpose === "backup" ? input.addon?.spec.backupTasks : input.addon?.spec.restoreTasks;
+  const task = tasks?.find((t) => t.name === ref.name);
+  if (!task) return { ok: false, message: `Addon ${addonName} has no ${purpose} task ${ref.name}` };
   if (!JOB_EXECUTORS.has(task.executor)) {
     return {
       ok: false,
-      message: `backup task ${ref.name} uses executor ${task.executor}, which is not supported`,
+      message: `${purpose} task ${ref.name} uses executor ${task.executor}, which is not supported`,
     };
   }
   const fn = input.functions.find((f) => f.metadata.name === task.function);
   if (!fn)
     return {
       ok: false,
-      message: `Function ${task.function ?? "(none)"} of backup task ${ref.name} not found`,
+      message: `Function ${task.function ?? "(none)"} of ${purpose} task ${ref.name} not found`,
     };
-  const variables = layerVariables(
-    ref.params,
-    parameterDefaults(task.parameters),
-    builtInVariables(input, component),
-  );
+  const variables = layerVariables(ref.params, parameterDefaults(task.parameters), input.builtIns);
   const missing = missingRequiredParameters(task.parameters, variables);
   if (missing.length > 0) {
-    return { ok: false, message: `backup task ${ref.name} needs parameter(s) ${missing.join(", ")}` };
+    return { ok: false, message: `${purpose} task ${ref.name} needs parameter(s) ${missing.join(", ")}` };
   }
   const target = asRecord(ref.targetVolumes);
   const overrides = new Map((ref.addonVolumes ?? []).map((v) => [v.name, v.source]));
@@ -173,7 +207,7 @@ function taskParts(
     const names = substituted.unresolved.map((n) => `\${${n}}`).join(", ");
     return {
       ok: false,
-      message: `backup task ${ref.name} (Function ${fn.metadata.name}) uses ${names}, which cannot be resolved for this session`,
+      message: `${purpose} task ${ref.name} (Function ${fn.metadata.name}) uses ${names}, which cannot be resolved for ${input.resolvedFor}`,
     };
   }
   return { ok: true, value: substituted.value };
@@ -186,19 +220,19 @@ function podSettings(jobTemplate: Record<string, unknown> | undefined): PodSpec 
   return out;
 }
 
-/** The executor Job for one component, or why it cannot be built (missing Addon, task, Function, parameter, variable). */
-export function buildExecutorJob(
-  input: ExecutorJobInput,
-  component: ExecutorComponent = {},
-): BuildResult<Job> {
-  const addonInfo = input.sessionConfig.addon;
-  if (!addonInfo) return { ok: false, message: `session ${input.sessionConfig.name} names no addon` };
+/**
+ * The executor Pod of an owner's addon tasks, or why it cannot be built (missing Addon, task, Function,
+ * parameter, variable): one container per task, in order, all but the last as init containers.
+ */
+export function buildAddonTaskPod(input: AddonTaskPodInput): BuildResult<AddonTaskPod> {
+  const { addonInfo, component } = input;
+  if (!addonInfo) return { ok: false, message: `${input.owner} names no addon` };
   if (!input.addon || input.addon.metadata.name !== addonInfo.name) {
     return { ok: false, message: `Addon ${addonInfo.name} not found` };
   }
   const parts: TaskParts[] = [];
   for (const [index, ref] of addonInfo.tasks.entries()) {
-    const built = taskParts(input, ref, index, component);
+    const built = taskParts(input, ref, index);
     if (!built.ok) return built;
     parts.push(built.value);
   }
@@ -208,23 +242,48 @@ export function buildExecutorJob(
   const jobTemplate = asRecord(addonInfo.jobTemplate);
   const templateMeta = asRecord(jobTemplate?.metadata);
   const backoffLimit = typeof jobTemplate?.backoffLimit === "number" ? jobTemplate.backoffLimit : 0;
-  const podSpec: PodSpec = {
-    serviceAccountName: EXECUTOR_SERVICE_ACCOUNT,
+  const spec: PodSpec = {
+    serviceAccountName: input.defaultServiceAccount,
     ...podSettings(jobTemplate),
     ...(component.nodeName ? { nodeName: component.nodeName } : {}),
     ...(containers.length > 1 ? { initContainers: containers.slice(0, -1) } : {}),
     containers: [main],
     volumes: mergeBy("name", ...parts.map((p) => p.volumes)),
   };
+  return {
+    ok: true,
+    value: {
+      spec,
+      labels: asStringMap(templateMeta?.labels),
+      annotations: asStringMap(templateMeta?.annotations),
+      backoffLimit,
+    },
+  };
+}
+
+/** The executor Job for one component, or why it cannot be built (missing Addon, task, Function, parameter, variable). */
+export function buildExecutorJob(
+  input: ExecutorJobInput,
+  component: ExecutorComponent = {},
+): BuildResult<Job> {
+  const pod = buildAddonTaskPod({
+    purpose: "backup",
+    addonInfo: input.sessionConfig.addon,
+    addon: input.addon,
+    functions: input.functions,
+    builtIns: builtInVariables(input, component),
+    component,
+    owner: `session ${input.sessionConfig.name}`,
+    resolvedFor: "this session",
+    defaultServiceAccount: EXECUTOR_SERVICE_ACCOUNT,
+  });
+  if (!pod.ok) return pod;
+  const { spec, labels, annotations, backoffLimit } = pod.value;
   const job = sessionJob(
     input.session,
     executorJobName(input.session, component),
     JobComponent.Backup,
-    {
-      spec: podSpec,
-      labels: asStringMap(templateMeta?.labels),
-      annotations: asStringMap(templateMeta?.annotations),
-    },
+    { spec, labels, annotations },
     { backoffLimit },
   );
   return { ok: true, value: job };
