@@ -1,13 +1,18 @@
 import type { ConcurrencyPolicy, SchedulerSpec } from "../../model/backup-configuration.ts";
-import { backupSessionName } from "../../model/names.ts";
 import { type CronParseResult, type CronSchedule, parseCronSchedule } from "./cron.ts";
+import {
+  concurrencyMessage,
+  type ScheduleSubject,
+  scheduledObjectName,
+  subjectStaggerKey,
+} from "./schedule-subject.ts";
 import {
   type MissedSchedules,
   mostRecentScheduleTime,
   nextScheduleTime,
   nextScheduleTimeFrom,
 } from "./schedule-times.ts";
-import { staggerKey, staggerOffsetMs } from "./stagger.ts";
+import { staggerOffsetMs } from "./stagger.ts";
 
 /**
  * Whether a session of a BackupConfiguration is due on this tick, decided as the Kubernetes CronJob
@@ -23,7 +28,8 @@ import { staggerKey, staggerOffsetMs } from "./stagger.ts";
  *   a strict bound, so exactly at the deadline it quietly finds nothing; we start it, as tooLate allows.)
  *   Like the controller, a miss does not move the last scheduled time, so later ticks report the same
  *   missed time again until the next one is due: count a miss once per scheduledTime.
- * - the candidate's session name is deterministic (`<config>-<session>-<unix seconds>`); if a running
+ * - the candidate's session name is deterministic (`<config>-<session>-<unix seconds>`, a verification's
+ *   `<repository>-<session>-<unix seconds>`: schedule-subject.ts); if a running
  *   session has it already, this is a repeated tick for the same time: wait. A create that still collides
  *   (AlreadyExists) is the same case for the caller.
  * - concurrencyPolicy, unset = Forbid (docs/decisions.md#concurrency, unlike CronJob's Allow), applied
@@ -44,7 +50,10 @@ import { staggerKey, staggerOffsetMs } from "./stagger.ts";
 export interface SessionScheduleInput {
   namespace: string;
   configurationName: string;
+  /** The configuration's session; for a verification, `scheduler` is the verifier's. */
   session: { name: string; scheduler?: SchedulerSpec | undefined };
+  /** What the schedule makes: unset, a BackupSession; or one repository's BackupVerificationSession. */
+  subject?: ScheduleSubject;
   /** `spec.paused` of the configuration. */
   paused?: boolean;
   /** The configuration's creationTimestamp: the earliest time considered before any session exists. */
@@ -150,11 +159,14 @@ export function nextScheduleAfter(
 
 /** When the session of `scheduledTime` is started: the scheduled time plus its stagger offset. */
 export function staggeredStart(
-  input: Pick<SessionScheduleInput, "namespace" | "configurationName" | "session" | "staggerWindowMs">,
+  input: Pick<
+    SessionScheduleInput,
+    "namespace" | "configurationName" | "session" | "staggerWindowMs" | "subject"
+  >,
   schedule: CronSchedule,
   scheduledTime: Date,
 ): { offset: number; startAt: Date } {
-  const key = staggerKey(input.namespace, input.configurationName, input.session.name);
+  const key = subjectStaggerKey(input);
   const following = nextScheduleTime(schedule, scheduledTime);
   const offset = staggerOffsetMs(key, input.staggerWindowMs, scheduledTime, following);
   return { offset, startAt: new Date(scheduledTime.getTime() + offset) };
@@ -169,7 +181,7 @@ function concurrencyDecision(
   const policy = input.session.scheduler?.concurrencyPolicy ?? DEFAULT_CONCURRENCY_POLICY;
   if (running.length === 0 || policy === "Allow") return { action: "create", name, ...due };
   if (policy === "Replace") return { action: "replace", name, replaces: running, ...due };
-  const reason = `another backup of session "${input.session.name}" is running (${running.join(", ")}) and concurrencyPolicy is Forbid`;
+  const reason = concurrencyMessage(input, running);
   return { action: "skip-create", name, reason, ...due };
 }
 
@@ -187,7 +199,7 @@ function decideDue(
     const next = earliest > now ? nextScheduleTime(schedule, earliest) : upcoming;
     return { action: "wait", next: next ?? upcoming };
   }
-  const name = backupSessionName(input.configurationName, input.session.name, scheduledTime);
+  const name = scheduledObjectName(input, scheduledTime);
   if (input.activeSessions.some((s) => s.name === name)) {
     return { action: "wait", next: upcoming };
   }

@@ -10,11 +10,20 @@
  * 4. `schedule-plan.ts` makes one plan per configuration: the BackupSession to create (`new-session.ts`),
  *    the overdue notice (`overdue-notice.ts`), and after the creates the status facts, with the missed runs
  *    counted once (`missed-schedules.ts`).
+ * 5. `verification-plan.ts` runs each verified repository's verifier scheduler through the same engine
+ *    (`schedule-subject.ts`: a BackupVerificationSession subject names the object, keys the stagger and words
+ *    the Forbid message), with the BackupVerificationSession to create (`new-verification-session.ts`).
  * `schedule-next.ts` answers `kss schedule next|due` with the same rules.
  */
 export { parseCronSchedule } from "./cron.ts";
 export { decideSessionSchedule, nextScheduleAfter } from "./due-sessions.ts";
 export { newlyMissedRuns } from "./missed-schedules.ts";
 export { newBackupSession } from "./new-session.ts";
+export {
+  concurrentVerificationSkippedStatus,
+  newVerificationSession,
+} from "./new-verification-session.ts";
 export { createdEventMessage, planConfigurationSchedule, scheduleFactsAfter } from "./schedule-plan.ts";
+export { verificationSubject } from "./schedule-subject.ts";
 export { sessionScheduleInput } from "./session-schedule-input.ts";
+export { planVerificationSchedule } from "./verification-plan.ts";

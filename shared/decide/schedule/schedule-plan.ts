@@ -15,7 +15,7 @@ import { type MissedRuns, missedRecord, newlyMissedRuns } from "./missed-schedul
 import { newBackupSession } from "./new-session.ts";
 import { freshlyOverdue } from "./overdue-notice.ts";
 import { resumedAt } from "./schedule-state.ts";
-import { scheduledTimeOf, sessionScheduleInput } from "./session-schedule-input.ts";
+import { type ScheduledObject, scheduledTimeOf, sessionScheduleInput } from "./session-schedule-input.ts";
 
 /**
  * What one Schedule Tick decides for a configuration, before anything is written (docs/costs.md#scheduling-lag):
@@ -61,13 +61,13 @@ export interface SchedulePlanContext {
   defaultStaggerWindowMs?: number;
 }
 
-function isCreating(decision: SessionScheduleDecision): decision is Creating {
+export function isCreating(decision: SessionScheduleDecision): decision is Creating {
   return decision.action === "create" || decision.action === "skip-create" || decision.action === "replace";
 }
 
 /** When the schedule's newest session was created (the one `lastScheduledTime` comes from). */
-function lastCreatedAt(
-  sessions: readonly BackupSession[],
+export function lastCreatedAt(
+  sessions: readonly ScheduledObject[],
   lastScheduled: Date | undefined,
 ): Date | undefined {
   if (lastScheduled === undefined) return undefined;
@@ -80,7 +80,8 @@ function lastCreatedAt(
   return created === undefined ? undefined : new Date(created);
 }
 
-function overdueNotice(input: SessionScheduleInput, now: Date): SessionPlan["overdue"] {
+/** "Overdue" for a missed-deadline decision: the same rule for a backup's and a verifier's schedule. */
+export function overdueNotice(input: SessionScheduleInput, now: Date): SessionPlan["overdue"] {
   const parsed = scheduleOf(input);
   if (!parsed?.ok) return undefined;
   const overdue = freshlyOverdue(

@@ -13,11 +13,20 @@ import type { SessionScheduleInput } from "./due-sessions.ts";
 const FINISHED: ReadonlySet<BackupSessionPhase> = new Set(["Succeeded", "Failed", "Skipped"]);
 
 /**
+ * What the schedule reads of the objects it made, BackupSessions or BackupVerificationSessions alike: their
+ * annotations (scheduled time, origin), their creation and phase.
+ */
+export interface ScheduledObject {
+  metadata: Pick<BackupSession["metadata"], "annotations" | "creationTimestamp">;
+  status?: { phase?: string | undefined } | undefined;
+}
+
+/**
  * Running for concurrency purposes: neither Succeeded, Failed nor Skipped (docs/decisions.md#concurrency).
  */
-export function isActiveSession(session: BackupSession): boolean {
+export function isActiveSession(session: ScheduledObject): boolean {
   const phase = session.status?.phase;
-  return phase === undefined || !FINISHED.has(phase);
+  return phase === undefined || !FINISHED.has(phase as BackupSessionPhase);
 }
 
 /** The sessions of `configuration`'s session `sessionName` among `sessions` (same namespace and invoker). */
@@ -37,7 +46,7 @@ export function sessionsOf(
 }
 
 /** The scheduled time a session was created for (its annotation); undefined for manual or retry sessions. */
-export function scheduledTimeOf(session: BackupSession): Date | undefined {
+export function scheduledTimeOf(session: ScheduledObject): Date | undefined {
   const text = session.metadata.annotations?.[Annotation.ScheduledTime];
   if (text === undefined) return undefined;
   const time = new Date(text);
@@ -48,7 +57,7 @@ export function scheduledTimeOf(session: BackupSession): Date | undefined {
  * The newest scheduled time among the sessions the schedule created. Triggered and retry sessions carry a
  * scheduled time too, but they do not move the schedule (a manual backup does not cancel a missed run).
  */
-export function lastScheduledTime(sessions: readonly BackupSession[]): Date | undefined {
+export function lastScheduledTime(sessions: readonly ScheduledObject[]): Date | undefined {
   let newest: Date | undefined;
   for (const session of sessions) {
     const origin = session.metadata.annotations?.[Annotation.Origin];
