@@ -8,16 +8,17 @@ import { type ClusterSelection, type RegisteredCluster, selectClusters } from ".
 import { type ClusterFleetFacts, clusterFleetFacts, type FleetTotals } from "../decide/fleet/fleet.ts";
 import type { KubeClient, ListResult } from "../kube/client.ts";
 import type { ClusterClients } from "../kube/cluster-clients.ts";
-import { ForbiddenError, KubeError, UnavailableError } from "../kube/errors.ts";
+import { ForbiddenError, KubeError, NotFoundError, UnavailableError } from "../kube/errors.ts";
 import { KssError } from "../model/errors.ts";
-import type { ModeledKind } from "../model/index.ts";
+import type { ModeledKind, ResourceOf } from "../model/index.ts";
 import { toKubeTime } from "../model/time.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
 
 /**
- * The fleet view (issue 9): every selected cluster of the registry read with four LISTs (BackupConfigurations,
- * BackupSessions, Snapshots, Repositories; all namespaces, pages of 500), at most `concurrency` clusters at
- * once, each under its own timeout: a slow or stopped cluster is reported `reachable: false` with the reason
+ * The fleet view (issue 9): every selected cluster of the registry read with six LISTs (BackupConfigurations,
+ * BackupSessions, Snapshots, Repositories, BackupVerifiers, BackupVerificationSessions; all namespaces, pages
+ * of 500; a cluster without the verification CRDs answers 404 to the last two, which is no verifications, not
+ * a cluster error: docs/verification.md#visibility), at most `concurrency` clusters at once, each under its own timeout: a slow or stopped cluster is reported `reachable: false` with the reason
  * when its time is up, and never holds the others. The facts come from shared/decide/fleet/fleet.ts.
  */
 
@@ -104,7 +105,14 @@ export function errorKindOf(error: unknown): ErrorKind {
 export interface FleetSummary
   extends Pick<
     FleetTotals,
-    "configurations" | "overdue" | "failing" | "rpoBreached" | "running" | "failures24h" | "retries24h"
+    | "configurations"
+    | "overdue"
+    | "failing"
+    | "rpoBreached"
+    | "running"
+    | "failures24h"
+    | "retries24h"
+    | "verificationsFailed"
   > {
   clusters: number;
   reachable: number;
@@ -178,18 +186,23 @@ async function clusterStatus(
 async function readCluster(clients: ClusterClients, id: string, now: Date) {
   const client = await clients.client(id);
   const before = client.requestStats.requests;
-  const [configurations, sessions, snapshots, repositories] = await Promise.all([
-    client.list("BackupConfiguration"),
-    client.list("BackupSession"),
-    client.list("Snapshot"),
-    client.list("Repository"),
-  ]);
+  const [configurations, sessions, snapshots, repositories, verifiers, verificationSessions] =
+    await Promise.all([
+      client.list("BackupConfiguration"),
+      client.list("BackupSession"),
+      client.list("Snapshot"),
+      client.list("Repository"),
+      listOrNone(client, "BackupVerifier"),
+      listOrNone(client, "BackupVerificationSession"),
+    ]);
   const facts = clusterFleetFacts(
     {
       configurations: configurations.items,
       sessions: sessions.items,
       snapshots: snapshots.items,
       repositories: repositories.items,
+      verifiers: verifiers.items,
+      verificationSessions: verificationSessions.items,
     },
     now,
   );
@@ -198,8 +211,26 @@ async function readCluster(clients: ClusterClients, id: string, now: Date) {
     ...invalidOf("BackupSession", sessions),
     ...invalidOf("Snapshot", snapshots),
     ...invalidOf("Repository", repositories),
+    ...invalidOf("BackupVerifier", verifiers),
+    ...invalidOf("BackupVerificationSession", verificationSessions),
   ];
   return { ...facts, requests: requestsSince(client, before), invalidObjects };
+}
+
+/**
+ * A LIST of a kind a cluster may not serve: a cluster set up before verification (no BackupVerifier or
+ * BackupVerificationSession CRD) answers 404, which means none of them (docs/verification.md#visibility).
+ */
+async function listOrNone<K extends "BackupVerifier" | "BackupVerificationSession">(
+  client: KubeClient,
+  kind: K,
+): Promise<ListResult<ResourceOf<K>>> {
+  try {
+    return await client.list(kind);
+  } catch (error) {
+    if (error instanceof NotFoundError) return { items: [], invalid: [] };
+    throw error;
+  }
 }
 
 function requestsSince(client: KubeClient, before: number): number {
@@ -256,5 +287,6 @@ export function fleetSummary(clusters: readonly ClusterFleetStatus[]): FleetSumm
     running: sum((c) => c.totals.running),
     failures24h: sum((c) => c.totals.failures24h),
     retries24h: sum((c) => c.totals.retries24h),
+    verificationsFailed: sum((c) => c.totals.verificationsFailed),
   };
 }

@@ -1,9 +1,16 @@
 import type { BackupConfiguration, SessionConfig } from "../../shared/model/backup-configuration.ts";
 import type { BackupSession, BackupSessionStatus } from "../../shared/model/backup-session.ts";
-import { Annotation } from "../../shared/model/labels.ts";
+import type {
+  BackupVerificationSession,
+  BackupVerificationSessionPhase,
+  BackupVerifier,
+} from "../../shared/model/backup-verifier.ts";
+import type { Condition } from "../../shared/model/common.ts";
+import { Annotation, Label } from "../../shared/model/labels.ts";
 import type { Repository } from "../../shared/model/repository.ts";
 import type { Snapshot, SnapshotPhase } from "../../shared/model/snapshot.ts";
 import { toKubeTime } from "../../shared/model/time.ts";
+import { VerificationAnnotation, VerificationCondition } from "../../shared/model/verification.ts";
 
 /**
  * Objects for the fleet view's tables, anchored on a fixed clock: Thursday 2026-11-26 12:30 UTC. Times are
@@ -28,6 +35,8 @@ export interface ConfigOptions {
   /** When scheduling resumed (ScheduleActive=True, reason Resumed). */
   resumedAt?: Date;
   repositories?: string[];
+  /** Repository → the BackupVerifier its entry names (`backupVerifier.name`). */
+  verifiers?: Record<string, string>;
   phase?: "Ready" | "NotReady" | "Invalid";
   namespace?: string;
   session?: Partial<SessionConfig>;
@@ -52,7 +61,11 @@ export function configuration(name: string, options: ConfigOptions = {}): Backup
             jobTemplate: {},
             ...(options.suspend ? { suspend: true } : {}),
           },
-          repositories: (options.repositories ?? ["repo"]).map((r) => ({ name: r, backend: "s3" })),
+          repositories: (options.repositories ?? ["repo"]).map((r) => ({
+            name: r,
+            backend: "s3",
+            ...(options.verifiers?.[r] ? { backupVerifier: { name: options.verifiers[r] } } : {}),
+          })),
           ...options.session,
         },
       ],
@@ -160,5 +173,96 @@ export function repository(name: string): Repository {
     kind: "Repository",
     metadata: { name, namespace: NAMESPACE },
     spec: { deletionPolicy: "Delete" },
+  };
+}
+
+/** A BackupVerifier in {@link NAMESPACE} on `schedule` (daily at 03:00 unless given). */
+export function verifier(
+  name: string,
+  options: { schedule?: string; suspend?: boolean; namespace?: string } = {},
+): BackupVerifier {
+  return {
+    apiVersion: "core.kubestash.com/v1alpha1",
+    kind: "BackupVerifier",
+    metadata: { name, namespace: options.namespace ?? NAMESPACE, creationTimestamp: kube(ago(7 * DAY)) },
+    spec: {
+      restoreOption: { target: { kind: "PersistentVolumeClaim", name: "scratch" } },
+      scheduler: {
+        schedule: options.schedule ?? "0 3 * * *",
+        jobTemplate: {},
+        ...(options.suspend ? { suspend: true } : {}),
+      },
+      type: "RestoreOnly",
+      sessionHistoryLimit: 5,
+    },
+  };
+}
+
+export interface VerificationOptions {
+  phase?: BackupVerificationSessionPhase;
+  origin?: "schedule" | "trigger" | "retry";
+  snapshot?: string;
+  /** `status.duration`; the session is created 5 s after it was due. */
+  duration?: string;
+  /** When its final step (VerificationSessionHistoryCleaned) happened. */
+  cleanedAt?: Date;
+  conditions?: Condition[];
+  retried?: boolean;
+  retryOf?: string;
+  session?: string;
+}
+
+/** A BackupVerificationSession of `config`'s session "backup" for `repository`, due at `due`. */
+export function verificationSession(
+  config: string,
+  repository: string,
+  due: Date,
+  options: VerificationOptions = {},
+): BackupVerificationSession {
+  const sessionName = options.session ?? "backup";
+  const origin = options.origin ?? (options.retryOf ? "retry" : "schedule");
+  const cleaned: Condition[] = options.cleanedAt
+    ? [
+        {
+          type: VerificationCondition.HistoryCleaned,
+          status: "True",
+          reason: "SuccessfullyCleanedVerificationSessionHistory",
+          lastTransitionTime: kube(options.cleanedAt),
+        },
+      ]
+    : [];
+  return {
+    apiVersion: "core.kubestash.com/v1alpha1",
+    kind: "BackupVerificationSession",
+    metadata: {
+      name: `${repository}-${sessionName}-${due.getTime() / 1000}`,
+      namespace: NAMESPACE,
+      creationTimestamp: kube(new Date(due.getTime() + 5_000)),
+      labels: {
+        [Label.InvokerName]: config,
+        [Label.SessionName]: sessionName,
+        [Label.RepoName]: repository,
+      },
+      annotations: {
+        [Annotation.ScheduledTime]: kube(due),
+        [Annotation.Origin]: origin,
+        [VerificationAnnotation.Verifier]: `${NAMESPACE}/verify-${repository}`,
+        ...(options.retryOf ? { [Annotation.RetryOf]: options.retryOf } : {}),
+      },
+    },
+    spec: {
+      invoker: { apiGroup: "core.kubestash.com", kind: "BackupConfiguration", name: config },
+      session: sessionName,
+      repository,
+      ...(options.snapshot ? { snapshot: options.snapshot } : {}),
+    },
+    status: {
+      ...(options.phase ? { phase: options.phase } : {}),
+      ...(options.duration ? { duration: options.duration } : {}),
+      ...(options.retried ? { retried: true } : {}),
+      ...(options.conditions || options.cleanedAt
+        ? { conditions: [...(options.conditions ?? []), ...cleaned] }
+        : {}),
+    },
   };
 }

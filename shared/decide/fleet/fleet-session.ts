@@ -14,6 +14,7 @@ import { isActiveSession, lastScheduledTime } from "../schedule/session-schedule
 import { compareSessionsOldestFirst, sessionTime } from "../session/session-history.ts";
 import { overdueRun, rpoBreached, type ScheduleFacts, scheduleFacts } from "./fleet-schedule.ts";
 import { type RunHistory, runHistory } from "./run-history.ts";
+import type { RepositoryVerificationView } from "./verification-view.ts";
 
 /**
  * The fleet view of one session of a BackupConfiguration (its schedule and the BackupSessions and Snapshots it
@@ -85,6 +86,12 @@ export interface SessionFleetFacts {
   /** The recent runs in time, oldest first, and the Succeeded runs' duration trend (run-history.ts). */
   runs: RunHistory;
   retention?: RetentionApplied;
+  /**
+   * Per repository of the session that names a backupVerifier: its last verified restore, the last result,
+   * the one running and the next (verification-view.ts; docs/verification.md#visibility). Absent when no
+   * repository of the session names a verifier.
+   */
+  verifications?: RepositoryVerificationView[];
 }
 
 /** A schedule's parse and its facts at one `now`, by its text: configurations share a few schedules. */

@@ -1,5 +1,6 @@
 import type { BackupConfiguration, BackupConfigurationPhase } from "../../model/backup-configuration.ts";
 import type { BackupSession } from "../../model/backup-session.ts";
+import type { BackupVerificationSession, BackupVerifier } from "../../model/backup-verifier.ts";
 import type { Repository } from "../../model/repository.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
 import { toKubeTime } from "../../model/time.ts";
@@ -14,9 +15,11 @@ import {
   scheduleLookup,
   sessionFleetFacts,
 } from "./fleet-session.ts";
+import { sessionVerificationViews, verificationOwner } from "./verification-view.ts";
 
 export * from "./fleet-schedule.ts";
 export * from "./fleet-session.ts";
+export * from "./verification-view.ts";
 
 /**
  * The fleet view of one cluster (issue 9): from the objects a few LISTs return (BackupConfigurations,
@@ -31,6 +34,9 @@ export interface ClusterObjects {
   sessions: readonly BackupSession[];
   snapshots: readonly Snapshot[];
   repositories: readonly Repository[];
+  /** BackupVerifiers and BackupVerificationSessions (none when the cluster lacks their CRDs). */
+  verifiers?: readonly BackupVerifier[];
+  verificationSessions?: readonly BackupVerificationSession[];
 }
 
 export interface RepositoryFacts {
@@ -81,6 +87,8 @@ export interface FleetTotals {
   running: number;
   failures24h: number;
   retries24h: number;
+  /** Repositories whose last verification (docs/verification.md#visibility) Failed. */
+  verificationsFailed: number;
 }
 
 export interface ClusterFleetFacts {
@@ -138,6 +146,8 @@ class ClusterIndex {
   readonly snapshotsBySession: Map<string, Snapshot[]>;
   readonly snapshotsByRepository: Map<string, Snapshot[]>;
   readonly repositories: Set<string>;
+  readonly verificationSessions: Map<string, BackupVerificationSession[]>;
+  readonly verifiers: readonly BackupVerifier[];
 
   constructor(objects: ClusterObjects) {
     this.sessions = groupBy(objects.sessions, (s) =>
@@ -152,6 +162,13 @@ class ClusterIndex {
       key(s.metadata.namespace, s.spec.repository),
     );
     this.repositories = new Set(objects.repositories.map((r) => key(r.metadata.namespace, r.metadata.name)));
+    this.verificationSessions = groupBy(objects.verificationSessions ?? [], (s) => {
+      const owner = verificationOwner(s);
+      return owner.configuration === undefined
+        ? undefined
+        : key(owner.namespace, owner.configuration, owner.session);
+    });
+    this.verifiers = objects.verifiers ?? [];
   }
 }
 
@@ -163,8 +180,8 @@ function configurationFacts(
 ): ConfigurationFleetFacts {
   const namespace = config.metadata.namespace ?? "default";
   const appRef = appRefOf(config);
-  const sessions = (config.spec.sessions ?? []).map((session) =>
-    sessionFleetFacts(
+  const sessions = (config.spec.sessions ?? []).map((session) => {
+    const facts = sessionFleetFacts(
       {
         configuration: config,
         session,
@@ -173,8 +190,19 @@ function configurationFacts(
         schedules,
       },
       now,
-    ),
-  );
+    );
+    const verifications = sessionVerificationViews(
+      {
+        configuration: config,
+        session,
+        verifiers: index.verifiers,
+        verificationSessions:
+          index.verificationSessions.get(key(namespace, config.metadata.name, session.name)) ?? [],
+      },
+      now,
+    );
+    return verifications.length > 0 ? { ...facts, verifications } : facts;
+  });
   const repositoryNames = [
     ...new Set((config.spec.sessions ?? []).flatMap((s) => (s.repositories ?? []).map((r) => r.name))),
   ];
@@ -227,6 +255,9 @@ export function fleetTotals(configurations: readonly ConfigurationFleetFacts[]):
     running: sum((s) => s.running.length),
     failures24h: sum((s) => s.failures24h),
     retries24h: sum((s) => s.retries24h),
+    verificationsFailed: sum(
+      (s) => (s.verifications ?? []).filter((v) => v.lastVerification?.phase === "Failed").length,
+    ),
   };
 }
 

@@ -28,6 +28,7 @@ const EMPTY: FleetStatus = {
     running: 0,
     failures24h: 0,
     retries24h: 0,
+    verificationsFailed: 0,
     operatorPresent: 0,
     leftoverWebhook: 0,
   },

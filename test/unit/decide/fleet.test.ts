@@ -235,6 +235,7 @@ describe("one cluster's view", () => {
       running: 1,
       failures24h: 1,
       retries24h: 1,
+      verificationsFailed: 0,
     });
   });
 });
