@@ -1,4 +1,4 @@
-import { validNameWithPrefixAndSuffix } from "./names.ts";
+import { OBJECT_NAME_MAX, validNameWithPrefixAndSuffix } from "./names.ts";
 
 /**
  * The vocabulary of a backup verification (docs/verification.md): KubeStash's condition types and reasons
@@ -104,4 +104,30 @@ export function verificationSessionName(repository: string, sessionName: string,
 /** The RestoreSession of a verification: the BackupVerificationSession's own name. */
 export function verificationRestoreSessionName(verificationSession: string): string {
   return verificationSession;
+}
+
+/**
+ * Our ClusterRoles for a verification's Jobs, bound per namespace like the backup executor's
+ * (infra/rbac/executor-clusterrole.yaml, docs/verification.md#what-a-verification-creates): what a restore
+ * executor and a verifier Job call, where KubeStash's `kubestash-restore-job` and `kubestash-backup-verifier-job`
+ * allow every verb on its groups.
+ */
+export const RESTORE_EXECUTOR_CLUSTER_ROLE = "kubestash-serverless-restore-executor";
+export const VERIFIER_CLUSTER_ROLE = "kubestash-serverless-verifier";
+
+/** The ServiceAccounts a restore executor and a verifier Job run as when their settings name none. */
+export const RESTORE_EXECUTOR_SERVICE_ACCOUNT = "kubestash-restore-executor";
+export const VERIFIER_SERVICE_ACCOUNT = "kubestash-backup-verifier";
+
+/**
+ * The RoleBinding that grants one of the ClusterRoles above to one ServiceAccount in one namespace:
+ * `<clusterrole>:<sa namespace>:<sa name>`, the backup executor's pattern (`executorRoleBindingName`), so
+ * the bindings of the three roles never share a name (a roleRef cannot change).
+ */
+export function verificationRoleBindingName(
+  clusterRole: string,
+  serviceAccount: { namespace: string; name: string },
+): string {
+  const full = `${clusterRole}:${serviceAccount.namespace}:${serviceAccount.name}`;
+  return validNameWithPrefixAndSuffix(full, "", "", OBJECT_NAME_MAX);
 }
