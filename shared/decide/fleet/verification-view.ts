@@ -9,8 +9,8 @@ import { parseGoDuration } from "../../model/duration.ts";
 import { Annotation, Label } from "../../model/labels.ts";
 import { toKubeTime } from "../../model/time.ts";
 import { VerificationCondition as VC } from "../../model/verification.ts";
-import { parseCronSchedule } from "../schedule/cron.ts";
-import { upcomingScheduleTime } from "../schedule/due-sessions.ts";
+import { scheduleOf, upcomingScheduleTime } from "../schedule/due-sessions.ts";
+import { verificationScheduleInput } from "../schedule/verification-plan.ts";
 
 /**
  * The fleet view of backup verification (docs/verification.md#visibility): per repository of a
@@ -24,8 +24,9 @@ import { upcomingScheduleTime } from "../schedule/due-sessions.ts";
  *   after the session it retries, so the newest result of a retry chain is the retry's.
  * - End: the lastTransitionTime of VerificationSessionHistoryCleaned (the final step), else creation +
  *   `status.duration`, else the newest condition's lastTransitionTime, else the creation (or due) time.
- * - Next: the verifier's `spec.scheduler`, as the schedule engine runs it (upcomingScheduleTime): none while
- *   the configuration is paused or the scheduler suspended, or when the verifier does not exist.
+ * - Next: the verifier's `spec.scheduler`, as the schedule engine runs it (the input create-sessions builds,
+ *   verificationScheduleInput, through upcomingScheduleTime): none while the configuration is paused or the
+ *   scheduler suspended, or when the verifier does not exist.
  */
 
 export type VerificationPhase = BackupVerificationSessionPhase | "New";
@@ -221,39 +222,32 @@ export function verificationOwner(session: BackupVerificationSession): {
   };
 }
 
-function lastScheduledTime(sessions: readonly BackupVerificationSession[]): Date | undefined {
-  let newest: number | undefined;
-  for (const session of sessions) {
-    const origin = session.metadata.annotations?.[Annotation.Origin];
-    if (origin !== undefined && origin !== "schedule") continue;
-    const at = parsed(session.metadata.annotations?.[Annotation.ScheduledTime]);
-    if (at !== undefined && (newest === undefined || at > newest)) newest = at;
-  }
-  return newest === undefined ? undefined : new Date(newest);
-}
-
 function scheduleFacts(
-  configuration: BackupConfiguration,
+  input: VerificationViewInput,
+  repository: string,
   verifier: BackupVerifier,
   sessions: readonly BackupVerificationSession[],
   now: Date,
 ): Pick<RepositoryVerificationView, "schedule" | "scheduleError" | "inactive" | "nextVerification"> {
   const scheduler = verifier.spec.scheduler;
   if (scheduler === undefined) return {};
-  const result = parseCronSchedule(scheduler.schedule);
-  if (!result.ok) return { schedule: scheduler.schedule, scheduleError: result.error };
-  if (configuration.spec.paused === true) return { schedule: scheduler.schedule, inactive: "paused" };
-  if (scheduler.suspend === true) return { schedule: scheduler.schedule, inactive: "suspended" };
-  const created = parsed(configuration.metadata.creationTimestamp);
-  const last = lastScheduledTime(sessions);
-  const next = upcomingScheduleTime(
+  // The schedule engine's own input for this repository (verification-plan.ts): the same anchor as create-sessions.
+  const schedule = verificationScheduleInput(
+    input.configuration,
+    input.session,
+    repository,
+    verifier,
+    sessions,
     {
-      createdAt: created === undefined ? now : new Date(created),
-      ...(last ? { lastScheduledTime: last } : {}),
+      now,
     },
-    result.schedule,
-    now,
   );
+  const result = scheduleOf(schedule);
+  if (result === undefined) return {};
+  if (!result.ok) return { schedule: scheduler.schedule, scheduleError: result.error };
+  if (schedule.paused === true) return { schedule: scheduler.schedule, inactive: "paused" };
+  if (scheduler.suspend === true) return { schedule: scheduler.schedule, inactive: "suspended" };
+  const next = upcomingScheduleTime(schedule, result.schedule, now);
   return { schedule: scheduler.schedule, ...(next ? { nextVerification: toKubeTime(next) } : {}) };
 }
 
@@ -283,7 +277,7 @@ export function sessionVerificationViews(
       verifier: verifierRef,
       ...(verifier === undefined
         ? { verifierMissing: true as const }
-        : scheduleFacts(input.configuration, verifier, sessions, now)),
+        : scheduleFacts(input, entry.name, verifier, sessions, now)),
       ...(finished ? { lastVerification: verificationRef(finished, now) } : {}),
       ...(succeededRef?.endedAt !== undefined && succeededRef.ageSeconds !== undefined
         ? {

@@ -280,15 +280,25 @@ const rows: Row[] = [
     scenario: "paused configuration: no next verification",
     config: configuration("app", { verifiers: { repo: "verify-repo" }, paused: true }),
     sessions: [],
-    expected: [{ ...base, nextVerification: undefined, inactive: "paused", kept: 0 }].map(withoutUndefined),
+    expected: [{ ...base, nextVerification: undefined, inactive: "paused" as const, kept: 0 }].map(
+      withoutUndefined,
+    ),
   },
   {
     scenario: "suspended verifier scheduler: no next verification",
     verifiers: [verifier("verify-repo", { suspend: true })],
     sessions: [],
-    expected: [{ ...base, nextVerification: undefined, inactive: "suspended", kept: 0 }].map(
+    expected: [{ ...base, nextVerification: undefined, inactive: "suspended" as const, kept: 0 }].map(
       withoutUndefined,
     ),
+  },
+  {
+    scenario: "@every 6h counts from the last scheduled verification (03:00): next at 15:00",
+    verifiers: [verifier("verify-repo", { schedule: "@every 6h" })],
+    sessions: [succeededToday()],
+    expected: [
+      expect.objectContaining({ schedule: "@every 6h", nextVerification: "2026-11-26T15:00:00Z", kept: 1 }),
+    ],
   },
   {
     scenario: "a verifier schedule that does not parse: its error",
