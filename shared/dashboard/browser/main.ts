@@ -3,6 +3,7 @@ import type { ConfigurationFleetFacts } from "../../decide/fleet/fleet.ts";
 import type { SessionFleetFacts } from "../../decide/fleet/fleet-session.ts";
 import type { ClusterFleetStatus, FleetStatus, ReachableCluster } from "../../usecases/fleet-status.ts";
 import type * as RunStrip from "./run-strip.ts";
+import { verificationLine } from "./verify-cell.ts";
 
 /**
  * The dashboard's browser script (no framework). It fetches `api/fleet` with the page's own query (`?now=`,
@@ -99,6 +100,30 @@ function runsCell(session: SessionFleetFacts): HTMLElement {
   return el("div", "", parts);
 }
 
+/**
+ * The session's "Verified restore" cell (docs/verification.md#visibility): per repository with a verifier, the
+ * last result as a badge, its age, the last verified restore when the last result is not one, and a tooltip.
+ */
+function verifiedCell(session: SessionFleetFacts): HTMLElement {
+  const views = session.verifications ?? [];
+  if (views.length === 0) return el("td", "verified", [el("span", "muted", ["no verifier"])]);
+  const lines = views.map((view) => {
+    const line = verificationLine(view);
+    const parts: Child[] = [];
+    if (views.length > 1) parts.push(el("span", "muted verify-repo", [line.repository]), " ");
+    parts.push(el("span", `verify verify-${line.badge}`, [line.label]));
+    if (line.running) parts.push(" ", el("span", "verify verify-running", ["Running"]));
+    if (line.age) parts.push(" ", el("span", "verify-age", [line.age]));
+    if (line.note) parts.push(el("div", line.warn ? "verify-note warn" : "verify-note muted", [line.note]));
+    const node = el("div", "verify-line", parts);
+    node.title = line.title;
+    node.dataset.repository = line.repository;
+    node.dataset.badge = line.badge;
+    return node;
+  });
+  return el("td", "verified", lines);
+}
+
 function describeCommand(cluster: ReachableCluster, namespace: string, name: string): string {
   return `${cluster.kubectl} describe backupsession ${name} -n ${namespace}`;
 }
@@ -169,6 +194,7 @@ function sessionRow(
     el("td", "state", [session.state]),
     el("td", "runs", [runsCell(session)]),
     el("td", "", [session.lastSuccess ? `${age(session.lastSuccess.ageSeconds)} ago` : "never"]),
+    verifiedCell(session),
     el("td", session.rpo?.breached ? "bad" : "", [rpo]),
     el("td", "", [String(session.running.length)]),
     el("td", session.failures24h > 0 ? "bad" : "", [String(session.failures24h)]),
@@ -195,6 +221,7 @@ const HEADINGS = [
   "State",
   "Runs",
   "Last success",
+  "Verified restore",
   "RPO",
   "Running",
   "Failed 24h",
@@ -271,6 +298,8 @@ function render(data: FleetStatus): void {
     el("span", "pill", [`${s.running} running`]),
     el("span", "pill", [`${s.failures24h} failures / ${s.retries24h} retries in 24 h`]),
   );
+  if (s.verificationsFailed > 0)
+    summary.append(el("span", "pill warn", [`${s.verificationsFailed} verified restores failed`]));
   if (s.operatorPresent > 0)
     summary.append(el("span", "pill warn", [`${s.operatorPresent} with the KubeStash operator`]));
   if (s.leftoverWebhook > 0)
