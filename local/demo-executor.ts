@@ -4,14 +4,19 @@ import type { Job } from "../shared/model/job.ts";
 import { JobComponent, Label, MANAGED_BY } from "../shared/model/labels.ts";
 import type { Component, Snapshot } from "../shared/model/snapshot.ts";
 import { toKubeTime } from "../shared/model/time.ts";
+import { VerificationJobComponent } from "../shared/model/verification.ts";
 import { finishJob, type JobEnd } from "./job-controller.ts";
+import { releaseUnusedClaims } from "./pvc-protection.ts";
+import { componentNameEnv, runRestoreJobs, runVerifierJobs } from "./restore-executor.ts";
 
 /**
  * Plays the parts of a cluster that the local demo and the tests do not run (no kubelet, no addon image):
  * - the addon in the backup Job, which writes **only** `status.components.<name>` of its Snapshot — here one
  *   `dump` component as KubeStash's pvc addon writes it (docs/operator-contract.md#snapshot-status-ownership);
  *   everything else on the Snapshot is the operator's, so ours;
- * - the Job controller, which marks the backup Job and the metadata upload Job finished (job-controller.ts).
+ * - the Job controller, which marks the backup Job and the metadata upload Job finished (job-controller.ts);
+ * - for a verification, the restore executor and the verifier binary (restore-executor.ts) and
+ *   kube-controller-manager's pvc-protection controller (pvc-protection.ts), docs/verification.md#demo.
  * It writes nothing our code waits for that a real cluster would not write.
  */
 
@@ -77,12 +82,7 @@ export async function reportRunning(client: KubeClient, snapshot: Snapshot, comp
 }
 
 /** The component an executor Job's addon reports: its `COMPONENT_NAME`, else `dump` (a single Job). */
-function componentNameOf(job: Job): string {
-  const containers = (
-    job.spec.template.spec as { containers?: Array<{ env?: Array<{ name?: string; value?: string }> }> }
-  ).containers;
-  return containers?.[0]?.env?.find((e) => e.name === "COMPONENT_NAME")?.value ?? "dump";
-}
+const componentNameOf = (job: Job): string => componentNameEnv(job) ?? "dump";
 
 const isFinished = (job: Job) =>
   (job.status?.conditions ?? []).some(
@@ -133,7 +133,17 @@ export async function runMetadataJobs(
   return jobs.length;
 }
 
-/** The demo's cluster stand-in: every backup Job runs (about one in four fails, by its name), every upload succeeds. */
+/** Whether a run ends Failed: about one in `every`, by a hash of its name (stable across ticks). */
+function failsByName(name: string, every: number): boolean {
+  const hash = createHash("sha256").update(name).digest()[0] ?? 0;
+  return hash % every === 0;
+}
+
+/**
+ * The demo's cluster stand-in: every backup Job runs (about one in four fails, by its session's name), every
+ * upload succeeds; every restore Job runs (about one in six fails, by its RestoreSession's name, so a
+ * verification is retried now and then), every verifier Job succeeds; deleted claims no Pod uses go.
+ */
 export class DemoExecutor {
   private timer: NodeJS.Timeout | undefined;
 
@@ -142,6 +152,7 @@ export class DemoExecutor {
     private readonly now: () => Date,
     private readonly intervalMs = 2_000,
     private readonly failureEvery = 4,
+    private readonly restoreFailureEvery = 6,
   ) {}
 
   start(): void {
@@ -156,8 +167,7 @@ export class DemoExecutor {
       });
       for (const job of jobs.items.filter((j) => !isFinished(j))) {
         const session = job.metadata.labels?.[Label.InvokerName] ?? "";
-        const hash = createHash("sha256").update(session).digest()[0] ?? 0;
-        const outcome = hash % this.failureEvery === 0 ? "Failed" : "Succeeded";
+        const outcome = failsByName(session, this.failureEvery) ? "Failed" : "Succeeded";
         finished += await runBackupJobs(
           client,
           job.metadata.namespace ?? "default",
@@ -167,6 +177,31 @@ export class DemoExecutor {
         );
       }
       finished += await runMetadataJobs(client, "Succeeded", this.now());
+      finished += await this.runVerificationJobs(client);
+      await releaseUnusedClaims(client);
+    }
+    return finished;
+  }
+
+  /** Restore executor Jobs, then verifier Jobs, each group by the session that invoked it. */
+  private async runVerificationJobs(client: KubeClient): Promise<number> {
+    let finished = 0;
+    for (const component of [VerificationJobComponent.Restore, VerificationJobComponent.Verifier]) {
+      const jobs = await client.list("Job", {
+        labelSelector: `${Label.ManagedBy}=${MANAGED_BY},${Label.Component}=${component}`,
+      });
+      const invokers = new Set(
+        jobs.items
+          .filter((j) => !isFinished(j))
+          .map((j) => `${j.metadata.namespace ?? "default"}/${j.metadata.labels?.[Label.InvokerName] ?? ""}`),
+      );
+      for (const key of invokers) {
+        const [namespace = "default", name = ""] = key.split("/");
+        if (component === VerificationJobComponent.Restore) {
+          const outcome = failsByName(name, this.restoreFailureEvery) ? "Failed" : "Succeeded";
+          finished += await runRestoreJobs(client, namespace, name, outcome, this.now());
+        } else finished += await runVerifierJobs(client, namespace, name, "Succeeded", this.now());
+      }
     }
     return finished;
   }
