@@ -46,14 +46,17 @@ export function outcomeOf(v: Verdicts): Outcome {
 
 // --- bases ------------------------------------------------------------------------------------------------
 
-/** Valid objects to mutate: every object of examples/ (but the Namespace) and one sample per kind. */
+/**
+ * Valid objects to mutate: every object of examples/ that kss validates (a KubeStash kind with a CRD; not the
+ * Namespaces or the demo's PersistentVolumeClaim, which kss leaves to the API server) and one sample per kind.
+ */
 export function baseObjects(namespace: string): Array<Record<string, unknown>> {
   const dir = path.join(PROJECT_ROOT, "examples/demo");
   const fromExamples = readdirSync(dir)
     .filter((file) => file.endsWith(".yaml"))
     .sort()
     .flatMap((file) => parseAllDocuments(readFileSync(path.join(dir, file), "utf8")).map((d) => d.toJS()))
-    .filter((o): o is Record<string, unknown> => o?.kind !== undefined && o.kind !== "Namespace");
+    .filter((o): o is Record<string, unknown> => o?.kind !== undefined && crdOf(o) !== undefined);
   const samples = Object.values(SAMPLES).map((s) => structuredClone(s) as Record<string, unknown>);
   return [...fromExamples, ...samples].map((object) => withNamespace(object, namespace));
 }
