@@ -9,6 +9,7 @@ import type {
   SessionFleetFacts,
 } from "../../shared/decide/fleet/fleet.ts";
 import type { RunCellKind } from "../../shared/decide/fleet/run-history.ts";
+import type { RepositoryVerificationView } from "../../shared/decide/fleet/verification-view.ts";
 import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
 import { KssError } from "../../shared/model/errors.ts";
 import {
@@ -27,9 +28,9 @@ import { optionError, TimeOption } from "./schedule-next.ts";
 
 /**
  * `kss fleet [--registry FILE] [--cluster ID…|--selector k=v] [--output table|json] [--now TIME]`: every
- * selected cluster's BackupConfigurations and sessions — phase, last success and its age, RPO, running
- * sessions, failures and retries in the last 24 h, overdue schedules, Snapshots per repository, retention last
- * applied. Exit 0 when all is well, 1 when a schedule is overdue or a cluster is unreachable (to gate a
+ * selected cluster's BackupConfigurations and sessions — phase, last success and its age, the last verified
+ * restore (docs/verification.md#visibility), RPO, running sessions, failures and retries in the last 24 h,
+ * overdue schedules, Snapshots per repository, retention last applied. Exit 0 when all is well, 1 when a schedule is overdue or a cluster is unreachable (to gate a
  * pipeline or an alarm), 2 for usage errors and an unreadable registry.
  */
 
@@ -60,12 +61,40 @@ export function formatAge(seconds: number): string {
   return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
 }
 
+/**
+ * One repository's last verification: `Succeeded 3h`, `Failed 10m` (with `, ok 1d` when an older restore
+ * was verified), `Skipped 2h`, `Running`, `never`, `missing` (the verifier does not exist); a running one
+ * beside a result adds `+running`.
+ */
+export function verificationText(view: RepositoryVerificationView): string {
+  const last = view.lastVerification;
+  let text: string;
+  if (last === undefined) text = view.running ? "Running" : view.verifierMissing ? "missing" : "never";
+  else {
+    text = `${last.phase}${last.ageSeconds === undefined ? "" : ` ${formatAge(last.ageSeconds)}`}`;
+    if (last.phase !== "Succeeded" && view.lastVerified)
+      text += `, ok ${formatAge(view.lastVerified.ageSeconds)}`;
+    if (view.running) text += " +running";
+    if (view.verifierMissing) text += " (verifier missing)";
+  }
+  return text;
+}
+
+/** The VERIFIED cell: `-` without a verifier; the repository named when the session has several. */
+export function verifiedCell(s: SessionFleetFacts): string {
+  const views = s.verifications ?? [];
+  if (views.length === 0) return "-";
+  if (views.length === 1 && views[0]) return verificationText(views[0]);
+  return views.map((v) => `${v.repository}:${verificationText(v)}`).join(" ");
+}
+
 function sessionCells(s: SessionFleetFacts): string[] {
   const rpo = s.rpo?.ratio === undefined ? (s.rpo?.breached ? "never!" : "-") : `${s.rpo.ratio}×`;
   return [
     s.session,
     s.state,
     s.lastSuccess ? `${formatAge(s.lastSuccess.ageSeconds)} ago` : "never",
+    verifiedCell(s),
     `${rpo}${s.rpo?.breached && s.rpo.ratio !== undefined ? "!" : ""}`,
     String(s.running.length),
     String(s.failures24h),
@@ -111,6 +140,7 @@ const HEADER = [
   "SESSION",
   "STATE",
   "LAST SUCCESS",
+  "VERIFIED",
   "RPO",
   "RUNNING",
   "FAILED/24H",
@@ -128,7 +158,7 @@ function clusterTable(cluster: ReachableCluster): string {
     const sessions = config.sessions.length > 0 ? config.sessions : undefined;
     if (!sessions)
       return [
-        [name, config.phase, "-", config.state, "", "", "", "", "", "", "", "", snapshotCell(config), ""],
+        [name, config.phase, "-", config.state, "", "", "", "", "", "", "", "", "", snapshotCell(config), ""],
       ];
     return sessions.map((s) => [name, config.phase, ...sessionCells(s), snapshotCell(config), runsCell(s)]);
   });
@@ -170,6 +200,7 @@ export function renderFleetTable(status: FleetStatus): string {
     `${s.disabled > 0 ? `, ${s.disabled} disabled` : ""}) · ${s.configurations} configurations · ` +
     `${s.overdue} overdue · ${s.failing} failing · ${s.rpoBreached} past their RPO · ${s.running} running · ` +
     `${s.failures24h} failures and ${s.retries24h} retries in 24 h` +
+    `${s.verificationsFailed > 0 ? ` · ${s.verificationsFailed} verified restores failed` : ""}` +
     `${s.operatorPresent > 0 ? ` · ${s.operatorPresent} with the KubeStash operator present` : ""}` +
     `${s.leftoverWebhook > 0 ? ` · ${s.leftoverWebhook} with a leftover KubeStash webhook` : ""}\n`;
   return `${blocks.join("\n")}\n${summary}`;

@@ -2,17 +2,22 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { formatAge, renderFleetTable } from "../../../../cli/commands/fleet.ts";
+import { formatAge, renderFleetTable, verifiedCell } from "../../../../cli/commands/fleet.ts";
 import { clusterFleetFacts } from "../../../../shared/decide/fleet/fleet.ts";
 import { type FleetStatus, fleetSummary } from "../../../../shared/usecases/fleet-status.ts";
 import {
   ago,
   configuration,
+  DAY,
+  HOUR,
+  kube,
   MINUTE,
   NOW,
   repository,
   session,
   snapshot,
+  verificationSession,
+  verifier,
 } from "../../../support/fleet-samples.ts";
 import { runKssInProcess } from "../../../support/kss.ts";
 
@@ -72,12 +77,12 @@ describe("the table", () => {
     expect(lines[0]).toBe(
       "CLUSTER eu · reachable · 2 configurations · 1 overdue · 0 failing · 0 running · 4 requests in 12 ms",
     );
-    expect(lines[1]).toMatch(/^CONFIGURATION\s+PHASE\s+SESSION\s+STATE\s+LAST SUCCESS\s+RPO/);
+    expect(lines[1]).toMatch(/^CONFIGURATION\s+PHASE\s+SESSION\s+STATE\s+LAST SUCCESS\s+VERIFIED\s+RPO/);
     expect(lines[2]).toMatch(
-      /^apps\/db\s+Ready\s+backup\s+ok\s+29m ago\s+0\.48×\s+0\s+0\s+0\s+-\s+-\s+-\s+repo:1\/1\s+✓$/,
+      /^apps\/db\s+Ready\s+backup\s+ok\s+29m ago\s+-\s+0\.48×\s+0\s+0\s+0\s+-\s+-\s+-\s+repo:1\/1\s+✓$/,
     );
     expect(lines[3]).toMatch(
-      /^apps\/web\s+Ready\s+backup\s+overdue\s+never\s+never!\s+0\s+1\s+0\s+1h30m \(2 missed\)/,
+      /^apps\/web\s+Ready\s+backup\s+overdue\s+never\s+-\s+never!\s+0\s+1\s+0\s+1h30m \(2 missed\)/,
     );
     // The runs, newest right, as the dashboard's strip: web's failure at 10:00, then 11:00 and 12:00 missed.
     expect(lines[1]).toMatch(/\sRUNS$/);
@@ -89,6 +94,79 @@ describe("the table", () => {
       "at 2026-11-26T12:30:00Z: 2 clusters (1 reachable, 1 unreachable) · 2 configurations · 1 overdue · " +
         "0 failing · 1 past their RPO · 0 running · 1 failures and 0 retries in 24 h",
     );
+  });
+});
+
+describe("the VERIFIED column", () => {
+  const verified = (
+    verifications: Parameters<typeof clusterFleetFacts>[0]["verificationSessions"],
+    names = ["repo"],
+  ) => {
+    const verifiers = Object.fromEntries(names.map((r) => [r, `verify-${r}`]));
+    const facts = clusterFleetFacts(
+      {
+        configurations: [configuration("db", { phase: "Ready", repositories: names, verifiers })],
+        sessions: [],
+        snapshots: [],
+        repositories: [],
+        verifiers: names.filter((r) => r !== "gone").map((r) => verifier(`verify-${r}`)),
+        verificationSessions: verifications ?? [],
+      },
+      NOW,
+    );
+    const s = facts.configurations[0]?.sessions[0];
+    if (!s) throw new Error("one session");
+    return verifiedCell(s);
+  };
+  const failedAt = (due: Date) =>
+    verificationSession("db", "repo", due, {
+      phase: "Failed",
+      conditions: [
+        {
+          type: "RestoreSucceeded",
+          status: "False",
+          reason: "FailedToRestoreBackup",
+          lastTransitionTime: kube(due),
+        },
+      ],
+      cleanedAt: new Date(due.getTime() + 10 * MINUTE),
+    });
+  const okAt = (due: Date, repo = "repo") =>
+    verificationSession("db", repo, due, { phase: "Succeeded", cleanedAt: new Date(due.getTime() + MINUTE) });
+
+  it.each([
+    ["no verification yet", [], "never"],
+    ["a success 3 h ago", [okAt(ago(3 * HOUR + MINUTE))], "Succeeded 3h"],
+    [
+      "a failure 10 min ago after a success 1 d ago",
+      [okAt(ago(DAY + MINUTE)), failedAt(ago(20 * MINUTE))],
+      "Failed 10m, ok 1d",
+    ],
+    [
+      "running, nothing finished",
+      [verificationSession("db", "repo", ago(MINUTE), { phase: "Running" })],
+      "Running",
+    ],
+    [
+      "a success and one running",
+      [okAt(ago(3 * HOUR + MINUTE)), verificationSession("db", "repo", ago(MINUTE), { phase: "Running" })],
+      "Succeeded 3h +running",
+    ],
+  ])("%s → %s", (_scenario, sessions, text) => {
+    expect(verified(sessions)).toBe(text);
+  });
+
+  it("names the repositories when a session has several, and says when a verifier is missing", () => {
+    expect(verified([okAt(ago(2 * HOUR + MINUTE), "a")], ["a", "gone"])).toBe("a:Succeeded 2h gone:missing");
+  });
+
+  it("is - for a session without a verifier, in the table", () => {
+    const facts = clusterFleetFacts(
+      { configurations: [configuration("db")], sessions: [], snapshots: [], repositories: [] },
+      NOW,
+    );
+    const s = facts.configurations[0]?.sessions[0];
+    expect(s && verifiedCell(s)).toBe("-");
   });
 });
 
