@@ -7,6 +7,7 @@ import type { ClusterClients } from "../kube/cluster-clients.ts";
 import { parseGoDuration } from "../model/duration.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
 import { SessionFollowUp } from "../model/events/session-follow-up.ts";
+import { sweepClusterVerifications } from "./drive-verifications.ts";
 import type { Observability } from "./observability.ts";
 import { type ReconcileOutcome, reconcileSession, sweepSessions } from "./reconcile-session.ts";
 import { snapshotCleanupStep } from "./snapshot-cleanup-step.ts";
@@ -57,6 +58,8 @@ export async function sweepClusterSessions(
   deps.metrics.addMetric("SessionsSwept", "Count", outcomes.length);
   // The data of deleted Snapshots: cleaners started, their end seen, failures retried (docs/retention-cleanup.md).
   await snapshotCleanupStep(deps, reconcile.client, deps.clock.now(), undefined, scope);
+  // Verifications of the cluster that are open (docs/verification.md#lifecycle).
+  await sweepClusterVerifications(deps, clusterId);
   return outcomes;
 }
 
