@@ -392,7 +392,7 @@ describe("buildRestoreJobs for KubeStash's pvc addon", () => {
       }),
     );
     expect(job?.spec.backoffLimit).toBe(2);
-    expect(job?.spec.template.metadata?.labels).toMatchObject({
+    expect((job?.spec.template.metadata as { labels?: unknown } | undefined)?.labels).toMatchObject({
       team: "a",
       "app.kubernetes.io/component": "kubestash-restore",
     });
