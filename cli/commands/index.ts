@@ -38,6 +38,11 @@ export const COMMANDS: readonly LazyCliCommand[] = [
     load: async () => (await import("./retries.ts")).retriesCommand,
   },
   {
+    path: ["verify", "history"],
+    summary: "show a BackupConfiguration's backup verifications, newest first (Snapshot, phase, reason)",
+    load: async () => (await import("./verify-history.ts")).verifyHistoryCommand,
+  },
+  {
     path: ["apply"],
     summary:
       "roll out BackupConfigurations, RetentionPolicies, BackupStorages, Repositories to many clusters",
