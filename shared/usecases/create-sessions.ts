@@ -7,6 +7,7 @@ import type { OperatorPresence } from "../decide/operator/operator-presence.ts";
 import type { SessionScheduleDecision } from "../decide/schedule/due-sessions.ts";
 import { missedRecord, recordedMisses } from "../decide/schedule/missed-schedules.ts";
 import { skippedStatus } from "../decide/schedule/new-session.ts";
+import { concurrentVerificationSkippedStatus } from "../decide/schedule/new-verification-session.ts";
 import {
   createdEventMessage,
   planConfigurationSchedule,
@@ -14,12 +15,15 @@ import {
   type SessionScheduleFacts,
   scheduleFactsAfter,
 } from "../decide/schedule/schedule-plan.ts";
+import { planVerificationSchedule, type VerificationPlan } from "../decide/schedule/verification-plan.ts";
 import { type KubeClient, statusUnchanged } from "../kube/client.ts";
 import type { BackupConfiguration } from "../model/backup-configuration.ts";
 import type { BackupSession } from "../model/backup-session.ts";
+import type { BackupVerificationSession, BackupVerifier } from "../model/backup-verifier.ts";
 import { BackupSessionCreated } from "../model/events/backup-session-created.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
 import { ScheduleOverdue } from "../model/events/schedule-overdue.ts";
+import { VerificationOverdue, VerificationSessionCreated } from "../model/events/verification.ts";
 import { Annotation } from "../model/labels.ts";
 import { toKubeTime } from "../model/time.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
@@ -36,6 +40,12 @@ import { isTransient, type Retrier, type TransientRetryOptions, transientRetry }
  * "BackupSession Created", record a Kubernetes Event on the configuration, and keep the configuration's
  * status (validation, backends, nextSchedule, phase) current. A configuration that cannot be read or scheduled
  * is marked, and the others go on.
+ *
+ * Verifications run on the same tick and engine (docs/verification.md#scheduling): when a configuration names
+ * a `backupVerifier`, the BackupVerifiers and BackupVerificationSessions are listed too (one LIST each), each
+ * verified repository's verifier schedule is planned beside the backups (verification-plan.ts), its due
+ * BackupVerificationSession is created with the BackupSessions, its "BackupVerificationSession Created" goes
+ * in the same publish, and its Event and "Verification Overdue" come after, with the backups'.
  *
  * Transient failures (docs/decisions.md#transient-errors): each write is retried with bounded back-off inside
  * the invocation; the session create comes first, and a failed Event, publish or status write after it never
@@ -75,9 +85,22 @@ export interface SessionOutcome {
   transient?: boolean;
 }
 
+/** One verified repository on this tick (a verifier that does not exist: `missing-verifier`). */
+export interface VerificationOutcome
+  extends Omit<SessionOutcome, "decision" | "missed" | "configuration" | "session"> {
+  configuration: string;
+  session: string;
+  repository: string;
+  /** `<namespace>/<name>` of the verifier the repository names. */
+  verifier: string;
+  decision: SessionScheduleDecision["action"] | "missing-verifier";
+}
+
 export interface CreateSessionsReport {
   clusterId: string;
   outcomes: SessionOutcome[];
+  /** The verified repositories' schedules (absent when no configuration names a verifier). */
+  verifications?: VerificationOutcome[];
   invalidConfigurations: Array<{ namespace?: string; name: string; error: string }>;
   /** The KubeStash operator's footprint, when it held this cluster's sessions (docs/migration.md). */
   operator?: OperatorPresence;
@@ -92,10 +115,14 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
   const operator = await operatorHold(deps.client, now, configs.items);
   if (operator)
     return { clusterId: deps.client.clusterId, outcomes: [], invalidConfigurations: [], operator };
-  const [sessions, storages, policies] = await Promise.all([
+  const verified = configs.items.some(namesVerifier);
+  const [sessions, storages, policies, verifiers, verifications] = await Promise.all([
     client.list("BackupSession"),
     client.list("BackupStorage"),
     client.list("RetentionPolicy"),
+    // Only when some configuration names a verifier: a tick without any lists no more than before.
+    verified ? client.list("BackupVerifier") : undefined,
+    verified ? client.list("BackupVerificationSession") : undefined,
   ]);
   const namespaces = await namespaceLabels(client, configs.items);
   const invalidConfigurations = await Promise.all(
@@ -111,28 +138,48 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
     deps,
     retry: transientRetry(deps.retry),
     sessionsBySchedule: groupBySchedule(sessions.items),
+    verifiers: verifiers?.items ?? [],
+    verificationsBySchedule: groupVerifications(verifications?.items ?? []),
     objects: { storages: storages.items, policies: policies.items },
     namespaces,
   };
   const concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
   // docs/costs.md#scheduling-lag: decide everything first (shared/decide/schedule/schedule-plan.ts, no request), then
   // create every due session before anything else is written, so no Event, status or notice waits in front
-  // of a create; then publish all "BackupSession Created" at once, then each configuration's Events and status.
+  // of a create; then publish all "BackupSession Created" and "BackupVerificationSession Created" at once, then
+  // each configuration's Events and status.
   const plans = configs.items.map((config) => planConfiguration(context, config, now));
   const creations = plans.flatMap((plan) => plan.sessions.filter(isCreation));
-  await mapWithConcurrency(creations, concurrency, (applied) => createSession(context, applied, now));
-  await publishCreated(context, creations, now);
+  const verificationCreations = plans.flatMap((plan) => plan.verifications.filter(isVerificationCreation));
+  // Backups first, then verifications, in one pool of writes.
+  const creates = [
+    ...creations.map((applied) => () => createSession(context, applied, now)),
+    ...verificationCreations.map((applied) => () => createVerification(context, applied, now)),
+  ];
+  await mapWithConcurrency(creates, concurrency, (create) => create());
+  await publishCreated(context, creations, verificationCreations, now);
   const perConfig = await mapWithConcurrency(plans, concurrency, async (plan) => {
     try {
       if (plan.error !== undefined) throw plan.error;
-      return await finishConfiguration(context, plan, now);
+      const outcomes = await finishConfiguration(context, plan, now);
+      return { outcomes, verifications: await finishVerifications(context, plan, now) };
     } catch (error) {
       // One configuration's failure (a bug, an unexpected object) does not stop the others.
-      return [configurationFailure(plan.configuration, error)];
+      return { outcomes: [configurationFailure(plan.configuration, error)], verifications: [] };
     }
   });
-  const report = { clusterId: client.clusterId, outcomes: perConfig.flat(), invalidConfigurations };
-  const transient = report.outcomes.filter((o) => o.transient === true);
+  const report: CreateSessionsReport = {
+    clusterId: client.clusterId,
+    outcomes: perConfig.flatMap((c) => c.outcomes),
+    ...(verified ? { verifications: perConfig.flatMap((c) => c.verifications) } : {}),
+    invalidConfigurations,
+  };
+  const transient = [
+    ...report.outcomes.filter((o) => o.transient === true),
+    ...(report.verifications ?? [])
+      .filter((o) => o.transient === true)
+      .map((o) => ({ ...o, session: `${o.session} verification of ${o.repository}` })),
+  ];
   if (transient.length > 0)
     throw new SchedulingIncompleteError(
       report,
@@ -160,6 +207,10 @@ interface TickContext {
   retry: Retrier;
   /** The listed BackupSessions by namespace, configuration and session (scheduleKey). */
   sessionsBySchedule: ReadonlyMap<string, BackupSession[]>;
+  /** The listed BackupVerifiers (empty when no configuration names one). */
+  verifiers: readonly BackupVerifier[];
+  /** The listed BackupVerificationSessions by namespace and configuration (scheduleKey with session "*"). */
+  verificationsBySchedule: ReadonlyMap<string, BackupVerificationSession[]>;
   objects: Pick<Parameters<typeof decideConfigurationStatus>[1], "storages" | "policies">;
   namespaces: Map<string, Record<string, string>>;
 }
@@ -173,16 +224,39 @@ interface AppliedSession {
 
 type Creation = AppliedSession & { plan: SessionPlan & { create: NonNullable<SessionPlan["create"]> } };
 
+/** A verified repository's plan on this tick and what applying it did. */
+interface AppliedVerification {
+  configuration: BackupConfiguration;
+  plan: VerificationPlan;
+  outcome: VerificationOutcome;
+}
+
+type VerificationCreation = AppliedVerification & {
+  plan: VerificationPlan & { create: NonNullable<VerificationPlan["create"]> };
+};
+
 /** One configuration's plan on this tick, with an outcome per session. */
 interface AppliedConfiguration {
   configuration: BackupConfiguration;
   sessions: AppliedSession[];
+  verifications: AppliedVerification[];
+  /** Its verifications could not be decided: reported, its backups go on. */
+  verificationError?: unknown;
   /** The configuration could not be decided (a bug or an unexpected object): reported, the others go on. */
   error?: unknown;
 }
 
 function isCreation(applied: AppliedSession): applied is Creation {
   return applied.plan.create !== undefined;
+}
+
+function isVerificationCreation(applied: AppliedVerification): applied is VerificationCreation {
+  return applied.plan.create !== undefined;
+}
+
+/** Whether a session of `config` names a `backupVerifier` for one of its repositories. */
+function namesVerifier(config: BackupConfiguration): boolean {
+  return (config.spec.sessions ?? []).some((s) => (s.repositories ?? []).some((r) => r.backupVerifier));
 }
 
 const scheduleKey = (namespace: string | undefined, configuration: string, session: string) =>
@@ -195,6 +269,22 @@ function groupBySchedule(sessions: ReadonlyArray<BackupSession>): Map<string, Ba
     const invoker = session.spec.invoker;
     if (invoker?.kind !== "BackupConfiguration" || session.spec.session === undefined) continue;
     const key = scheduleKey(session.metadata.namespace, invoker.name, session.spec.session);
+    const group = groups.get(key);
+    if (group) group.push(session);
+    else groups.set(key, [session]);
+  }
+  return groups;
+}
+
+/** The verification sessions by namespace and configuration; the plan filters session and repository. */
+function groupVerifications(
+  sessions: ReadonlyArray<BackupVerificationSession>,
+): Map<string, BackupVerificationSession[]> {
+  const groups = new Map<string, BackupVerificationSession[]>();
+  for (const session of sessions) {
+    const invoker = session.spec.invoker;
+    if (invoker?.kind !== "BackupConfiguration") continue;
+    const key = scheduleKey(session.metadata.namespace, invoker.name, "*");
     const group = groups.get(key);
     if (group) group.push(session);
     else groups.set(key, [session]);
@@ -227,16 +317,59 @@ function planConfiguration(
         decision: sessionPlan.decision.action,
       },
     }));
-    return { configuration, sessions };
+    const { verifications, verificationError } = planVerifications(context, configuration, now);
+    return { configuration, sessions, verifications, verificationError };
   } catch (error) {
-    return { configuration, sessions: [], error };
+    return { configuration, sessions: [], verifications: [], error };
   }
 }
+
+/** The configuration's verified repositories on this tick; a failure to plan them leaves its backups be. */
+function planVerifications(
+  context: TickContext,
+  configuration: BackupConfiguration,
+  now: Date,
+): Pick<AppliedConfiguration, "verifications" | "verificationError"> {
+  if (!namesVerifier(configuration)) return { verifications: [] };
+  const { namespace, name } = configuration.metadata;
+  try {
+    const verificationPlans = planVerificationSchedule(
+      configuration,
+      context.verifiers,
+      {
+        verificationSessions: context.verificationsBySchedule.get(scheduleKey(namespace, name, "*")) ?? [],
+        defaultStaggerWindowMs: context.deps.staggerWindowMs,
+      },
+      now,
+    );
+    const verifications = verificationPlans.map((verificationPlan) => ({
+      configuration,
+      plan: verificationPlan,
+      outcome: {
+        namespace: namespace ?? "default",
+        configuration: name,
+        session: verificationPlan.session.name,
+        repository: verificationPlan.repository.name,
+        verifier: `${verificationPlan.verifierRef.namespace}/${verificationPlan.verifierRef.name}`,
+        decision:
+          verificationPlan.missingVerifier !== undefined
+            ? ("missing-verifier" as const)
+            : verificationPlan.decision.action,
+      },
+    }));
+    return { verifications };
+  } catch (verificationError) {
+    return { verifications: [], verificationError };
+  }
+}
+
+/** What a write's failure is noted on: a session's or a verification's outcome. */
+type Noted = Pick<SessionOutcome, "error" | "transient">;
 
 /** Runs one write with the tick's back-off; a failure is noted on `outcome` (never thrown) and gives undefined. */
 async function attempt<T>(
   context: Pick<TickContext, "retry">,
-  outcome: SessionOutcome,
+  outcome: Noted,
   what: string,
   work: () => Promise<T>,
 ): Promise<T | undefined> {
@@ -248,7 +381,7 @@ async function attempt<T>(
   }
 }
 
-function noteFailure(outcome: SessionOutcome, what: string, error: unknown): void {
+function noteFailure(outcome: Noted, what: string, error: unknown): void {
   const message = `${what}: ${String(error)}`;
   outcome.error = outcome.error ? `${outcome.error}; ${message}` : message;
   outcome.transient = outcome.transient === true || isTransient(error);
@@ -307,12 +440,69 @@ async function createSession(context: TickContext, applied: Creation, now: Date)
   }
 }
 
-/** One publish call for every session this tick created (the publisher sends PutEvents of up to 10). */
-async function publishCreated(context: TickContext, creations: Creation[], now: Date): Promise<void> {
+/**
+ * Creates one due BackupVerificationSession, as createSession does a BackupSession: a Forbid skip gets its
+ * Skipped status before anyone hears of it, the verifications it replaces are marked.
+ */
+async function createVerification(
+  context: TickContext,
+  applied: VerificationCreation,
+  now: Date,
+): Promise<void> {
   const { deps } = context;
-  let pending = creations.filter((c) => c.outcome.created === true);
-  if (pending.length === 0) return;
-  const eventOf = ({ configuration, plan, outcome }: Creation) =>
+  const { create } = applied.plan;
+  const { outcome } = applied;
+  let failedOnce = false;
+  const made = await attempt(context, outcome, "create", async () => {
+    try {
+      return await deps.client.create("BackupVerificationSession", create.desired);
+    } catch (error) {
+      failedOnce = true;
+      throw error;
+    }
+  });
+  if (made === undefined) return;
+  const { object } = made;
+  const created = made.created || failedOnce;
+  outcome.name = object.metadata.name;
+  outcome.created = created;
+  outcome.lagSeconds = Math.max(0, (now.getTime() - create.decision.scheduledTime.getTime()) / 1000);
+  const { skippedReason } = create;
+  if (created && skippedReason !== undefined) {
+    await attempt(context, outcome, "skipped status", () =>
+      deps.client.updateStatus(
+        "BackupVerificationSession",
+        object.metadata.namespace,
+        object.metadata.name,
+        (current) =>
+          current.status?.phase
+            ? undefined
+            : concurrentVerificationSkippedStatus(current.status, skippedReason, now),
+        { known: object },
+      ),
+    );
+  }
+  for (const running of create.replaces) {
+    await attempt(context, outcome, `mark ${running} replaced`, () =>
+      deps.client.patch("BackupVerificationSession", object.metadata.namespace, running, {
+        metadata: { annotations: { [Annotation.ReplacedBy]: object.metadata.name } },
+      }),
+    );
+  }
+}
+
+/**
+ * One publish call for every session and verification session this tick created (the publisher sends
+ * PutEvents of up to 10).
+ */
+async function publishCreated(
+  context: TickContext,
+  creations: Creation[],
+  verificationCreations: VerificationCreation[],
+  now: Date,
+): Promise<void> {
+  const { deps } = context;
+  const createdSession = ({ configuration, plan, outcome }: Creation) =>
     eventFor(BackupSessionCreated, {
       version: DETAIL_VERSION,
       clusterId: deps.client.clusterId,
@@ -324,10 +514,32 @@ async function publishCreated(context: TickContext, creations: Creation[], now: 
       scheduledTime: toKubeTime(plan.create.decision.scheduledTime),
       createdAt: toKubeTime(now),
     });
+  const createdVerification = ({ configuration, plan, outcome }: VerificationCreation) =>
+    eventFor(VerificationSessionCreated, {
+      version: DETAIL_VERSION,
+      clusterId: deps.client.clusterId,
+      namespace: outcome.namespace,
+      configuration: configuration.metadata.name,
+      session: plan.session.name,
+      repository: plan.repository.name,
+      name: outcome.name ?? plan.create.desired.metadata.name,
+      origin: "schedule",
+      scheduledTime: toKubeTime(plan.create.decision.scheduledTime),
+      createdAt: toKubeTime(now),
+    });
+  let pending: Array<{ outcome: Noted; event: () => ReturnType<typeof eventFor> }> = [
+    ...creations
+      .filter((c) => c.outcome.created === true)
+      .map((c) => ({ outcome: c.outcome, event: () => createdSession(c) })),
+    ...verificationCreations
+      .filter((c) => c.outcome.created === true)
+      .map((c) => ({ outcome: c.outcome, event: () => createdVerification(c) })),
+  ];
+  if (pending.length === 0) return;
   try {
     await context.retry(async () => {
       try {
-        await deps.publisher.publish(pending.map(eventOf));
+        await deps.publisher.publish(pending.map((p) => p.event()));
       } catch (error) {
         // Only what the bus did not take is sent again (the rest is on the bus already).
         if (error instanceof PublishError) {
@@ -434,6 +646,92 @@ async function countMisses(
       context.deps.client.recordEvent(config, { type: "Warning", reason: "MissedSchedule", message }, now),
     );
   }
+}
+
+/**
+ * After the creates, per verified repository: the Event on the configuration (created, created Skipped, or
+ * the verifier it names does not exist) and "Verification Overdue". The configuration's status records
+ * nothing of verifications (docs/verification.md#scheduling).
+ */
+async function finishVerifications(
+  context: TickContext,
+  applied: AppliedConfiguration,
+  now: Date,
+): Promise<VerificationOutcome[]> {
+  const { configuration: config } = applied;
+  const { deps } = context;
+  const outcomes: VerificationOutcome[] = [];
+  if (applied.verificationError !== undefined) {
+    const error = applied.verificationError;
+    outcomes.push({
+      namespace: config.metadata.namespace ?? "default",
+      configuration: config.metadata.name,
+      session: "*",
+      repository: "*",
+      verifier: "*",
+      decision: "wait",
+      error: String(error),
+      transient: isTransient(error),
+    });
+  }
+  for (const { plan, outcome } of applied.verifications) {
+    const event = verificationEvent(plan, outcome);
+    if (event !== undefined) {
+      await attempt(context, outcome, "record event", () => deps.client.recordEvent(config, event, now));
+    }
+    const { overdue } = plan;
+    if (overdue) {
+      outcome.overdue =
+        (await attempt(context, outcome, "announce overdue", () =>
+          announceVerificationOverdue(deps, config, plan, overdue, now),
+        )) ?? false;
+    } else if (plan.decision.action === "missed-deadline") outcome.overdue = false;
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}
+
+/** The Event a verified repository's tick records on its configuration, if any. */
+function verificationEvent(
+  plan: VerificationPlan,
+  outcome: VerificationOutcome,
+): { type: "Normal" | "Warning"; reason: string; message: string } | undefined {
+  if (plan.missingVerifier !== undefined)
+    return { type: "Warning", reason: "VerifierNotFound", message: plan.missingVerifier };
+  const create = plan.create;
+  if (!create || outcome.created !== true || !outcome.name) return undefined;
+  const message =
+    create.skippedReason !== undefined
+      ? `Skipped BackupVerificationSession ${outcome.name}: ${create.skippedReason}`
+      : `Created BackupVerificationSession ${outcome.name} for ${toKubeTime(create.decision.scheduledTime)}`;
+  return { type: "Normal", reason: "BackupVerificationSessionCreated", message };
+}
+
+/** "Verification Overdue" as the plan found it (once per overdue run). */
+async function announceVerificationOverdue(
+  deps: CreateSessionsDeps,
+  config: BackupConfiguration,
+  plan: VerificationPlan,
+  overdue: NonNullable<VerificationPlan["overdue"]>,
+  now: Date,
+): Promise<boolean> {
+  await deps.publisher.publish([
+    eventFor(VerificationOverdue, {
+      version: DETAIL_VERSION,
+      clusterId: deps.client.clusterId,
+      namespace: config.metadata.namespace ?? "default",
+      configuration: config.metadata.name,
+      session: plan.session.name,
+      repository: plan.repository.name,
+      verifier: `${plan.verifierRef.namespace}/${plan.verifierRef.name}`,
+      schedule: overdue.schedule,
+      overdueSince: toKubeTime(overdue.dueSince),
+      missedRuns: overdue.missedRuns,
+      ...(overdue.lastVerified ? { lastVerified: toKubeTime(overdue.lastVerified) } : {}),
+      detectedAt: toKubeTime(now),
+    }),
+  ]);
+  return true;
 }
 
 /** "Schedule Overdue" as the plan found it (once per overdue run). */
