@@ -5,7 +5,9 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeLocalRegistry } from "../../local/demo.ts";
 import { loadRegistryFile } from "../../shared/clusters/registry.ts";
+import type { KubeClient } from "../../shared/kube/client.ts";
 import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
+import { NotFoundError } from "../../shared/kube/errors.ts";
 import {
   type FleetStatus,
   fleetStatus,
@@ -14,7 +16,14 @@ import {
   type UnreachableCluster,
 } from "../../shared/usecases/fleet-status.ts";
 import { type ControlPlane, startControlPlane } from "../controlplane/index.ts";
-import { seedCluster, sessionInPhase, succeededSnapshot } from "../support/fleet-world.ts";
+import {
+  RESTORE_FAILURE,
+  seedCluster,
+  seedVerifications,
+  sessionInPhase,
+  succeededSnapshot,
+  type VerificationSeed,
+} from "../support/fleet-world.ts";
 import { runKssInProcess } from "../support/kss.ts";
 import { uniqueNamespace } from "../support/kube.ts";
 import { installConfiguration, nextHour } from "../support/lifecycle.ts";
@@ -23,6 +32,9 @@ import { installConfiguration, nextHour } from "../support/lifecycle.ts";
  * `kss fleet` on a private control plane of 3 clusters (so stopping one disturbs no other test): complete
  * views of every cluster, an overdue schedule found on a fixed clock, then one cluster stopped and one that
  * never answers, each reported unreachable within its own timeout while the others are read in full.
+ * Verified restores (docs/verification.md#visibility): BackupVerifiers and BackupVerificationSessions made
+ * directly on cluster three, shown by the fleet JSON, the VERIFIED column and `kss verify history`; cluster
+ * two has no verification CRDs at all (deleted), which is no verifications, not an unreachable cluster.
  */
 
 let plane: ControlPlane;
@@ -34,6 +46,7 @@ const due = nextHour();
 const NOW = new Date(due.getTime() + 30 * 60_000);
 let okSession = "";
 let failedSession = "";
+let verified: VerificationSeed;
 
 beforeAll(async () => {
   plane = await startControlPlane({ clusters: 3 });
@@ -43,6 +56,8 @@ beforeAll(async () => {
   await succeededSnapshot(one.admin, ns, okSession, new Date(due.getTime() + 60_000));
   failedSession = await sessionInPhase(two.admin, ns, due, "Failed");
   await sessionInPhase(three.admin, ns, due, "Succeeded");
+  verified = await seedVerifications(three.admin, ns, NOW, { running: true });
+  await withoutVerificationCrds(two.admin);
   // Every 10 minutes, created now and never run: due since the first 10-minute mark after now.
   await installConfiguration(one.admin, ns, "late", {
     scheduler: { schedule: "*/10 * * * *", jobTemplate: {}, concurrencyPolicy: "Allow" },
@@ -62,7 +77,7 @@ const reachable = (status: FleetStatus, id: string) =>
   status.clusters.find((c): c is ReachableCluster => c.id === id && c.reachable);
 
 describe("kss fleet with every cluster up", () => {
-  it("reads each cluster with 4 LISTs, finds the overdue schedule and the failing session, and exits 1", async () => {
+  it("reads each cluster with 6 LISTs, finds the overdue schedule and the failing session, and exits 1", async () => {
     const run = await runKssInProcess([
       "fleet",
       "--registry",
@@ -76,7 +91,8 @@ describe("kss fleet with every cluster up", () => {
     expect(run.exitCode).toBe(1);
     const status = JSON.parse(run.stdout) as FleetStatus;
     const [a, b, c] = plane.clusters.map((cluster) => reachable(status, cluster.id));
-    expect([a, b, c].map((cluster) => cluster?.requests)).toEqual([4, 4, 4]);
+    // Six LISTs each; cluster two answers 404 to the two verification kinds, and is read in full all the same.
+    expect([a, b, c].map((cluster) => cluster?.requests)).toEqual([6, 6, 6]);
 
     const app = a?.configurations.find((x) => x.name === "app");
     expect(app?.sessions[0]).toMatchObject({
@@ -104,14 +120,167 @@ describe("kss fleet with every cluster up", () => {
       failures24h: 1,
       recent: [{ name: failedSession, phase: "Failed" }],
     });
-    expect(c?.totals).toMatchObject({ configurations: 1, overdue: 0, failing: 0 });
+    expect(c?.totals).toMatchObject({ configurations: 2, overdue: 0, failing: 0, verificationsFailed: 1 });
+    expect(b?.totals.verificationsFailed).toBe(0);
     expect(status.summary).toMatchObject({
       clusters: 3,
       reachable: 3,
       unreachable: 0,
       overdue: 1,
       failing: 1,
+      verificationsFailed: 1,
     });
+  });
+
+  it("shows each repository's verified restore in the fleet JSON: result, Snapshot, end, reason, running, missing verifier", async () => {
+    const id = plane.clusters[2]?.id ?? "";
+    const run = await runKssInProcess([
+      "fleet",
+      "--registry",
+      registryFile,
+      "--cluster",
+      id,
+      "-o",
+      "json",
+      "--now",
+      NOW.toISOString(),
+    ]);
+    expect(run.exitCode).toBe(0);
+    const cluster = reachable(JSON.parse(run.stdout) as FleetStatus, id);
+    const byName = new Map(cluster?.configurations.map((c) => [c.name, c.sessions[0]]));
+    expect(byName.get("app")).not.toHaveProperty("verifications");
+    const views = byName.get("verified")?.verifications ?? [];
+    const at = (ms: number) => new Date(NOW.getTime() - ms).toISOString().replace(".000Z", "Z");
+    expect(views.map((v) => v.repository)).toEqual(["repo-a", "repo-b", "repo-c", "repo-d", "repo-e"]);
+    expect(views[0]).toEqual({
+      repository: "repo-a",
+      verifier: { name: "verify-a", namespace: ns },
+      schedule: "0 3 1 1 *",
+      nextVerification: expect.stringMatching(/^\d{4}-01-01T03:00:00Z$/),
+      lastVerification: {
+        name: verified.succeeded,
+        phase: "Succeeded",
+        snapshot: "repo-a-snapshot-3h",
+        time: at(3 * 3_600_000 + 70_000),
+        origin: "schedule",
+        duration: "1m5s",
+        endedAt: at(3 * 3_600_000),
+        ageSeconds: 3 * 3600,
+      },
+      lastVerified: {
+        name: verified.succeeded,
+        endedAt: at(3 * 3_600_000),
+        ageSeconds: 3 * 3600,
+        snapshot: "repo-a-snapshot-3h",
+      },
+      running: verified.running,
+      kept: 2,
+    });
+    expect(views[1]).toMatchObject({
+      lastVerification: {
+        name: verified.failed,
+        phase: "Failed",
+        snapshot: "repo-b-snapshot-11m",
+        ageSeconds: 600,
+        condition: "RestoreSucceeded",
+        reason: "FailedToRestoreBackup",
+        message: RESTORE_FAILURE,
+      },
+      lastVerified: { name: verified.olderSucceeded, ageSeconds: 24 * 3600, snapshot: "repo-b-snapshot-1d" },
+      kept: 2,
+    });
+    expect(views[2]?.lastVerification).toMatchObject({
+      name: verified.skipped,
+      phase: "Skipped",
+      reason: "SnapshotAlreadyVerified",
+      ageSeconds: 2 * 3600,
+    });
+    expect(views[2]).not.toHaveProperty("lastVerified");
+    expect(views[3]).toEqual({
+      repository: "repo-d",
+      verifier: { name: "verify-d", namespace: ns },
+      schedule: "0 3 1 1 *",
+      nextVerification: expect.any(String),
+      kept: 0,
+    });
+    expect(views[4]).toEqual({
+      repository: "repo-e",
+      verifier: { name: "verify-gone", namespace: ns },
+      verifierMissing: true,
+      kept: 0,
+    });
+  });
+
+  it("kss verify history lists the configuration's verifications newest first, filters them, and exits 1 for a configuration that does not exist", async () => {
+    const id = plane.clusters[2]?.id ?? "";
+    const base = ["verify", "history", "--registry", registryFile, "--cluster", id, "-n", ns];
+    const table = await runKssInProcess([...base, "--config", "verified", "--now", NOW.toISOString()]);
+    expect(table.stderr).toBe("");
+    expect(table.exitCode).toBe(0);
+    const lines = table.stdout.trimEnd().split("\n");
+    expect(lines[0]).toBe(`BackupVerificationSessions of BackupConfiguration ${ns}/verified on ${id}`);
+    expect(lines[1]).toMatch(/^NAME\s+REPOSITORY\s+SNAPSHOT\s+PHASE\s+DURATION\s+RETRIED\s+AGE\s+REASON$/);
+    expect(lines.slice(2).map((l) => l.split(/\s+/)[0])).toEqual([
+      verified.running,
+      verified.failed,
+      verified.skipped,
+      verified.succeeded,
+      verified.olderSucceeded,
+    ]);
+    expect(lines[3]).toMatch(
+      new RegExp(
+        `^${verified.failed}\\s+repo-b\\s+repo-b-snapshot-11m\\s+Failed\\s+40s\\s+no\\s+\\S+\\s+FailedToRestoreBackup: ${RESTORE_FAILURE}$`,
+      ),
+    );
+    expect(lines[4]).toMatch(
+      /\s+repo-c\s+-\s+Skipped\s+-\s+no\s+\S+\s+SnapshotAlreadyVerified: Snapshot repo-c-snapshot-1d was verified already$/,
+    );
+
+    const json = await runKssInProcess([
+      ...base,
+      "--config",
+      "verified",
+      "--repository",
+      "repo-b",
+      "-o",
+      "json",
+    ]);
+    expect(json.exitCode).toBe(0);
+    const result = JSON.parse(json.stdout) as {
+      verifications: Array<{ name: string; phase: string; reason?: string }>;
+    };
+    expect(result.verifications.map((v) => [v.name, v.phase, v.reason])).toEqual([
+      [verified.failed, "Failed", "FailedToRestoreBackup"],
+      [verified.olderSucceeded, "Succeeded", undefined],
+    ]);
+
+    const none = await runKssInProcess([...base, "--config", "app"]);
+    expect(none.exitCode).toBe(0);
+    expect(none.stdout).toContain("no BackupVerificationSessions");
+
+    const missing = await runKssInProcess([...base, "--config", "nope"]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stdout).toBe("");
+    expect(missing.stderr).toContain(`BackupConfiguration ${ns}/nope does not exist on cluster ${id}`);
+  });
+
+  it("kss verify history on a cluster without the verification CRDs lists none", async () => {
+    const id = plane.clusters[1]?.id ?? "";
+    const run = await runKssInProcess([
+      "verify",
+      "history",
+      "--registry",
+      registryFile,
+      "--cluster",
+      id,
+      "-n",
+      ns,
+      "--config",
+      "app",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain("no BackupVerificationSessions");
   });
 
   it("exits 0 for a cluster with nothing overdue, and prints the table", async () => {
@@ -126,8 +295,13 @@ describe("kss fleet with every cluster up", () => {
       NOW.toISOString(),
     ]);
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toContain(`CLUSTER ${id} (local ${id}) · reachable · 1 configurations · 0 overdue`);
-    expect(run.stdout).toMatch(new RegExp(`${ns}/app\\s+\\w+\\s+hourly\\s+ok\\s+30m ago`));
+    expect(run.stdout).toContain(`CLUSTER ${id} (local ${id}) · reachable · 2 configurations · 0 overdue`);
+    expect(run.stdout).toMatch(new RegExp(`${ns}/app\\s+\\w+\\s+hourly\\s+ok\\s+30m ago\\s+-\\s`));
+    // The VERIFIED column of the verified configuration: one entry per repository.
+    expect(run.stdout).toContain(
+      "repo-a:Succeeded 3h +running repo-b:Failed 10m, ok 1d repo-c:Skipped 2h repo-d:never repo-e:missing",
+    );
+    expect(run.stdout).toContain("1 verified restores failed");
   });
 });
 
@@ -208,6 +382,30 @@ describe("one cluster stopped, one that never answers", () => {
     expect(status.summary).toMatchObject({ clusters: 4, reachable: 2, unreachable: 2 });
   });
 });
+
+/** Deletes the verification CRDs of a cluster (one set up before issue 19) and waits until their LISTs answer 404. */
+async function withoutVerificationCrds(admin: KubeClient): Promise<void> {
+  for (const crd of ["backupverificationsession.core.kubestash.com", "backupverifier.core.kubestash.com"])
+    await admin.transport.request({
+      method: "DELETE",
+      path: `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd}`,
+    });
+  const deadline = Date.now() + 30_000;
+  for (const kind of ["BackupVerificationSession", "BackupVerifier"] as const) {
+    for (;;) {
+      const gone = await admin.list(kind).then(
+        () => false,
+        (error: unknown) => {
+          if (error instanceof NotFoundError) return true;
+          throw error;
+        },
+      );
+      if (gone) break;
+      if (Date.now() > deadline) throw new Error(`${kind} is still served`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
 
 async function hungKubeconfig(port: number): Promise<string> {
   const file = path.join(dir, "hung.kubeconfig");

@@ -1,6 +1,14 @@
 import type { KubeClient } from "../../shared/kube/client.ts";
+import { BackupVerificationSession, BackupVerifier } from "../../shared/model/backup-verifier.ts";
 import { parseWith, Snapshot } from "../../shared/model/index.ts";
+import { Annotation, Label } from "../../shared/model/labels.ts";
 import { toKubeTime } from "../../shared/model/time.ts";
+import {
+  VerificationCondition as VC,
+  VerificationAnnotation,
+  VerificationReason as VR,
+  verificationSessionName,
+} from "../../shared/model/verification.ts";
 import { evaluateFailure } from "../../shared/usecases/evaluate-failure.ts";
 import type { ClusterInfo } from "../controlplane/index.ts";
 import { clockFrom } from "./clock.ts";
@@ -142,4 +150,177 @@ export async function seedRunHistory(
   if (outcome.result !== "created" || !outcome.retry) throw new Error(`no retry: ${JSON.stringify(outcome)}`);
   await status(outcome.retry, { phase: "Succeeded", duration: "1m40s" });
   return { succeeded, retried, retry: outcome.retry, skipped, succeededLast, running };
+}
+
+/** The objects {@link seedVerifications} made: the BackupVerificationSessions by what they show. */
+export interface VerificationSeed {
+  /** repo-a: Succeeded 3 h before `now`, Snapshot `repo-a-snapshot-3h`, took 1m5s. */
+  succeeded: string;
+  /** repo-b: Succeeded a day before `now` (the last verified restore of repo-b). */
+  olderSucceeded: string;
+  /** repo-b: Failed 10 min before `now` (RestoreSucceeded False, FailedToRestoreBackup). */
+  failed: string;
+  /** repo-c: Skipped 2 h before `now` (SnapshotAlreadyVerified). */
+  skipped: string;
+  /** repo-a: Running since a minute before `now` (only with `running`). */
+  running?: string;
+}
+
+/** The failure message of {@link VerificationSeed.failed}. */
+export const RESTORE_FAILURE = "restic: wrong password or no key found";
+
+/**
+ * A configuration "verified" whose session "hourly" (on a yearly schedule, so no scheduler makes a session
+ * during a test) names a BackupVerifier per repository — repo-a verify-a, repo-b verify-b, repo-c verify-c,
+ * repo-d verify-d (never run), repo-e verify-gone (does not exist) — each verifier on "0 3 1 1 *" (yearly) with
+ * a history limit of 10; and BackupVerificationSessions as the functions would leave them, created directly
+ * (status through the status subresource): times relative to `now`, the fleet view's clock.
+ */
+export async function seedVerifications(
+  admin: KubeClient,
+  namespace: string,
+  now: Date,
+  options: { running?: boolean } = {},
+): Promise<VerificationSeed> {
+  const repositories = ["a", "b", "c", "d", "e"].map((r) => ({
+    name: `repo-${r}`,
+    backend: "local",
+    directory: `/repo-${r}`,
+    backupVerifier: { name: r === "e" ? "verify-gone" : `verify-${r}` },
+  }));
+  await installConfiguration(admin, namespace, "verified", {
+    scheduler: { schedule: "0 3 1 1 *", jobTemplate: {}, concurrencyPolicy: "Allow" },
+    repositories,
+  });
+  for (const r of ["a", "b", "c", "d"]) {
+    const verifier = parseWith(
+      BackupVerifier,
+      {
+        apiVersion: "core.kubestash.com/v1alpha1",
+        kind: "BackupVerifier",
+        metadata: { name: `verify-${r}`, namespace },
+        spec: {
+          restoreOption: {
+            addonInfo: { name: "pvc-addon", tasks: [{ name: "logical-backup-restore" }] },
+            target: { kind: "PersistentVolumeClaim", name: `scratch-${r}` },
+          },
+          scheduler: { schedule: "0 3 1 1 *", jobTemplate: {} },
+          type: "RestoreOnly",
+          sessionHistoryLimit: 10,
+        },
+      },
+      "verifier",
+    );
+    await admin.create("BackupVerifier", verifier);
+  }
+  const ago = (ms: number) => new Date(now.getTime() - ms);
+  const MINUTE = 60_000;
+  const HOUR = 60 * MINUTE;
+  const make = async (
+    repository: string,
+    due: Date,
+    status: Record<string, unknown>,
+    snapshot?: string,
+  ): Promise<string> => {
+    const object = parseWith(
+      BackupVerificationSession,
+      {
+        apiVersion: "core.kubestash.com/v1alpha1",
+        kind: "BackupVerificationSession",
+        metadata: {
+          name: verificationSessionName(repository, "hourly", due),
+          namespace,
+          labels: {
+            [Label.InvokerName]: "verified",
+            [Label.SessionName]: "hourly",
+            [Label.RepoName]: repository,
+          },
+          annotations: {
+            [VerificationAnnotation.Verifier]: `${namespace}/verify-${repository.slice(-1)}`,
+            [Annotation.ScheduledTime]: toKubeTime(due),
+            [Annotation.Origin]: "schedule",
+          },
+        },
+        spec: {
+          invoker: { apiGroup: "core.kubestash.com", kind: "BackupConfiguration", name: "verified" },
+          session: "hourly",
+          repository,
+          ...(snapshot ? { snapshot } : {}),
+          retryLeft: 0,
+        },
+      },
+      "verification session",
+    );
+    await admin.create("BackupVerificationSession", object);
+    await admin.patch(
+      "BackupVerificationSession",
+      namespace,
+      object.metadata.name,
+      { status },
+      { subresource: "status" },
+    );
+    return object.metadata.name;
+  };
+  const condition = (type: string, status: string, reason: string, at: Date, message?: string) => ({
+    type,
+    status,
+    reason,
+    ...(message ? { message } : {}),
+    lastTransitionTime: toKubeTime(at),
+  });
+  const cleaned = (at: Date) =>
+    condition(VC.HistoryCleaned, "True", VR.SuccessfullyCleanedVerificationSessionHistory, at);
+  const restored = (at: Date) => condition(VC.RestoreSucceeded, "True", VR.SuccessfullyRestoredBackup, at);
+
+  const succeeded = await make(
+    "repo-a",
+    ago(3 * HOUR + 70_000),
+    {
+      phase: "Succeeded",
+      duration: "1m5s",
+      conditions: [restored(ago(3 * HOUR + 5_000)), cleaned(ago(3 * HOUR))],
+    },
+    "repo-a-snapshot-3h",
+  );
+  const olderSucceeded = await make(
+    "repo-b",
+    ago(24 * HOUR + 2 * MINUTE),
+    { phase: "Succeeded", duration: "2m", conditions: [restored(ago(24 * HOUR)), cleaned(ago(24 * HOUR))] },
+    "repo-b-snapshot-1d",
+  );
+  const failed = await make(
+    "repo-b",
+    ago(11 * MINUTE),
+    {
+      phase: "Failed",
+      duration: "40s",
+      conditions: [
+        condition(
+          VC.RestoreSucceeded,
+          "False",
+          VR.FailedToRestoreBackup,
+          ago(10 * MINUTE + 5_000),
+          RESTORE_FAILURE,
+        ),
+        cleaned(ago(10 * MINUTE)),
+      ],
+    },
+    "repo-b-snapshot-11m",
+  );
+  const skipped = await make("repo-c", ago(2 * HOUR), {
+    phase: "Skipped",
+    conditions: [
+      condition(
+        VC.Skipped,
+        "True",
+        VR.SnapshotAlreadyVerified,
+        ago(2 * HOUR),
+        "Snapshot repo-c-snapshot-1d was verified already",
+      ),
+    ],
+  });
+  const running = options.running
+    ? await make("repo-a", ago(MINUTE), { phase: "Running" }, "repo-a-snapshot-1m")
+    : undefined;
+  return { succeeded, olderSucceeded, failed, skipped, ...(running ? { running } : {}) };
 }
