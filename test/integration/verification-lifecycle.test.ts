@@ -138,8 +138,9 @@ const verificationsOf = async (configuration: string) =>
 
 describe("a scheduled verification on the real API server", () => {
   it("restores the newest Succeeded Snapshot into a scratch claim, fails, is retried once, succeeds, cleans up", async () => {
-    // Prepare: a good Snapshot, then a newer failed one; the configuration's first tick is before the slot.
+    // Prepare: two good Snapshots, then a newer failed one; the configuration's first tick is before the slot.
     await installVerified("app");
+    await backedUp("repo-a-app-hourly-0", "Succeeded", due.at(-7200));
     await backedUp("repo-a-app-hourly-1", "Succeeded", due.at(-3600));
     await backedUp("repo-a-app-hourly-2", "Failed", due.at(-1800));
     const publisher = new RecordingPublisher();
