@@ -1,5 +1,5 @@
 // CloudWatch alarms per managed cluster, generated at package time from the cluster registry (clusters.yaml):
-// one on overdue schedules and one on failed sessions, on the EMF metrics the functions publish with the
+// one on overdue schedules, one on failed sessions and one on failed verified restores, on the EMF metrics the functions publish with the
 // dimensions service / function / cluster. serverless.yml includes this file under `resources`.
 const { existsSync, readFileSync } = require("node:fs");
 const path = require("node:path");
@@ -47,7 +47,7 @@ function logicalId(clusterId, suffix) {
 const REGISTRY = path.join(__dirname, "..", "clusters.yaml");
 
 /**
- * Resources for serverless.yml: an SNS topic for the alarms, and two alarms per enabled cluster. The Serverless
+ * Resources for serverless.yml: an SNS topic for the alarms, and three alarms per enabled cluster. The Serverless
  * Framework calls this with its resolver; tests call it with a registry file.
  */
 module.exports = (registryFile) => {
@@ -67,6 +67,13 @@ module.exports = (registryFile) => {
       "SessionsFailed",
       "reconcile-session",
       "BackupSessions failed",
+    );
+    // docs/verification.md#events: a Snapshot that did not restore or did not pass its check.
+    Resources[logicalId(id, "VerificationFailed")] = alarm(
+      id,
+      "VerificationsFailed",
+      "reconcile-session",
+      "Backup verifications (test restores) failed",
     );
   }
   return { Resources };

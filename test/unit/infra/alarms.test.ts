@@ -10,7 +10,7 @@ const alarms = require("../../../infra/alarms.cjs") as (file?: string) => {
 };
 
 describe("infra/alarms.cjs: CloudWatch alarms per cluster of the registry", () => {
-  it("makes an overdue and a failure alarm per enabled cluster, on the dimensions the functions publish", async () => {
+  it("makes an overdue, a failure and a failed-verification alarm per enabled cluster, on the dimensions the functions publish", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "kss-alarms-"));
     const file = path.join(dir, "clusters.yaml");
     await writeFile(
@@ -19,7 +19,11 @@ describe("infra/alarms.cjs: CloudWatch alarms per cluster of the registry", () =
     );
     const { Resources } = alarms(file);
     const byType = Object.entries(Resources).filter(([, r]) => r.Type === "AWS::CloudWatch::Alarm");
-    expect(byType.map(([id]) => id).sort()).toEqual(["AlarmprodeuFailed", "AlarmprodeuOverdue"]);
+    expect(byType.map(([id]) => id).sort()).toEqual([
+      "AlarmprodeuFailed",
+      "AlarmprodeuOverdue",
+      "AlarmprodeuVerificationFailed",
+    ]);
     expect(Resources.AlarmprodeuOverdue?.Properties).toMatchObject({
       Namespace: "KubestashServerless",
       MetricName: "OverdueSchedules",
@@ -31,6 +35,14 @@ describe("infra/alarms.cjs: CloudWatch alarms per cluster of the registry", () =
       AlarmActions: [{ Ref: "AlarmTopic" }],
     });
     expect(Resources.AlarmprodeuFailed?.Properties).toMatchObject({ MetricName: "SessionsFailed" });
+    expect(Resources.AlarmprodeuVerificationFailed?.Properties).toMatchObject({
+      MetricName: "VerificationsFailed",
+      Dimensions: [
+        { Name: "service", Value: "kubestash-serverless" },
+        { Name: "function", Value: "reconcile-session" },
+        { Name: "cluster", Value: "prod-eu" },
+      ],
+    });
   });
 
   it("makes only the topic when there is no registry file", () => {
