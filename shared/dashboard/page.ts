@@ -62,8 +62,8 @@ svg.trend polyline { fill: none; stroke: #1a7f37; stroke-width: 1.5; }
 svg.trend circle { fill: #1a7f37; }
 .trend-row { display: flex; flex-direction: column; gap: 1px; margin-top: 0.2rem; }
 .trend-label { font-size: 0.75rem; white-space: nowrap; }
-td.verified { min-width: 9rem; }
-.verify-line { margin-bottom: 0.2rem; cursor: help; }
+td.verified { min-width: 12rem; }
+.verify-line { margin-bottom: 0.2rem; cursor: help; white-space: nowrap; }
 .verify { font-size: 0.75rem; font-weight: 600; border-radius: 4px; padding: 0.05rem 0.4rem; color: #fff;
   white-space: nowrap; }
 .verify-succeeded { background: #1a7f37; }
@@ -73,7 +73,7 @@ td.verified { min-width: 9rem; }
 .verify-never { background: #fff; color: #57606a; border: 1px dashed #8c959f; font-weight: 400; }
 .verify-missing { background: #fef0c7; color: #93370d; border: 1px solid #b54708; }
 .verify-age { white-space: nowrap; }
-.verify-note { font-size: 0.75rem; }
+.verify-note { font-size: 0.75rem; white-space: normal; }
 .verify-note.warn { color: #93370d; font-weight: 600; }
 #legend { display: flex; gap: 0.9rem; flex-wrap: wrap; align-items: center; margin: 0 0 0.75rem;
   font-size: 0.8rem; color: #57606a; }

@@ -9,7 +9,15 @@ import { LocalRuntime } from "../../local/runtime.ts";
 import { loadRegistryFile } from "../../shared/clusters/registry.ts";
 import type { FleetStatus } from "../../shared/usecases/fleet-status.ts";
 import { type ControlPlane, startControlPlane } from "../controlplane/index.ts";
-import { type RunHistorySeed, seedCluster, seedRunHistory, sessionInPhase } from "../support/fleet-world.ts";
+import {
+  RESTORE_FAILURE,
+  type RunHistorySeed,
+  seedCluster,
+  seedRunHistory,
+  seedVerifications,
+  sessionInPhase,
+  type VerificationSeed,
+} from "../support/fleet-world.ts";
 import { PROJECT_ROOT, uniqueNamespace } from "../support/kube.ts";
 import { installConfiguration, nextHour } from "../support/lifecycle.ts";
 
@@ -19,7 +27,9 @@ import { installConfiguration, nextHour } from "../support/lifecycle.ts";
  * failed session. The page must show both clusters, highlight both problems, name the kubectl command for
  * each session, refresh itself, and break no rule of its Content Security Policy; and draw each session's
  * runs as coloured cells in time with a duration sparkline (a configuration "history" with a run of each
- * kind). Screenshots: test-output/dashboard.png (the page), test-output/dashboard-runs.png (cluster two).
+ * kind); and each session's verified restore per repository (a configuration "verified" on cluster one with a
+ * verification of each result, docs/verification.md#visibility). Screenshots: test-output/dashboard.png (the
+ * page), test-output/dashboard-runs.png (cluster two), test-output/dashboard-verification.png (cluster one).
  */
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -36,6 +46,7 @@ const CHROMIUM_FLAGS = [
 ];
 const SCREENSHOT = path.join(PROJECT_ROOT, "test-output/dashboard.png");
 const RUNS_SCREENSHOT = path.join(PROJECT_ROOT, "test-output/dashboard-runs.png");
+const VERIFICATION_SCREENSHOT = path.join(PROJECT_ROOT, "test-output/dashboard-verification.png");
 
 let plane: ControlPlane;
 let runtime: LocalRuntime;
@@ -46,6 +57,7 @@ const due = nextHour();
 const NOW = new Date(due.getTime() + 30 * 60_000);
 let failedSession = "";
 let seed: RunHistorySeed;
+let verified: VerificationSeed;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -57,6 +69,7 @@ beforeAll(async () => {
   await sessionInPhase(one.admin, ns, due, "Succeeded");
   failedSession = await sessionInPhase(two.admin, ns, due, "Failed");
   seed = await seedRunHistory(two.admin, ns, due);
+  verified = await seedVerifications(one.admin, ns, NOW);
   await installConfiguration(one.admin, ns, "late", {
     scheduler: { schedule: "*/10 * * * *", jobTemplate: {}, concurrencyPolicy: "Allow" },
   });
@@ -262,6 +275,74 @@ describe("the fleet dashboard in Chromium", () => {
     await page.close();
   });
 
+  it("shows each session's verified restore per repository: result badge in its colour, age, note and tooltip", async () => {
+    const [one] = plane.clusters;
+    const page = await browser.newPage({ viewport: { width: 1700, height: 900 }, deviceScaleFactor: 2 });
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(message.text());
+    });
+    await page.goto(`${runtime.dashboard?.url ?? ""}?now=${NOW.toISOString()}&refresh=60`);
+    await page.waitForSelector("body[data-loaded=true]", { timeout: 15_000 });
+    const row = (configuration: string) =>
+      page.locator(`section[data-cluster="${one?.id}"] tr[data-configuration="${ns}/${configuration}"]`);
+    const headings = await page.locator(`section[data-cluster="${one?.id}"] th`).allTextContents();
+    const column = headings.indexOf("Verified restore");
+    expect(column).toBe(headings.indexOf("Last success") + 1);
+    // The cell sits under its heading.
+    expect(await row("verified").locator("td").nth(column).getAttribute("class")).toBe("verified");
+
+    const lines = await row("verified")
+      .locator("td.verified .verify-line")
+      .evaluateAll((nodes) =>
+        nodes.map((n) => {
+          const badge = n.querySelector(".verify");
+          const style = badge ? n.ownerDocument.defaultView?.getComputedStyle(badge) : undefined;
+          return {
+            repository: n.getAttribute("data-repository"),
+            badge: n.getAttribute("data-badge"),
+            label: badge?.textContent,
+            age: n.querySelector(".verify-age")?.textContent ?? null,
+            note: n.querySelector(".verify-note")?.textContent ?? null,
+            background: style?.backgroundColor,
+            title: n.getAttribute("title") ?? "",
+            visible: (badge?.getBoundingClientRect().width ?? 0) > 0,
+          };
+        }),
+      );
+    expect(lines.map((l) => [l.repository, l.badge, l.label, l.age, l.note, l.background])).toEqual([
+      ["repo-a", "succeeded", "Succeeded", "3h ago", null, "rgb(26, 127, 55)"],
+      ["repo-b", "failed", "Failed", "10m ago", "verified 1d ago", "rgb(207, 34, 46)"],
+      ["repo-c", "skipped", "Skipped", "2h ago", "never verified", "rgb(110, 119, 129)"],
+      ["repo-d", "never", "never", null, null, "rgb(255, 255, 255)"],
+      ["repo-e", "missing", "verifier missing", null, null, "rgb(254, 240, 199)"],
+    ]);
+    expect(lines.every((l) => l.visible)).toBe(true);
+    const title = (repository: string) => lines.find((l) => l.repository === repository)?.title ?? "";
+    expect(title("repo-a")).toContain("Snapshot: repo-a-snapshot-3h");
+    expect(title("repo-a").split("\n")[1]).toBe(
+      `last: ${verified.succeeded} Succeeded · ended ${iso(NOW.getTime() - 3 * 3_600_000)} (3h ago) · took 1m5s · schedule`,
+    );
+    expect(title("repo-b")).toContain(`reason: RestoreSucceeded FailedToRestoreBackup: ${RESTORE_FAILURE}`);
+    expect(title("repo-b")).toContain("Snapshot: repo-b-snapshot-11m");
+    expect(title("repo-b")).toContain(`last verified restore: ${verified.olderSucceeded}`);
+    expect(title("repo-c")).toContain("reason: BackupVerificationSkipped SnapshotAlreadyVerified");
+    expect(title("repo-d")).toContain("no verification has finished yet");
+    expect(title("repo-d")).toMatch(/next \d{4}-01-01T03:00:00Z \(0 3 1 1 \*\)/);
+    expect(title("repo-e")).toContain(`BackupVerifier ${ns}/verify-gone`);
+    expect(title("repo-e")).toContain("the BackupVerifier does not exist: nothing is scheduled");
+    // A session without a verifier says so; the summary counts the failed verified restore.
+    expect(await row("app").locator("td.verified").textContent()).toBe("no verifier");
+    expect(await page.locator("#summary .pill").allTextContents()).toContain("1 verified restores failed");
+
+    await mkdir(path.dirname(VERIFICATION_SCREENSHOT), { recursive: true });
+    await page.locator(`section[data-cluster="${one?.id}"]`).screenshot({ path: VERIFICATION_SCREENSHOT });
+    console.log(`dashboard verification screenshot: ${VERIFICATION_SCREENSHOT}`);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("answers /api/fleet with JSON for a selected cluster, and 400 for a bad time", async () => {
     const url = runtime.dashboard?.url ?? "";
     const id = plane.clusters[1]?.id ?? "";
@@ -294,3 +375,7 @@ describe("the fleet dashboard in Chromium", () => {
     expect(bad.status).toBe(400);
   });
 });
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(".000Z", "Z");
+}
