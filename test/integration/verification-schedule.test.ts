@@ -1,6 +1,14 @@
+import os from "node:os";
 import { beforeAll, describe, expect, it } from "vitest";
+import { definition as triggerBackupFunction } from "../../functions/trigger-backup/function.ts";
+import type { DeadLetterEntry } from "../../shared/bus/dead-letter.ts";
 import type { OutgoingEvent } from "../../shared/bus/publisher.ts";
+import { ManualClock } from "../../shared/clock.ts";
+import { loadRegistry } from "../../shared/clusters/registry.ts";
+import { handleEvent } from "../../shared/handler/handle-event.ts";
+import { observability } from "../../shared/handler/observability.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
+import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
 import {
   type BackupVerifier,
   BackupVerifier as BackupVerifierSchema,
@@ -300,5 +308,63 @@ describe("Verification Trigger Requested", () => {
       status: "rejected",
       reason: `BackupVerifier ${ns}/verify-missing of repository "repo-b" does not exist`,
     });
+  });
+
+  it("goes through the trigger-backup function: a duplicate delivery of the event creates no second session", async () => {
+    // Prepare: the function's own dependencies, with a registry naming the cluster
+    const registry = loadRegistry(
+      {
+        clusters: [{ id: one.id, credentials: { source: "kubeconfig", path: one.functionsKubeconfigPath } }],
+      },
+      { baseDir: os.tmpdir() },
+    );
+    const clusters = new ClusterClients(registry);
+    const deadLetters: DeadLetterEntry[] = [];
+    const deps = {
+      ...observability("trigger-backup", { logLevel: "SILENT" }),
+      clock: new ManualClock(new Date()),
+      deadLetters: { send: async (entry: DeadLetterEntry) => void deadLetters.push(entry) },
+      publisher: new RecordingPublisher(),
+      clusters,
+      loadRegistry: async () => registry,
+    };
+    const time = new Date(Math.floor(Date.now() / 1000) * 1000 + 5000);
+    const envelope = {
+      id: "ev-verify-3",
+      "detail-type": "Verification Trigger Requested",
+      source: "kss.cli",
+      time: time.toISOString(),
+      detail: {
+        version: "1",
+        clusterId: one.id,
+        requestId: "kss-verify-3-abcdef",
+        namespace: ns,
+        configuration: "race",
+      },
+    };
+    // Act: delivered twice, then a request for a configuration that does not exist
+    const first = await handleEvent(triggerBackupFunction, envelope, deps);
+    const again = await handleEvent(triggerBackupFunction, envelope, deps);
+    const missing = await handleEvent(
+      triggerBackupFunction,
+      {
+        ...envelope,
+        id: "ev-verify-4",
+        detail: { ...envelope.detail, requestId: "kss-verify-4-abcdef", configuration: "nope" },
+      },
+      deps,
+    );
+    await clusters.close();
+    // Assess
+    const name = `repo-a-hourly-${time.getTime() / 1000}`;
+    expect(first).toMatchObject({ status: "done", result: { status: "created", name } });
+    expect(again).toMatchObject({ status: "done", result: { status: "duplicate", name } });
+    expect(missing).toMatchObject({ status: "done", result: { status: "rejected" } });
+    const triggered = (await verificationsOf("race")).filter(
+      (s) => s.metadata.annotations?.["serverless.kubestash.com/origin"] === "trigger",
+    );
+    expect(triggered.map((s) => s.metadata.name)).toEqual([name]);
+    expect(deps.publisher.ofType("BackupVerificationSession Created")).toHaveLength(1);
+    expect(deadLetters.map((d) => d.reason)).toEqual([`BackupConfiguration ${ns}/nope not found`]);
   });
 });
