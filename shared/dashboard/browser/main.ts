@@ -112,8 +112,9 @@ function verifiedCell(session: SessionFleetFacts): HTMLElement {
     const parts: Child[] = [];
     if (views.length > 1) parts.push(el("span", "muted verify-repo", [line.repository]), " ");
     parts.push(el("span", `verify verify-${line.badge}`, [line.label]));
-    if (line.running) parts.push(" ", el("span", "verify verify-running", ["Running"]));
     if (line.age) parts.push(" ", el("span", "verify-age", [line.age]));
+    // Beside the last result (whose age is the one shown): a verification runs now.
+    if (line.running) parts.push(" ", el("span", "verify verify-running", ["Running"]));
     if (line.note) parts.push(el("div", line.warn ? "verify-note warn" : "verify-note muted", [line.note]));
     const node = el("div", "verify-line", parts);
     node.title = line.title;
