@@ -14,6 +14,7 @@ import {
   BackupVerifier as BackupVerifierSchema,
   parseWith,
   type RepositoryInfo,
+  toKubeTime,
 } from "../../shared/model/index.ts";
 import { type CreateSessionsReport, createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { SchedulingIncompleteError } from "../../shared/usecases/errors.ts";
@@ -163,7 +164,7 @@ describe("a due verifier on a Schedule Tick", () => {
       "kubestash.com/repo-name": "repo-a",
     });
     expect(session?.metadata.annotations).toMatchObject({
-      "serverless.kubestash.com/scheduled-time": atMinutes(30).toISOString().replace(".000Z", "Z"),
+      "serverless.kubestash.com/scheduled-time": toKubeTime(atMinutes(30)),
       "serverless.kubestash.com/origin": "schedule",
       "serverless.kubestash.com/verifier": `${ns}/verify-app`,
     });
@@ -366,5 +367,77 @@ describe("Verification Trigger Requested", () => {
     expect(triggered.map((s) => s.metadata.name)).toEqual([name]);
     expect(deps.publisher.ofType("BackupVerificationSession Created")).toHaveLength(1);
     expect(deadLetters.map((d) => d.reason)).toEqual([`BackupConfiguration ${ns}/nope not found`]);
+  });
+});
+
+describe("Verification Overdue", () => {
+  it("is published once the verifier's missed run is a whole interval late, with when it last verified", async () => {
+    // Prepare: hourly at :20 with no slack; a verification that succeeded long before, never one since.
+    await admin.create(
+      "BackupVerifier",
+      verifier("verify-late", "20 * * * *", {
+        scheduler: { schedule: "20 * * * *", jobTemplate: {}, startingDeadlineSeconds: 0 },
+      }),
+    );
+    await installConfiguration(admin, ns, "late", { repositories: [verified("repo-a", "verify-late")] });
+    const created = new Date(
+      (await admin.get("BackupConfiguration", ns, "late")).metadata.creationTimestamp ?? "",
+    );
+    const old = new Date(Math.floor(created.getTime() / 3_600_000) * 3_600_000 - 3 * 3_600_000 + 20 * 60_000);
+    const done = await admin.create("BackupVerificationSession", {
+      apiVersion: "core.kubestash.com/v1alpha1",
+      kind: "BackupVerificationSession",
+      metadata: {
+        name: `repo-a-hourly-${old.getTime() / 1000}`,
+        namespace: ns,
+        annotations: {
+          "serverless.kubestash.com/scheduled-time": toKubeTime(old),
+          "serverless.kubestash.com/origin": "schedule",
+        },
+      },
+      spec: {
+        invoker: { apiGroup: "core.kubestash.com", kind: "BackupConfiguration", name: "late" },
+        session: "hourly",
+        repository: "repo-a",
+      },
+    });
+    const ended = new Date(old.getTime() + 4 * 60_000);
+    await admin.updateStatus("BackupVerificationSession", ns, done.object.metadata.name, () => ({
+      phase: "Succeeded" as const,
+      conditions: [
+        {
+          type: "RestoreSucceeded",
+          status: "True" as const,
+          reason: "SuccessfullyRestoredBackup",
+          lastTransitionTime: toKubeTime(ended),
+        },
+      ],
+    }));
+    // The first :20 after the configuration was made, and the tick just after it became an hour late.
+    const firstDue = new Date(
+      Math.ceil((created.getTime() - 20 * 60_000 + 1) / 3_600_000) * 3_600_000 + 20 * 60_000,
+    );
+    const publisher = new RecordingPublisher();
+    // Act
+    const report = await tick(new Date(firstDue.getTime() + 3_600_000 + 5_000), publisher);
+    // Assess
+    expect(mine(report).find((o) => o.configuration === "late")).toMatchObject({
+      decision: "missed-deadline",
+      overdue: true,
+    });
+    const overdue = publisher.ofType("Verification Overdue").filter((e) => detail(e).namespace === ns);
+    expect(overdue.map(detail)).toEqual([
+      expect.objectContaining({
+        configuration: "late",
+        session: "hourly",
+        repository: "repo-a",
+        verifier: `${ns}/verify-late`,
+        schedule: "20 * * * *",
+        overdueSince: toKubeTime(firstDue),
+        missedRuns: 2,
+        lastVerified: toKubeTime(ended),
+      }),
+    ]);
+    expect((await verificationsOf("late")).map((s) => s.metadata.name)).toEqual([done.object.metadata.name]);
   });
 });
