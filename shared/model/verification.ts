@@ -38,6 +38,8 @@ export const VerificationReason = {
   FailedToRestoreBackup: "FailedToRestoreBackup",
   SuccessfullyVerifiedBackup: "SuccessfullyVerifiedBackup",
   FailedToVerifyBackup: "FailedToVerifyBackup",
+  /** Ours: concurrencyPolicy Replace started a newer session of the same repository. */
+  Replaced: "ReplacedByNewerSession",
   /** Ours: the session ran past the verifier's deadline (docs/verification.md#deadline). */
   FailedToCompleteWithinDeadline: "FailedToCompleteWithinDeadline",
 } as const;

@@ -9,7 +9,7 @@ import type { Condition } from "../../model/common.ts";
 import { type ConditionInput, findCondition, hasCondition, setCondition } from "../../model/conditions.ts";
 import { formatGoDuration, parseGoDuration } from "../../model/duration.ts";
 import type { Job } from "../../model/job.ts";
-import { CLEANUP_FINALIZER, Label, SERVERLESS_MANAGED_BY } from "../../model/labels.ts";
+import { Annotation, CLEANUP_FINALIZER, Label, SERVERLESS_MANAGED_BY } from "../../model/labels.ts";
 import type { PersistentVolumeClaim } from "../../model/persistent-volume-claim.ts";
 import type { Repository } from "../../model/repository.ts";
 import type { RestoreSession } from "../../model/restore-session.ts";
@@ -612,12 +612,33 @@ export function verificationDeadline(
   return new Date(Date.parse(created) + ms);
 }
 
-/** Past the deadline: the step under way fails, unfinished Jobs are deleted, the RestoreSession is ended. */
+/** Past the deadline: the verification is cut short (docs/verification.md#deadline). */
 function deadlineStep(draft: Draft): boolean {
   const { input, now } = draft;
   const deadline = verificationDeadline(input.verification, input.verifier);
   if (!deadline || now.getTime() <= deadline.getTime()) return false;
-  const message = `the verification did not finish within its deadline (${deadline.toISOString()})`;
+  cutShort(
+    draft,
+    `the verification did not finish within its deadline (${deadline.toISOString()})`,
+    VR.FailedToCompleteWithinDeadline,
+  );
+  return true;
+}
+
+/** concurrencyPolicy Replace marked it (docs/verification.md#scheduling): cut short for the newer session. */
+function replacedStep(draft: Draft): boolean {
+  const by = draft.input.verification.metadata.annotations?.[Annotation.ReplacedBy];
+  if (by === undefined) return false;
+  cutShort(draft, `replaced by BackupVerificationSession ${by} (concurrencyPolicy Replace)`, VR.Replaced);
+  return true;
+}
+
+/**
+ * Cuts a running verification short: unfinished Jobs deleted, an unfinished RestoreSession ended
+ * (RestoreIncomplete and its final step, so kubectl shows it Failed), the step under way failed with `reason`.
+ */
+function cutShort(draft: Draft, message: string, reason: string): void {
+  const { input, now } = draft;
   for (const job of [...restoreJobs(input), ...verifierJobs(input)]) {
     if (isJobFinished(job) || isBeingDeleted(job)) continue;
     draft.actions.push({
@@ -631,7 +652,7 @@ function deadlineStep(draft: Draft): boolean {
   if (rs && !hasCondition(rs.status?.conditions, RC.MetricsPushed)) {
     let conditions = setCondition(
       rs.status?.conditions,
-      { type: RC.RestoreIncomplete, status: "True", reason: VR.FailedToCompleteWithinDeadline, message },
+      { type: RC.RestoreIncomplete, status: "True", reason, message },
       now,
     );
     conditions = setCondition(
@@ -652,12 +673,8 @@ function deadlineStep(draft: Draft): boolean {
       status: { ...status, phase: restoreSessionPhase(status) },
     });
   }
-  if (!hasCondition(draft.status.conditions, VC.RestoreSucceeded)) {
-    restoreFailed(draft, message, VR.FailedToCompleteWithinDeadline);
-  } else {
-    checkFailed(draft, message, VR.FailedToCompleteWithinDeadline);
-  }
-  return true;
+  if (conditionStep(draft, VC.RestoreSucceeded) === undefined) restoreFailed(draft, message, reason);
+  else checkFailed(draft, message, reason);
 }
 
 /** History: keep `sessionHistoryLimit` finished sessions of the same repository (this one counted). */
@@ -796,7 +813,7 @@ function runSteps(draft: Draft): void {
     }
   }
   if (!hasCondition(draft.status.conditions, VC.Skipped) && !isFailedBefore(draft)) {
-    if (!deadlineStep(draft)) {
+    if (!replacedStep(draft) && !deadlineStep(draft)) {
       const snapshot = input.snapshots.find((s) => s.metadata.name === draft.snapshotName);
       const restore = restoreStep(draft, snapshot);
       if (restore === "wait") {

@@ -688,6 +688,30 @@ describe("deadline, history, deletion", () => {
     expect(d.status.phase).toBe("Failed");
   });
 
+  it("replaced (concurrencyPolicy Replace): cut short like a deadline, with its own reason", () => {
+    const rs = restoreSession({
+      totalComponents: 1,
+      conditions: [condition("RestoreExecutorEnsured", "True")],
+    });
+    const replaced = running();
+    replaced.metadata.annotations = {
+      ...replaced.metadata.annotations,
+      "serverless.kubestash.com/replaced-by": "repo-daily-1764558600",
+    };
+    const d = decideVerification(
+      world({
+        verification: replaced,
+        restoreSession: rs,
+        jobs: [job("restore-repo-daily-1764558000", "verify", "kubestash-restore", rs.metadata.name)],
+      }),
+      NOW,
+    );
+    expect(action(d, "delete-job")).toMatchObject({ name: "restore-repo-daily-1764558000" });
+    expect(cond(d, "RestoreSucceeded")).toMatchObject({ status: "False", reason: "ReplacedByNewerSession" });
+    expect(cond(d, "RestoreSucceeded")?.message).toContain("repo-daily-1764558600");
+    expect(d.status.phase).toBe("Failed");
+  });
+
   it("keeps sessionHistoryLimit finished sessions of the repository, this one counted", () => {
     const old = (n: number, phase = "Succeeded") =>
       session({
