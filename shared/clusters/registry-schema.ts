@@ -95,6 +95,21 @@ function endpointRequiredBy(credentials: z.output<typeof ClusterCredentials>): s
   return undefined;
 }
 
+/**
+ * What `kss coverage` leaves out on this cluster (docs/coverage.md#exclusions): namespaces that need no backup,
+ * by name, beside the system namespaces (always left out) and objects labelled `serverless.kubestash.com/backup: "false"`.
+ */
+export const CoverageSettings = z.strictObject({
+  excludeNamespaces: z
+    .array(
+      z
+        .string()
+        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a namespace name (lower-case letters, digits, -)")
+        .max(63),
+    )
+    .optional(),
+});
+
 export const ClusterEntry = z
   .strictObject({
     id: ClusterId,
@@ -104,6 +119,7 @@ export const ClusterEntry = z
     timeZone: z.string().refine(isIanaTimeZone, "must be an IANA time zone such as Europe/Berlin").optional(),
     staggerWindow: GoDuration.optional(),
     maxConcurrentRetries: z.int().min(0).optional(),
+    coverage: CoverageSettings.optional(),
     server: z
       .url({ protocol: /^https$/, error: "must be an https URL such as https://10.0.0.1:6443" })
       .optional(),
@@ -129,4 +145,5 @@ export type SecretsManagerCredentials = z.infer<typeof SecretsManagerCredentials
 export type EksCredentials = z.infer<typeof EksCredentials>;
 export type ClusterCredentials = z.infer<typeof ClusterCredentials>;
 export type ClusterEntry = z.infer<typeof ClusterEntry>;
+export type CoverageSettings = z.infer<typeof CoverageSettings>;
 export type ClusterRegistryFile = z.infer<typeof ClusterRegistryFile>;

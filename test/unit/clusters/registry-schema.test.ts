@@ -209,3 +209,25 @@ describe("isIanaTimeZone", () => {
     ["", false],
   ])("%j → %s", (zone, known) => expect(isIanaTimeZone(zone)).toBe(known));
 });
+
+describe("ClusterEntry coverage (docs/coverage.md#exclusions)", () => {
+  const base = { id: "dev", credentials: kubeconfigFile };
+
+  it("takes namespaces to leave out of kss coverage, and no coverage block at all", () => {
+    const parsed = ClusterEntry.parse({ ...base, coverage: { excludeNamespaces: ["scratch", "ci-runs-2"] } });
+    expect(parsed.coverage).toEqual({ excludeNamespaces: ["scratch", "ci-runs-2"] });
+    expect(ClusterEntry.parse({ ...base, coverage: {} }).coverage).toEqual({});
+    expect(ClusterEntry.parse(base).coverage).toBeUndefined();
+  });
+
+  it.each<[string, unknown, string]>([
+    ["a name that is no namespace", { excludeNamespaces: ["Scratch_1"] }, "coverage.excludeNamespaces[0]"],
+    ["a name longer than 63", { excludeNamespaces: ["a".repeat(64)] }, "coverage.excludeNamespaces[0]"],
+    ["a list that is a string", { excludeNamespaces: "scratch" }, "coverage.excludeNamespaces"],
+    ["an unknown key (a typo)", { excludeNamespace: ["scratch"] }, "coverage"],
+  ])("rejects %s", (_, coverage, path) => {
+    const issues = issuesOf({ ...base, coverage });
+    expect(issues.length).toBeGreaterThan(0);
+    expect(issues.every((i) => i.startsWith(`${path}:`))).toBe(true);
+  });
+});
