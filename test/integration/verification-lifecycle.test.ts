@@ -1,12 +1,19 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { writeLocalRegistry } from "../../local/demo.ts";
 import { finishJob } from "../../local/job-controller.ts";
 import { releaseUnusedClaims } from "../../local/pvc-protection.ts";
 import { runRestoreJobs } from "../../local/restore-executor.ts";
+import { loadRegistryFile } from "../../shared/clusters/registry.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
+import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
 import { BackupConfiguration } from "../../shared/model/backup-configuration.ts";
 import { BackupVerifier } from "../../shared/model/backup-verifier.ts";
 import { parseWith } from "../../shared/model/parse.ts";
 import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
+import { fleetStatus, type ReachableCluster } from "../../shared/usecases/fleet-status.ts";
 import { reconcileVerification, sweepVerifications } from "../../shared/usecases/reconcile-verification.ts";
 import { ensureNamespace } from "../support/kube.ts";
 import { lifecycleNamespace, RecordingPublisher } from "../support/lifecycle.ts";
@@ -235,6 +242,26 @@ describe("a scheduled verification on the real API server", () => {
     // The sweep has nothing more to do.
     const outcomes = await sweepVerifications(deps, () => due.at(60));
     expect(outcomes.filter((o) => o.actions > 0 || o.statusWritten)).toEqual([]);
+
+    // The fleet view shows the last verified restore of repo-a: the retry's, and its age.
+    const dir = await mkdtemp(path.join(os.tmpdir(), "kss-verify-it-"));
+    try {
+      const file = path.join(dir, "clusters.yaml");
+      await writeLocalRegistry([cluster], file);
+      const clients = new ClusterClients(await loadRegistryFile(file));
+      const fleet = await fleetStatus({ clusters: clients }, {}, due.at(3645));
+      await clients.close({ force: true });
+      const own = fleet.clusters.find((c) => c.id === cluster.id) as ReachableCluster;
+      const app = own.configurations.find((c) => c.namespace === ns && c.name === "app");
+      expect(app?.sessions[0]?.verifications?.[0]).toMatchObject({
+        repository: "repo-a",
+        lastVerification: { name: retry, phase: "Succeeded", snapshot: "repo-a-app-hourly-1" },
+        lastVerified: { name: retry, ageSeconds: 3600, snapshot: "repo-a-app-hourly-1" },
+        kept: 2,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("is Skipped, with the reason, when the repository has no good Snapshot", async () => {
