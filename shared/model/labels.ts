@@ -51,6 +51,18 @@ export const Annotation = {
    * (RFC 3339; docs/migration.md#adoption).
    */
   AdoptedFromOperator: "serverless.kubestash.com/adopted-from-operator",
+  /** On a BackupConfiguration `kss pause` paused: who paused it (docs/pause.md#the-record). */
+  PausedBy: "serverless.kubestash.com/paused-by",
+  /** Why it was paused: `kss pause --reason`. */
+  PauseReason: "serverless.kubestash.com/pause-reason",
+  /** When it was paused (RFC 3339). */
+  PausedAt: "serverless.kubestash.com/paused-at",
+  /** On a BackupConfiguration `kss resume` resumed: who resumed it (kept until the next pause). */
+  ResumedBy: "serverless.kubestash.com/resumed-by",
+  /** When it was resumed (RFC 3339). */
+  ResumedAt: "serverless.kubestash.com/resumed-at",
+  /** Why it was resumed: `kss resume --reason`, when given. */
+  ResumeReason: "serverless.kubestash.com/resume-reason",
 } as const;
 
 /**
