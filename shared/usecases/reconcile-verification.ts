@@ -177,7 +177,14 @@ async function carryOut(
   let session = world.verification;
   const events: OutgoingEvent[] = [];
   for (const action of decision.actions) {
-    const written = await apply(deps.client, session, action);
+    let written: BackupVerificationSession | undefined;
+    try {
+      written = await apply(deps.client, session, action);
+    } catch (error) {
+      // Another reconcile changed the session first (a duplicate event, the sweep): decide again on what it did.
+      if (error instanceof ConflictError) return true;
+      throw error;
+    }
     if (written) session = written;
     if (action.type === "create-retry")
       events.push(createdEvent(deps.client.clusterId, action.verification, now));

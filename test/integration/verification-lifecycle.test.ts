@@ -293,6 +293,59 @@ describe("a scheduled verification on the real API server", () => {
   });
 });
 
+describe("duplicate and racing deliveries", () => {
+  it("two reconciles of one new verification at once make one scratch claim, one RestoreSession, one Job", async () => {
+    await installVerified("race", {}, "repo-race");
+    await backedUp("repo-race-race-hourly-1", "Succeeded", due.at(-600), "repo-race");
+    const publisher = new RecordingPublisher();
+    const deps = { client: functions, publisher };
+    const name = "repo-race-hourly-1";
+    await admin.create("BackupVerificationSession", {
+      apiVersion: "core.kubestash.com/v1alpha1",
+      kind: "BackupVerificationSession",
+      metadata: {
+        name,
+        namespace: ns,
+        labels: { "kubestash.com/invoker-name": "race" },
+        annotations: { "serverless.kubestash.com/origin": "trigger" },
+        finalizers: ["kubestash.com/cleanup"],
+      },
+      spec: {
+        invoker: { apiGroup: "core.kubestash.com", kind: "BackupConfiguration", name: "race" },
+        session: "hourly",
+        repository: "repo-race",
+      },
+    });
+    const outcomes = await Promise.all([
+      reconcileVerification(deps, ns, name, () => due.at(5)),
+      reconcileVerification(deps, ns, name, () => due.at(5)),
+      reconcileVerification(deps, ns, name, () => due.at(5)),
+    ]);
+    expect(outcomes.map((o) => o.error)).toEqual([undefined, undefined, undefined]);
+    const jobs = (
+      await admin.list("Job", { namespace: scratchNs, labelSelector: `kubestash.com/invoker-name=${name}` })
+    ).items;
+    expect(jobs).toHaveLength(1);
+    expect(
+      (await admin.list("RestoreSession", { namespace: scratchNs })).items.filter(
+        (r) => r.metadata.name === name,
+      ),
+    ).toHaveLength(1);
+    expect((await admin.get("BackupVerificationSession", ns, name)).spec.snapshot).toBe(
+      "repo-race-race-hourly-1",
+    );
+    // The restore ends; a duplicate of the last delivery changes nothing and announces nothing twice.
+    await runRestoreJobs(admin, scratchNs, name, "Succeeded", due.at(10));
+    await Promise.all([
+      reconcileVerification(deps, ns, name, () => due.at(12)),
+      reconcileVerification(deps, ns, name, () => due.at(12)),
+    ]);
+    await reconcileVerification(deps, ns, name, () => due.at(13));
+    expect((await admin.get("BackupVerificationSession", ns, name)).status?.phase).toBe("Succeeded");
+    expect(publisher.events).toEqual([]);
+  });
+});
+
 describe("a failure with no retry left", () => {
   it("publishes Verification Failed once, with its reasons", async () => {
     await installVerified("last", { retryConfig: undefined }, "repo-last");
