@@ -55,6 +55,16 @@ export const COMMANDS: readonly LazyCliCommand[] = [
     load: async () => (await import("./fleet.ts")).fleetCommand,
   },
   {
+    path: ["pause"],
+    summary: "pause BackupConfigurations across clusters (spec.paused), recording who, why and when",
+    load: async () => (await import("./pause.ts")).pauseCommand,
+  },
+  {
+    path: ["resume"],
+    summary: "resume paused BackupConfigurations across clusters; missed times are not made up",
+    load: async () => (await import("./pause.ts")).resumeCommand,
+  },
+  {
     path: ["migrate"],
     summary:
       "after uninstalling the KubeStash operator: remove its leftovers and adopt its sessions (--dry-run)",
