@@ -76,6 +76,15 @@ export const COMPLETED_LABEL = "serverless.kubestash.com/completed";
 export const UNFINISHED_SELECTOR = `${COMPLETED_LABEL}!=true`;
 
 /**
+ * Our label on a Namespace, PersistentVolumeClaim, Deployment, StatefulSet or DaemonSet that needs no backup:
+ * with the value {@link NO_BACKUP} `kss coverage` and the dashboard's coverage page do not list it as uncovered
+ * (docs/coverage.md#exclusions).
+ */
+export const BACKUP_LABEL = "serverless.kubestash.com/backup";
+/** The value of {@link BACKUP_LABEL} that marks an object as not needing backup. */
+export const NO_BACKUP = "false";
+
+/**
  * Labels tying a Job to the BackupSession it serves, as KubeStash's operator puts them (its OffshootLabels plus
  * the component; docs/operator-contract.md#executor-job): exactly these five.
  */
