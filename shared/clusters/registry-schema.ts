@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { GoDuration } from "../model/duration.ts";
 import { ClusterId } from "../model/events/envelope.ts";
+import { parseStartWindow, RegistryExclusionWindows } from "../model/schedule-windows.ts";
 
 /**
  * The cluster registry file (YAML or JSON): every cluster the function set manages, its API endpoint,
@@ -119,6 +120,19 @@ export const ClusterEntry = z
     timeZone: z.string().refine(isIanaTimeZone, "must be an IANA time zone such as Europe/Berlin").optional(),
     staggerWindow: GoDuration.optional(),
     maxConcurrentRetries: z.int().min(0).optional(),
+    /**
+     * How long after its start a scheduled run may still start, for configurations that set none
+     * (docs/windows.md#start-window): a duration such as "2h".
+     */
+    startWindow: z
+      .string()
+      .refine((t) => parseStartWindow(t).ok, 'must be a duration longer than zero such as "30m" or "2h"')
+      .optional(),
+    /**
+     * Exclusion windows in which no scheduled session of this cluster starts, each optionally limited to
+     * namespaces by `namespaceSelector` (docs/windows.md#formats).
+     */
+    exclusionWindows: RegistryExclusionWindows.optional(),
     coverage: CoverageSettings.optional(),
     server: z
       .url({ protocol: /^https$/, error: "must be an https URL such as https://10.0.0.1:6443" })

@@ -63,7 +63,20 @@ export const Annotation = {
   ResumedAt: "serverless.kubestash.com/resumed-at",
   /** Why it was resumed: `kss resume --reason`, when given. */
   ResumeReason: "serverless.kubestash.com/resume-reason",
+  /**
+   * On a BackupConfiguration: how long after its (staggered, window-moved) start a scheduled run may still
+   * start, e.g. "2h"; later it is created Skipped (docs/windows.md#start-window). `start-window.<session>`
+   * sets one session's ({@link startWindowAnnotation}).
+   */
+  StartWindow: "serverless.kubestash.com/start-window",
+  /** On a BackupConfiguration: a YAML or JSON list of exclusion windows (docs/windows.md#formats). */
+  ExclusionWindows: "serverless.kubestash.com/exclusion-windows",
 } as const;
+
+/** The annotation with one session's start window: `serverless.kubestash.com/start-window.<session>`. */
+export function startWindowAnnotation(session: string): string {
+  return `${Annotation.StartWindow}.${session}`;
+}
 
 /**
  * Our label on what the functions have finished with (docs/costs.md#the-sweep-lists-only-what-is-unfinished): a

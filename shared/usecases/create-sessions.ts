@@ -15,6 +15,7 @@ import {
   type SessionScheduleFacts,
   scheduleFactsAfter,
 } from "../decide/schedule/schedule-plan.ts";
+import type { WindowContext } from "../decide/schedule/schedule-windows.ts";
 import { planVerificationSchedule, type VerificationPlan } from "../decide/schedule/verification-plan.ts";
 import { type KubeClient, statusUnchanged } from "../kube/client.ts";
 import type { BackupConfiguration } from "../model/backup-configuration.ts";
@@ -61,6 +62,11 @@ export interface CreateSessionsDeps {
   publisher: EventPublisher;
   /** Stagger window for this cluster (registry), unless a configuration's annotation says otherwise. */
   staggerWindowMs?: number;
+  /**
+   * The cluster's exclusion windows, their default zone and the default start window (registry;
+   * docs/windows.md). The namespace labels for the windows' selectors come from the tick's Namespace LIST.
+   */
+  windows?: Omit<WindowContext, "namespaceLabels">;
   /** Parallel writes towards the API server. */
   concurrency?: number;
   /** Back-off of a write that failed transiently, inside the invocation (transient-retry.ts). */
@@ -304,6 +310,7 @@ function planConfiguration(
       {
         sessionsOf: (session) => context.sessionsBySchedule.get(scheduleKey(namespace, name, session)) ?? [],
         defaultStaggerWindowMs: context.deps.staggerWindowMs,
+        windows: windowContext(context, namespace),
       },
       now,
     );
@@ -324,6 +331,12 @@ function planConfiguration(
   }
 }
 
+/** The cluster's windows with the labels of the configuration's namespace (docs/windows.md#where-windows-come-from). */
+function windowContext(context: TickContext, namespace: string | undefined): WindowContext {
+  const labels = context.namespaces.get(namespace ?? "");
+  return { ...context.deps.windows, ...(labels ? { namespaceLabels: labels } : {}) };
+}
+
 /** The configuration's verified repositories on this tick; a failure to plan them leaves its backups be. */
 function planVerifications(
   context: TickContext,
@@ -339,6 +352,7 @@ function planVerifications(
       {
         verificationSessions: context.verificationsBySchedule.get(scheduleKey(namespace, name, "*")) ?? [],
         defaultStaggerWindowMs: context.deps.staggerWindowMs,
+        windows: windowContext(context, namespace),
       },
       now,
     );

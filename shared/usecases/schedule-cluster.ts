@@ -1,6 +1,7 @@
 import type { EventPublisher } from "../bus/publisher.ts";
 import type { ClusterClients } from "../kube/cluster-clients.ts";
 import { parseGoDuration } from "../model/duration.ts";
+import { parseStartWindow } from "../model/schedule-windows.ts";
 import { ClusterOutages } from "./cluster-outage.ts";
 import { type CreateSessionsReport, createDueSessions } from "./create-sessions.ts";
 import { SchedulingIncompleteError } from "./errors.ts";
@@ -42,6 +43,7 @@ export async function scheduleCluster(
   deps.metrics.addDimension("cluster", clusterId);
   const entry = deps.clusters.cluster(clusterId).entry;
   const staggerWindowMs = entry?.staggerWindow ? parseGoDuration(entry.staggerWindow) : undefined;
+  const windows = clusterWindows(entry);
   let report: CreateSessionsReport;
   try {
     report = await outages(deps.publisher).watch(
@@ -51,7 +53,7 @@ export async function scheduleCluster(
         const client = await deps.clusters.client(clusterId);
         const retry = deps.schedulingRetry;
         return createDueSessions(
-          { client, publisher: deps.publisher, staggerWindowMs, ...(retry ? { retry } : {}) },
+          { client, publisher: deps.publisher, staggerWindowMs, windows, ...(retry ? { retry } : {}) },
           deps.clock.now(),
         );
       },
@@ -63,6 +65,18 @@ export async function scheduleCluster(
   }
   recordOutcomes(deps, report);
   return report;
+}
+
+/** The registry entry's exclusion windows, their default zone and start window (docs/windows.md#where-windows-come-from). */
+function clusterWindows(
+  entry: ReturnType<ClusterClients["cluster"]>["entry"],
+): NonNullable<Parameters<typeof createDueSessions>[0]["windows"]> {
+  const start = entry?.startWindow ? parseStartWindow(entry.startWindow) : undefined;
+  return {
+    ...(entry?.exclusionWindows?.length ? { clusterWindows: entry.exclusionWindows } : {}),
+    ...(entry?.timeZone ? { clusterTimeZone: entry.timeZone } : {}),
+    ...(start?.ok ? { defaultStartWindowMs: start.value } : {}),
+  };
 }
 
 /** Metrics and logs of one tick's outcomes (MissedSchedules: each missed time once, docs/decisions.md#missed-schedules). */

@@ -1,4 +1,7 @@
 import type { ConcurrencyPolicy, SchedulerSpec } from "../../model/backup-configuration.ts";
+import { formatGoDuration } from "../../model/duration.ts";
+import type { ExclusionWindow } from "../../model/schedule-windows.ts";
+import { toKubeTime } from "../../model/time.ts";
 import { type CronParseResult, type CronSchedule, parseCronSchedule } from "./cron.ts";
 import {
   concurrencyMessage,
@@ -12,6 +15,7 @@ import {
   nextScheduleTime,
   nextScheduleTimeFrom,
 } from "./schedule-times.ts";
+import { placeStart, type StartPlacement, skippedByWindowReason } from "./schedule-windows.ts";
 import { staggerOffsetMs } from "./stagger.ts";
 
 /**
@@ -28,6 +32,13 @@ import { staggerOffsetMs } from "./stagger.ts";
  *   a strict bound, so exactly at the deadline it quietly finds nothing; we start it, as tooLate allows.)
  *   Like the controller, a miss does not move the last scheduled time, so later ticks report the same
  *   missed time again until the next one is due: count a miss once per scheduledTime.
+ * - exclusion windows (docs/windows.md#policy): a start inside a Wait window moves to the window's end (plus
+ *   the stagger offset; only the newest time is started then, as after any wait); inside a Skip window the run
+ *   is created Skipped on its own tick, naming the window. The deadline and start window count from the
+ *   moved start.
+ * - start window (docs/windows.md#start-window): a run not started within it after its start is created
+ *   Skipped, once (its deterministic name); with startingDeadlineSeconds too, the shorter of the two is the
+ *   limit and a run past it is created Skipped instead of missed silently.
  * - the candidate's session name is deterministic (`<config>-<session>-<unix seconds>`, a verification's
  *   `<repository>-<session>-<unix seconds>`: schedule-subject.ts); if a running
  *   session has it already, this is a repeated tick for the same time: wait. A create that still collides
@@ -71,6 +82,12 @@ export interface SessionScheduleInput {
    * this one parse through {@link scheduleOf}.
    */
   parsedSchedule?: CronParseResult;
+  /** The session's exclusion windows (docs/windows.md), zones resolved; unset or empty: none. */
+  windows?: readonly ExclusionWindow[];
+  /** How long after its start a run may still start (docs/windows.md#start-window); unset: no limit. */
+  startWindowMs?: number;
+  /** The windows or start window cannot be read (an annotation): the session is not scheduled, said so. */
+  windowError?: string;
 }
 
 /** The input's schedule, parsed: its own parse when it carries one, else parsed now; undefined without scheduler. */
@@ -100,9 +117,26 @@ export interface DueTime {
  */
 export type SessionScheduleDecision =
   | ({ action: "create"; name: string } & DueTime)
-  | ({ action: "skip-create"; name: string; reason: string } & DueTime)
+  | ({
+      action: "skip-create";
+      name: string;
+      reason: string;
+      /** Skipped by this exclusion window (policy Skip). */
+      window?: string;
+      /** Skipped because it did not start within its start window (or startingDeadlineSeconds). */
+      expired?: boolean;
+    } & DueTime)
   | ({ action: "replace"; name: string; replaces: string[] } & DueTime)
-  | { action: "wait"; next: Date; staggerOffsetMs?: number }
+  | {
+      action: "wait";
+      next: Date;
+      staggerOffsetMs?: number;
+      /**
+       * The due run `scheduledTime` is held by exclusion windows (policy Wait) until `next` (= `until`): the
+       * "window delays the next run until T" fact (docs/windows.md#policy).
+       */
+      heldBy?: { windows: string[]; until: Date; scheduledTime: Date };
+    }
   | { action: "missed-deadline"; scheduledTime: Date; next: Date; missedCount: number; reason: string }
   | { action: "invalid"; error: string }
   | { action: "paused" | "suspended"; next: Date }
@@ -172,6 +206,33 @@ export function staggeredStart(
   return { offset, startAt: new Date(scheduledTime.getTime() + offset) };
 }
 
+/**
+ * When the run of `scheduledTime` starts: its stagger offset, then the exclusion windows (a Wait window moves
+ * it to its end plus the offset; a Skip window marks it skipped).
+ */
+export function plannedStart(
+  input: Pick<
+    SessionScheduleInput,
+    "namespace" | "configurationName" | "session" | "staggerWindowMs" | "subject" | "windows"
+  >,
+  schedule: CronSchedule,
+  scheduledTime: Date,
+): StartPlacement & { offset: number } {
+  const { offset, startAt } = staggeredStart(input, schedule, scheduledTime);
+  return { ...placeStart(input.windows ?? [], startAt, offset), offset };
+}
+
+/** The limit a run must start within, when a start window is set: it or startingDeadlineSeconds, the shorter. */
+function startLimit(input: SessionScheduleInput): { ms: number; what: string } | undefined {
+  const window = input.startWindowMs;
+  if (window === undefined) return undefined;
+  const deadline = input.session.scheduler?.startingDeadlineSeconds;
+  if (deadline !== undefined && deadline * 1000 < window) {
+    return { ms: deadline * 1000, what: `startingDeadlineSeconds (${deadline})` };
+  }
+  return { ms: window, what: `its start window (${formatGoDuration(window)})` };
+}
+
 function concurrencyDecision(
   input: SessionScheduleInput,
   due: DueTime,
@@ -203,9 +264,24 @@ function decideDue(
   if (input.activeSessions.some((s) => s.name === name)) {
     return { action: "wait", next: upcoming };
   }
-  const { offset, startAt } = staggeredStart(input, schedule, scheduledTime);
+  const placed = plannedStart(input, schedule, scheduledTime);
+  const { offset, startAt } = placed;
   if (startAt > now) {
+    if (placed.heldBy) {
+      return { action: "wait", next: startAt, heldBy: { ...placed.heldBy, scheduledTime } };
+    }
     return { action: "wait", next: startAt, staggerOffsetMs: offset };
+  }
+  const due: DueTime = { scheduledTime, missed: recent.missed, missedCount: recent.count - 1 };
+  if (placed.skippedBy) {
+    const reason = skippedByWindowReason(placed.skippedBy);
+    return { action: "skip-create", name, reason, window: placed.skippedBy.window.name, ...due };
+  }
+  const limit = startLimit(input);
+  if (limit !== undefined && now.getTime() - startAt.getTime() > limit.ms) {
+    const late = formatGoDuration(Math.floor((now.getTime() - startAt.getTime()) / 1000) * 1000);
+    const reason = `not started within ${limit.what} after its start time ${toKubeTime(startAt)} (${late} late)`;
+    return { action: "skip-create", name, reason, expired: true, ...due };
   }
   const deadline = scheduler?.startingDeadlineSeconds;
   if (isPastStartingDeadline(startAt, now, deadline)) {
@@ -218,7 +294,6 @@ function decideDue(
       reason: `not started: ${lateSeconds}s past its start time, more than startingDeadlineSeconds (${deadline})`,
     };
   }
-  const due: DueTime = { scheduledTime, missed: recent.missed, missedCount: recent.count - 1 };
   return concurrencyDecision(input, due, name);
 }
 
@@ -234,6 +309,7 @@ export function decideSessionSchedule(input: SessionScheduleInput, now: Date): S
   if (upcoming === undefined) {
     return { action: "invalid", error: `schedule "${scheduler.schedule}" never fires` };
   }
+  if (input.windowError !== undefined) return { action: "invalid", error: input.windowError };
   if (input.paused === true) return { action: "paused", next: upcoming };
   if (scheduler.suspend === true) return { action: "suspended", next: upcoming };
   return decideDue(input, schedule, now, upcoming);

@@ -1,15 +1,17 @@
 import type { Condition } from "../../model/common.ts";
 import { findCondition, ScheduleMissedCondition as M, setCondition } from "../../model/conditions.ts";
 import { toKubeTime } from "../../model/time.ts";
+import type { CronSchedule } from "./cron.ts";
 import {
   earliestScheduleTime,
+  plannedStart,
   type SessionScheduleDecision,
   type SessionScheduleInput,
   scheduleOf,
-  staggeredStart,
 } from "./due-sessions.ts";
 import { TICK_MS } from "./overdue-notice.ts";
-import { mostRecentScheduleTime } from "./schedule-times.ts";
+import { mostRecentScheduleTime, scheduleTimesAfter } from "./schedule-times.ts";
+import { openWindowsAt } from "./schedule-windows.ts";
 
 /**
  * Which schedule times a tick finds missed, each counted once (docs/decisions.md#missed-schedules). A time is
@@ -19,6 +21,10 @@ import { mostRecentScheduleTime } from "./schedule-times.ts";
  *   its own tick, every delivery of that tick failed, or the tick itself came late;
  * - past startingDeadlineSeconds: it is never started;
  * - superseded: a newer time was due before it got a session (only the newest is started, never a burst).
+ *
+ * A time an exclusion window covers is no miss: held (Wait) or Skipped on purpose (docs/windows.md#policy);
+ * lateness counts from the start the windows moved it to. A run created Skipped past its start window is
+ * counted as MissedStartingDeadline (docs/windows.md#start-window).
  *
  * The newest missed time counted so far is kept in the ScheduleMissed condition of the configuration's
  * `status.sessions[]` (with the running total): a time at or before it is not counted again, so ticks that
@@ -61,8 +67,26 @@ export interface MissedRunsInput {
 function isLate(input: SessionScheduleInput, scheduledTime: Date, createdAt: Date): boolean {
   const parsed = scheduleOf(input);
   if (!parsed?.ok) return false;
-  const { startAt } = staggeredStart(input, parsed.schedule, scheduledTime);
+  const { startAt } = plannedStart(input, parsed.schedule, scheduledTime);
   return createdAt.getTime() - startAt.getTime() >= TICK_MS;
+}
+
+/** Beyond this many times in between, window-covered ones are not told apart (the count is the plain one). */
+const WINDOW_SCAN_LIMIT = 1000;
+
+/** The schedule times in (from, due) not started, less those an exclusion window covers. */
+function supersededCount(input: SessionScheduleInput, schedule: CronSchedule, from: Date, due: Date): number {
+  if (due <= from) return 0;
+  const plain = mostRecentScheduleTime(schedule, from, due).count - 1;
+  const windows = input.windows ?? [];
+  if (windows.length === 0 || plain <= 0 || plain > WINDOW_SCAN_LIMIT) return plain;
+  let count = 0;
+  for (const time of scheduleTimesAfter(schedule, from)) {
+    if (time >= due) break;
+    const { startAt } = plannedStart({ ...input, windows: [] }, schedule, time);
+    if (openWindowsAt(windows, startAt).length === 0) count++;
+  }
+  return count;
 }
 
 /** The schedule times this tick finds missed that no earlier tick counted; undefined when none. */
@@ -80,7 +104,10 @@ export function newlyMissedRuns(given: MissedRunsInput, now: Date): MissedRuns |
     case "replace": {
       const due = decision.scheduledTime;
       // Times in (from, due): due more recently than anything counted, and never started.
-      const superseded = due > from ? mostRecentScheduleTime(schedule, from, due).count - 1 : 0;
+      const superseded = supersededCount(input, schedule, from, due);
+      if (decision.action === "skip-create" && decision.expired === true && uncounted(due)) {
+        return { newest: due, reason: M.MissedStartingDeadline, count: superseded + 1 };
+      }
       const late = uncounted(due) && isLate(input, due, now);
       const count = superseded + (late ? 1 : 0);
       if (count === 0) return undefined;
@@ -126,7 +153,7 @@ export function missedRecord(conditions: ReadonlyArray<Condition> | undefined): 
 
 const EXPLAINED: Record<MissedReason, string> = {
   [M.StartedLate]: "started late: its session could not be created on its own tick",
-  [M.MissedStartingDeadline]: "not started: too late by startingDeadlineSeconds",
+  [M.MissedStartingDeadline]: "not started: too late by startingDeadlineSeconds or its start window",
   [M.Superseded]: "not started: a newer schedule time was due before its session could be created",
 };
 

@@ -15,6 +15,7 @@ import { type MissedRuns, missedRecord, newlyMissedRuns } from "./missed-schedul
 import { newBackupSession } from "./new-session.ts";
 import { freshlyOverdue } from "./overdue-notice.ts";
 import { resumedAt } from "./schedule-state.ts";
+import type { WindowContext } from "./schedule-windows.ts";
 import { type ScheduledObject, scheduledTimeOf, sessionScheduleInput } from "./session-schedule-input.ts";
 
 /**
@@ -59,6 +60,8 @@ export interface SchedulePlanContext {
   sessionsOf: (session: string) => readonly BackupSession[];
   /** The cluster's default stagger window (registry). */
   defaultStaggerWindowMs?: number;
+  /** The cluster's windows, zone, start window and the namespace's labels (docs/windows.md). */
+  windows?: WindowContext;
 }
 
 export function isCreating(decision: SessionScheduleDecision): decision is Creating {
@@ -115,6 +118,7 @@ export function planConfigurationSchedule(
       now,
       resumedAt: resumedAt(conditions),
       defaultStaggerWindowMs: context.defaultStaggerWindowMs,
+      ...(context.windows ? { windows: context.windows } : {}),
     });
     if (!input) continue;
     const decision = decideSessionSchedule(input, now);

@@ -4,6 +4,7 @@ import { parseGoDuration } from "../../model/duration.ts";
 import { Annotation } from "../../model/labels.ts";
 import { parseCronSchedule } from "./cron.ts";
 import type { SessionScheduleInput } from "./due-sessions.ts";
+import { sessionWindows, type WindowContext } from "./schedule-windows.ts";
 
 /**
  * The facts decideSessionSchedule needs, read from a BackupConfiguration and the BackupSessions that exist
@@ -85,6 +86,22 @@ export interface ScheduleContext {
   resumedAt?: Date;
   /** The cluster's default stagger window (registry), used when the configuration has no annotation. */
   defaultStaggerWindowMs?: number;
+  /** The cluster's windows, zone and start window, and the namespace's labels (docs/windows.md). */
+  windows?: WindowContext;
+}
+
+/** The window fields of a session's input (docs/windows.md): its windows, start window, or what is unreadable. */
+export function windowInputOf(
+  configuration: BackupConfiguration,
+  sessionName: string,
+  context: WindowContext | undefined,
+): Pick<SessionScheduleInput, "windows" | "startWindowMs" | "windowError"> {
+  const found = sessionWindows(configuration, sessionName, context);
+  return {
+    ...(found.windows.length > 0 ? { windows: found.windows } : {}),
+    ...(found.startWindowMs !== undefined ? { startWindowMs: found.startWindowMs } : {}),
+    ...(found.error !== undefined ? { windowError: found.error } : {}),
+  };
 }
 
 /** The input for one session of `configuration`, or undefined when it has no session of that name. */
@@ -108,5 +125,6 @@ export function sessionScheduleInput(
     resumedAt: context.resumedAt,
     staggerWindowMs: staggerWindowMs(configuration) ?? context.defaultStaggerWindowMs,
     ...(session.scheduler ? { parsedSchedule: parseCronSchedule(session.scheduler.schedule) } : {}),
+    ...windowInputOf(configuration, sessionName, context.windows),
   };
 }

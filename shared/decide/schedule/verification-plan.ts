@@ -16,7 +16,13 @@ import {
 } from "./schedule-plan.ts";
 import { resumedAt } from "./schedule-state.ts";
 import { verificationSubject } from "./schedule-subject.ts";
-import { isActiveSession, lastScheduledTime, staggerWindowMs } from "./session-schedule-input.ts";
+import type { WindowContext } from "./schedule-windows.ts";
+import {
+  isActiveSession,
+  lastScheduledTime,
+  staggerWindowMs,
+  windowInputOf,
+} from "./session-schedule-input.ts";
 
 /**
  * What one Schedule Tick decides for the verifications of a configuration (docs/verification.md#scheduling):
@@ -32,6 +38,8 @@ export interface VerificationPlanContext {
   verificationSessions: readonly BackupVerificationSession[];
   /** The cluster's default stagger window (registry). */
   defaultStaggerWindowMs?: number;
+  /** The cluster's windows (docs/windows.md): verifications follow their session's windows. */
+  windows?: WindowContext;
 }
 
 /** One repository's verification schedule on this tick. */
@@ -129,7 +137,7 @@ export function verificationScheduleInput(
   repository: string,
   verifier: BackupVerifier,
   own: readonly BackupVerificationSession[],
-  context: { now: Date; defaultStaggerWindowMs?: number },
+  context: { now: Date; defaultStaggerWindowMs?: number; windows?: WindowContext },
 ): SessionScheduleInput {
   const scheduler = verifier.spec.scheduler;
   const configCreated = configuration.metadata.creationTimestamp;
@@ -149,6 +157,8 @@ export function verificationScheduleInput(
     resumedAt: resumedAt(conditions),
     staggerWindowMs: staggerWindowMs(configuration) ?? context.defaultStaggerWindowMs,
     ...(scheduler ? { parsedSchedule: parseCronSchedule(scheduler.schedule) } : {}),
+    // The session's exclusion windows and start window hold its verifications too (docs/windows.md#verifications).
+    ...windowInputOf(configuration, session.name, context.windows),
   };
 }
 
@@ -184,6 +194,7 @@ export function planVerificationSchedule(
       const input = verificationScheduleInput(configuration, session, repository.name, verifier, own, {
         now,
         defaultStaggerWindowMs: context.defaultStaggerWindowMs,
+        ...(context.windows ? { windows: context.windows } : {}),
       });
       const decision = decideSessionSchedule(input, now);
       const plan: VerificationPlan = { session, repository, verifierRef, verifier, input, decision };
