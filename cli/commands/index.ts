@@ -55,6 +55,11 @@ export const COMMANDS: readonly LazyCliCommand[] = [
     load: async () => (await import("./fleet.ts")).fleetCommand,
   },
   {
+    path: ["coverage"],
+    summary: "list the namespaces, PVCs and workloads no BackupConfiguration covers (exit 1 when any)",
+    load: async () => (await import("./coverage.ts")).coverageCommand,
+  },
+  {
     path: ["pause"],
     summary: "pause BackupConfigurations across clusters (spec.paused), recording who, why and when",
     load: async () => (await import("./pause.ts")).pauseCommand,

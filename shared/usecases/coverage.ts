@@ -1,0 +1,249 @@
+import { ClusterDisabledError, describeCause } from "../clusters/errors.ts";
+import { type ClusterSelection, type RegisteredCluster, selectClusters } from "../clusters/registry.ts";
+import { type ClusterCoverage, clusterCoverage } from "../decide/coverage/coverage.ts";
+import type { KubeClient, ListResult } from "../kube/client.ts";
+import type { ClusterClients } from "../kube/cluster-clients.ts";
+import { NotFoundError, UnavailableError } from "../kube/errors.ts";
+import type { BackupConfiguration } from "../model/backup-configuration.ts";
+import { KssError } from "../model/errors.ts";
+import type { ModeledKind } from "../model/index.ts";
+import { toKubeTime } from "../model/time.ts";
+import { mapWithConcurrency } from "./concurrency.ts";
+import {
+  DEFAULT_CLUSTER_TIMEOUT_MS,
+  DEFAULT_FLEET_CONCURRENCY,
+  type ErrorKind,
+  errorKindOf,
+  type InvalidObjectFact,
+  kubectlFor,
+} from "./fleet-status.ts";
+
+/**
+ * Coverage across the fleet (`kss coverage`, the dashboard's `/api/coverage`; docs/coverage.md#reading-a-cluster):
+ * every selected cluster of the registry read with six LISTs (Namespaces, PersistentVolumeClaims, Deployments,
+ * StatefulSets, DaemonSets, BackupConfigurations; all namespaces, pages of 500), at most `concurrency` clusters
+ * at once, each under its own timeout; a cluster that does not answer is reported `reachable: false` with the
+ * reason and the others are still read. A cluster without KubeStash's CRDs answers 404 to BackupConfigurations:
+ * no configuration, not an error. The items come from shared/decide/coverage/coverage.ts, with the registry
+ * entry's `coverage.excludeNamespaces`.
+ */
+
+export interface CoverageDeps {
+  clusters: ClusterClients;
+  /** Clusters read at once. */
+  concurrency?: number;
+  /** Time each cluster has to answer all its LISTs. */
+  clusterTimeoutMs?: number;
+}
+
+interface CoverageClusterHead {
+  id: string;
+  displayName?: string;
+  labels?: Record<string, string>;
+  /** How a person reaches the cluster with kubectl (as the fleet view says it). */
+  kubectl: string;
+  elapsedMs: number;
+}
+
+export type ReachableClusterCoverage = CoverageClusterHead &
+  ClusterCoverage & {
+    reachable: true;
+    /** The registry entry's `coverage.excludeNamespaces` this cluster was judged with. */
+    excludeNamespaces: string[];
+    /** HTTP requests sent to the cluster (LIST pages and retries). */
+    requests: number;
+    /** Objects the cluster holds that do not match the model: left out of the judgement, named here. */
+    invalidObjects: InvalidObjectFact[];
+  };
+
+export type UnreachableClusterCoverage = CoverageClusterHead & {
+  reachable: false;
+  /** `enabled: false` in the registry: skipped on purpose, not a failure. */
+  disabled: boolean;
+  error: string;
+  errorKind: ErrorKind;
+};
+
+export type ClusterCoverageStatus = ReachableClusterCoverage | UnreachableClusterCoverage;
+
+export interface CoverageSummary {
+  clusters: number;
+  reachable: number;
+  unreachable: number;
+  disabled: number;
+  /** Reachable clusters without any BackupConfiguration (and a namespace that is not excluded). */
+  clustersWithoutConfiguration: number;
+  /** Uncovered items by kind, over the reachable clusters (the Cluster items are the line above). */
+  uncovered: number;
+  namespacesUncovered: number;
+  persistentVolumeClaimsUncovered: number;
+  workloadsUncovered: number;
+  covered: number;
+  coveredPaused: number;
+  excluded: number;
+}
+
+export interface CoverageReport {
+  /** When the clusters were read (RFC 3339). */
+  at: string;
+  clusters: ClusterCoverageStatus[];
+  summary: CoverageSummary;
+}
+
+/** The coverage of the selected clusters (registry order), read at `now`. */
+export async function fleetCoverage(
+  deps: CoverageDeps,
+  selection: ClusterSelection,
+  now: Date,
+): Promise<CoverageReport> {
+  const selected = selectClusters(deps.clusters.registry, selection);
+  const timeoutMs = deps.clusterTimeoutMs ?? DEFAULT_CLUSTER_TIMEOUT_MS;
+  const clusters = await mapWithConcurrency(
+    selected,
+    deps.concurrency ?? DEFAULT_FLEET_CONCURRENCY,
+    (cluster) => clusterStatus(deps.clusters, cluster, timeoutMs),
+  );
+  return { at: toKubeTime(now), clusters, summary: coverageSummary(clusters) };
+}
+
+/**
+ * True when something is not proven covered: an item is uncovered (a Cluster item included) or an enabled cluster
+ * could not be read. A pipeline's gate (`kss coverage` exits 1).
+ */
+export function coverageIncomplete(report: CoverageReport): boolean {
+  return report.summary.uncovered > 0 || report.summary.unreachable > 0;
+}
+
+async function clusterStatus(
+  clients: ClusterClients,
+  cluster: RegisteredCluster,
+  timeoutMs: number,
+): Promise<ClusterCoverageStatus> {
+  const started = performance.now();
+  const head = {
+    id: cluster.id,
+    ...(cluster.entry?.displayName ? { displayName: cluster.entry.displayName } : {}),
+    ...(cluster.entry?.labels ? { labels: cluster.entry.labels } : {}),
+    kubectl: kubectlFor(cluster),
+  };
+  if (!cluster.enabled) {
+    const error = new ClusterDisabledError(cluster.id, cluster.error);
+    return {
+      ...head,
+      elapsedMs: 0,
+      reachable: false,
+      disabled: cluster.error === undefined,
+      error: error.message,
+      errorKind: errorKindOf(error),
+    };
+  }
+  const excludeNamespaces = [...(cluster.entry.coverage?.excludeNamespaces ?? [])];
+  try {
+    const read = await withTimeout(
+      readCluster(clients, cluster.id, excludeNamespaces),
+      timeoutMs,
+      cluster.id,
+    );
+    return {
+      ...head,
+      elapsedMs: Math.round(performance.now() - started),
+      reachable: true,
+      excludeNamespaces,
+      ...read,
+    };
+  } catch (error) {
+    const message = error instanceof KssError ? error.message : `[${cluster.id}] ${describeCause(error)}`;
+    return {
+      ...head,
+      elapsedMs: Math.round(performance.now() - started),
+      reachable: false,
+      disabled: false,
+      error: message,
+      errorKind: errorKindOf(error),
+    };
+  }
+}
+
+async function readCluster(clients: ClusterClients, id: string, excludeNamespaces: readonly string[]) {
+  const client = await clients.client(id);
+  const before = client.requestStats.requests;
+  const [namespaces, claims, deployments, statefulSets, daemonSets, configurations] = await Promise.all([
+    client.list("Namespace"),
+    client.list("PersistentVolumeClaim"),
+    client.list("Deployment"),
+    client.list("StatefulSet"),
+    client.list("DaemonSet"),
+    configurationsOrNone(client),
+  ]);
+  const coverage = clusterCoverage(
+    {
+      namespaces: namespaces.items,
+      persistentVolumeClaims: claims.items,
+      deployments: deployments.items,
+      statefulSets: statefulSets.items,
+      daemonSets: daemonSets.items,
+      configurations: configurations.items,
+    },
+    { excludeNamespaces },
+  );
+  const invalidObjects = [
+    ...invalidOf("Namespace", namespaces),
+    ...invalidOf("PersistentVolumeClaim", claims),
+    ...invalidOf("Deployment", deployments),
+    ...invalidOf("StatefulSet", statefulSets),
+    ...invalidOf("DaemonSet", daemonSets),
+    ...invalidOf("BackupConfiguration", configurations),
+  ];
+  return { ...coverage, requests: client.requestStats.requests - before, invalidObjects };
+}
+
+/** A cluster without KubeStash's CRDs answers 404: it has no BackupConfiguration (docs/coverage.md#reading-a-cluster). */
+async function configurationsOrNone(client: KubeClient): Promise<ListResult<BackupConfiguration>> {
+  try {
+    return await client.list("BackupConfiguration");
+  } catch (error) {
+    if (error instanceof NotFoundError) return { items: [], invalid: [] };
+    throw error;
+  }
+}
+
+function invalidOf(kind: ModeledKind, list: ListResult<unknown>): InvalidObjectFact[] {
+  return list.invalid.map((bad) => ({
+    kind,
+    ...(bad.namespace ? { namespace: bad.namespace } : {}),
+    name: bad.name,
+    error: bad.error.message,
+  }));
+}
+
+/** Races `work` against the cluster's timeout; the loser's outcome is dropped (never an unhandled rejection). */
+function withTimeout<T>(work: Promise<T>, ms: number, clusterId: string): Promise<T> {
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UnavailableError(`no answer within ${ms} ms`, clusterId)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function coverageSummary(clusters: readonly ClusterCoverageStatus[]): CoverageSummary {
+  const reachable = clusters.filter((c): c is ReachableClusterCoverage => c.reachable);
+  const items = reachable.flatMap((c) => c.items);
+  const uncovered = items.filter((i) => i.state === "uncovered");
+  return {
+    clusters: clusters.length,
+    reachable: reachable.length,
+    unreachable: clusters.filter((c) => !c.reachable && !c.disabled).length,
+    disabled: clusters.filter((c) => !c.reachable && c.disabled).length,
+    clustersWithoutConfiguration: uncovered.filter((i) => i.kind === "Cluster").length,
+    uncovered: uncovered.length,
+    namespacesUncovered: uncovered.filter((i) => i.kind === "Namespace").length,
+    persistentVolumeClaimsUncovered: uncovered.filter((i) => i.kind === "PersistentVolumeClaim").length,
+    workloadsUncovered: uncovered.filter(
+      (i) => i.kind === "Deployment" || i.kind === "StatefulSet" || i.kind === "DaemonSet",
+    ).length,
+    covered: items.filter((i) => i.state === "covered").length,
+    coveredPaused: items.filter((i) => i.state === "covered-paused").length,
+    excluded: items.filter((i) => i.state === "excluded").length,
+  };
+}
