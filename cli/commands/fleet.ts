@@ -166,7 +166,12 @@ function clusterTable(cluster: ReachableCluster): string {
   const invalid = cluster.invalidObjects.map(
     (o) => `invalid ${o.kind} ${o.namespace ? `${o.namespace}/` : ""}${o.name}: ${o.error}`,
   );
-  return table + renderIndented(invalid);
+  // docs/pause.md#the-fleet-view: who paused a configuration, when and why.
+  const paused = cluster.configurations.flatMap(({ namespace, name, pause: p }) => {
+    const text = `${p?.by ? ` by ${p.by}` : ""}${p?.at ? ` at ${p.at}` : ""}${p?.reason ? `: ${p.reason}` : ""}`;
+    return p ? [`paused ${namespace}/${name}${text}`] : [];
+  });
+  return table + renderIndented([...paused, ...invalid]);
 }
 
 /** How a cluster held by the KubeStash operator's footprint is named (docs/migration.md#the-fleet-view). */

@@ -2,6 +2,7 @@
 import type { ConfigurationFleetFacts } from "../../decide/fleet/fleet.ts";
 import type { SessionFleetFacts } from "../../decide/fleet/fleet-session.ts";
 import type { ClusterFleetStatus, FleetStatus, ReachableCluster } from "../../usecases/fleet-status.ts";
+import { pauseNote } from "./pause-cell.ts";
 import type * as RunStrip from "./run-strip.ts";
 import { verificationLine } from "./verify-cell.ts";
 
@@ -189,7 +190,10 @@ function sessionRow(
     ? `${session.retention.policies.map((p) => p.phase || "?").join(", ")} · ${session.retention.time}`
     : "-";
   const row = el("tr", `state-${session.state}`, [
-    el("td", "", [`${config.namespace}/${config.name}${config.paused ? " (paused)" : ""}`]),
+    el("td", "", [
+      `${config.namespace}/${config.name}${config.paused ? " (paused)" : ""}`,
+      ...(config.pause ? [el("div", "muted paused-by", [pauseNote(config.pause) ?? ""])] : []),
+    ]),
     el("td", `phase-${config.phase}`, [config.phase]),
     el("td", "", [session.session, el("div", "muted schedule", [session.schedule || "no schedule"])]),
     el("td", "state", [session.state]),

@@ -4,6 +4,7 @@ import type { BackupVerificationSession, BackupVerifier } from "../../model/back
 import type { Repository } from "../../model/repository.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
 import { toKubeTime } from "../../model/time.ts";
+import { type PauseRecord, pauseRecordOf } from "../configuration/pause-plan.ts";
 import { clusterMessageOf, operatorStateOf } from "../operator/operator-presence.ts";
 import { backupConfigurationPhase } from "../session/phase.ts";
 import { appRefOf } from "../session/session-snapshots.ts";
@@ -55,6 +56,8 @@ export interface ConfigurationFleetFacts {
   name: string;
   phase: BackupConfigurationPhase;
   paused: boolean;
+  /** While paused: who paused it, why and when, as `kss pause` recorded it (docs/pause.md#the-fleet-view). */
+  pause?: PauseRecord;
   state: ConfigurationState;
   sessions: SessionFleetFacts[];
   repositories: RepositoryFacts[];
@@ -207,12 +210,14 @@ function configurationFacts(
     ...new Set((config.spec.sessions ?? []).flatMap((s) => (s.repositories ?? []).map((r) => r.name))),
   ];
   const phase = config.status?.phase ?? backupConfigurationPhase(config);
+  const pause = config.spec.paused === true ? pauseRecordOf(config.metadata) : undefined;
   const operator = operatorStateOf(config);
   return {
     namespace,
     name: config.metadata.name,
     phase,
     paused: config.spec.paused === true,
+    ...(pause ? { pause } : {}),
     state: phase === "Invalid" ? "invalid" : worstState(sessions.map((s) => s.state)),
     sessions,
     repositories: repositoryNames.map((name) =>
