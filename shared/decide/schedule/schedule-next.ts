@@ -1,8 +1,14 @@
 import type { BackupConfiguration } from "../../model/backup-configuration.ts";
 import { toKubeTime } from "../../model/time.ts";
 import { type CronSchedule, parseCronSchedule } from "./cron.ts";
-import { decideSessionSchedule, isPastStartingDeadline } from "./due-sessions.ts";
+import {
+  decideSessionSchedule,
+  isPastStartingDeadline,
+  plannedStart,
+  type SessionScheduleInput,
+} from "./due-sessions.ts";
 import { mostRecentScheduleTime, nextScheduleTimeFrom, nextScheduleTimesFrom } from "./schedule-times.ts";
+import { skippedByWindowReason, type WindowContext } from "./schedule-windows.ts";
 import { sessionScheduleInput, staggerWindowMs } from "./session-schedule-input.ts";
 import { staggerKey, staggerOffsetMs } from "./stagger.ts";
 import { formatZonedTime } from "./zoned-time.ts";
@@ -27,6 +33,21 @@ export interface UpcomingTime {
   staggerOffsetMs: number;
   /** paused/suspended: the time the schedule names, though no session is created for it. */
   state: SessionState;
+  /**
+   * Only when an exclusion window touches this time (docs/windows.md#kss-schedule-next): held (starts at
+   * `startsAt`, the window's end), superseded (held, and a newer time is due by then: only that one runs),
+   * or skipped (a Skip window: created Skipped).
+   */
+  window?: WindowEffect;
+}
+
+export interface WindowEffect {
+  effect: "held" | "superseded" | "skipped";
+  /** The windows that hold it, or the one that skips it. */
+  windows: string[];
+  /** When it starts (held) or would have (superseded: the window's end), RFC 3339 UTC; skipped: its time. */
+  startsAt: string;
+  reason: string;
 }
 
 export interface UpcomingTimes {
@@ -41,11 +62,59 @@ function stateOf(configuration: BackupConfiguration, suspend: boolean | undefine
   return suspend === true ? "suspended" : "active";
 }
 
-/** The next `count` scheduled times after `now` of every session of `configuration`. */
+/** What the windows do to the run of `time` (undefined: nothing), `following` being the schedule's next time. */
+function windowEffect(
+  input: SessionScheduleInput,
+  schedule: CronSchedule,
+  time: Date,
+  following: Date | undefined,
+): WindowEffect | undefined {
+  if ((input.windows ?? []).length === 0) return undefined;
+  const placed = plannedStart(input, schedule, time);
+  if (placed.skippedBy) {
+    const held = placed.heldBy ? ` (held by ${placed.heldBy.windows.join(", ")} first)` : "";
+    return {
+      effect: "skipped",
+      windows: [placed.skippedBy.window.name],
+      startsAt: toKubeTime(placed.startAt),
+      reason: `${skippedByWindowReason(placed.skippedBy)}${held}`,
+    };
+  }
+  if (!placed.heldBy) return undefined;
+  const { windows, until } = placed.heldBy;
+  if (placed.never === true) {
+    return {
+      effect: "held",
+      windows,
+      startsAt: toKubeTime(until),
+      reason: `held by ${windows.join(", ")}: they never close`,
+    };
+  }
+  if (following !== undefined && following <= until) {
+    return {
+      effect: "superseded",
+      windows,
+      startsAt: toKubeTime(until),
+      reason: `held by ${windows.join(", ")} until ${toKubeTime(until)}; a newer time is due by then and runs instead`,
+    };
+  }
+  return {
+    effect: "held",
+    windows,
+    startsAt: toKubeTime(until),
+    reason: `held by ${windows.join(", ")} until ${toKubeTime(until)}`,
+  };
+}
+
+/**
+ * The next `count` scheduled times after `now` of every session of `configuration`, each marked with what the
+ * exclusion windows do to it (the configuration's annotation, and `windows`: the cluster's, when known).
+ */
 export function upcomingSessionTimes(
   configuration: BackupConfiguration,
   now: Date,
   count: number,
+  windows?: WindowContext,
 ): UpcomingTimes {
   const { namespace = "default", name } = configuration.metadata;
   const window = staggerWindowMs(configuration);
@@ -65,6 +134,15 @@ export function upcomingSessionTimes(
       result.notScheduled.push({ session: session.name, reason: parsed.error, invalid: true });
       continue;
     }
+    const input = sessionScheduleInput(configuration, session.name, {
+      sessions: [],
+      now,
+      ...(windows ? { windows } : {}),
+    });
+    if (input?.windowError !== undefined) {
+      result.notScheduled.push({ session: session.name, reason: input.windowError, invalid: true });
+      continue;
+    }
     const { timeZone } = parsed.schedule;
     // An @every schedule counts from its last run; without sessions, from the creation (or now).
     const created = configuration.metadata.creationTimestamp;
@@ -80,10 +158,83 @@ export function upcomingSessionTimes(
         nextLocal: formatZonedTime(time, timeZone),
         staggerOffsetMs: staggerOffsetMs(key, window, time, times[index + 1]),
         state: stateOf(configuration, scheduler.suspend),
+        ...effectOf(input, parsed.schedule, time, times[index + 1]),
       });
     });
   }
   return result;
+}
+
+function effectOf(
+  input: SessionScheduleInput | undefined,
+  schedule: CronSchedule,
+  time: Date,
+  following: Date | undefined,
+): { window?: WindowEffect } {
+  const effect = input ? windowEffect(input, schedule, time, following) : undefined;
+  return effect ? { window: effect } : {};
+}
+
+/** When the session's next run actually starts (nextRunStart). */
+export interface NextRunStart {
+  /** The schedule time the run is created for (its name's). */
+  scheduledTime: Date;
+  /** When it starts: its time plus stagger, or the end of the exclusion windows that hold it. */
+  startAt: Date;
+  /** Exclusion windows (policy Wait) that hold it until `until` (= `startAt`). */
+  heldBy?: { windows: string[]; until: Date };
+  /** The runs before it that are created Skipped (a Skip window, or past the start window), in order. */
+  skipped: Array<{ scheduledTime: Date; reason: string; window?: string }>;
+}
+
+/** How far nextRunStart looks: decisions of the engine, one per wait or skip. */
+const NEXT_RUN_STEPS = 500;
+
+/**
+ * When the next run of this session actually starts given its windows (docs/windows.md#next-run): the engine
+ * (decideSessionSchedule) stepped from `now` from one decision to the next, as the ticks would, with nothing
+ * running and every create succeeding — runs a Skip window skips are listed and passed, a run a Wait window
+ * holds starts at the window's end (only the newest then). Undefined when none is coming: paused, suspended,
+ * invalid, unscheduled, or nothing within the search (windows that never close).
+ */
+export function nextRunStart(input: SessionScheduleInput, now: Date): NextRunStart | undefined {
+  let last = input.lastScheduledTime;
+  let at = now;
+  let held: NextRunStart["heldBy"];
+  const skipped: NextRunStart["skipped"] = [];
+  for (let step = 0; step < NEXT_RUN_STEPS; step++) {
+    const decision = decideSessionSchedule({ ...input, activeSessions: [], lastScheduledTime: last }, at);
+    switch (decision.action) {
+      case "create":
+      case "replace":
+        return {
+          scheduledTime: decision.scheduledTime,
+          startAt: at,
+          ...(held && held.until.getTime() === at.getTime() ? { heldBy: held } : {}),
+          skipped,
+        };
+      case "skip-create":
+        skipped.push({
+          scheduledTime: decision.scheduledTime,
+          reason: decision.reason,
+          ...(decision.window ? { window: decision.window } : {}),
+        });
+        last = decision.scheduledTime;
+        break;
+      case "wait":
+        held = decision.heldBy
+          ? { windows: decision.heldBy.windows, until: decision.heldBy.until }
+          : undefined;
+        at = decision.next > at ? decision.next : new Date(at.getTime() + 60_000);
+        break;
+      case "missed-deadline":
+        at = decision.next > at ? decision.next : new Date(at.getTime() + 60_000);
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return undefined;
 }
 
 /** The JSON of `kss schedule due`. */

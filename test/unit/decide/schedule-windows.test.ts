@@ -6,6 +6,7 @@ import {
   type SessionScheduleInput,
 } from "../../../shared/decide/schedule/due-sessions.ts";
 import { newlyMissedRuns } from "../../../shared/decide/schedule/missed-schedules.ts";
+import { nextRunStart, upcomingSessionTimes } from "../../../shared/decide/schedule/schedule-next.ts";
 import { verificationSubject } from "../../../shared/decide/schedule/schedule-subject.ts";
 import {
   openWindowsAt,
@@ -557,5 +558,114 @@ describe("sessionWindows: where a session's windows come from", () => {
     expect(sessionWindows(bad, "daily").error).toBe(
       'annotation serverless.kubestash.com/exclusion-windows: window 1 ("nonsense"): "nonsense" is not an interval start/end or start/duration such as 2026-11-27T00:00Z/P3D; annotation serverless.kubestash.com/start-window: "soon" is not a duration such as 30m or 2h',
     );
+  });
+});
+
+describe("nextRunStart: when the next run actually starts, given the windows (for the RPO view)", () => {
+  const nightly = window({ name: "nightly", recurrence: "daily", start: "22:00", duration: "6h" });
+  const freeze = window({ name: "freeze", interval: "2026-11-27T00:00Z/P3D", policy: "Skip" });
+  const last = { lastScheduledTime: new Date("2026-11-26T02:00:00Z") };
+  it("no window: the next schedule time", () => {
+    expect(nextRunStart(input("0 2 * * *", last), new Date("2026-11-26T12:00:00Z"))).toEqual({
+      scheduledTime: new Date("2026-11-27T02:00:00Z"),
+      startAt: new Date("2026-11-27T02:00:00Z"),
+      skipped: [],
+    });
+  });
+  it("a Wait window: the window's end, with the windows that hold it", () => {
+    expect(
+      nextRunStart(input("0 2 * * *", { ...last, windows: [nightly] }), new Date("2026-11-26T12:00:00Z")),
+    ).toEqual({
+      scheduledTime: new Date("2026-11-27T02:00:00Z"),
+      startAt: new Date("2026-11-27T04:00:00Z"),
+      heldBy: { windows: ["nightly"], until: new Date("2026-11-27T04:00:00Z") },
+      skipped: [],
+    });
+  });
+  it("a run held right now: its release", () => {
+    const given = input("0 23 * * *", {
+      lastScheduledTime: new Date("2026-11-25T23:00:00Z"),
+      windows: [nightly],
+    });
+    expect(nextRunStart(given, new Date("2026-11-26T23:30:00Z"))).toMatchObject({
+      scheduledTime: new Date("2026-11-26T23:00:00Z"),
+      startAt: new Date("2026-11-27T04:00:00Z"),
+    });
+  });
+  it("a Skip window: the runs it skips are listed, the first one after it is the next start", () => {
+    const next = nextRunStart(
+      input("0 2 * * *", { ...last, windows: [freeze] }),
+      new Date("2026-11-26T12:00:00Z"),
+    );
+    expect(next?.startAt).toEqual(new Date("2026-11-30T02:00:00Z"));
+    expect(next?.skipped.map((s) => [toKubeTime(s.scheduledTime), s.window])).toEqual([
+      ["2026-11-27T02:00:00Z", "freeze"],
+      ["2026-11-28T02:00:00Z", "freeze"],
+      ["2026-11-29T02:00:00Z", "freeze"],
+    ]);
+  });
+  it("paused: none coming", () => {
+    expect(
+      nextRunStart(input("0 2 * * *", { ...last, paused: true }), new Date("2026-11-26T12:00:00Z")),
+    ).toBeUndefined();
+  });
+});
+
+describe("upcomingSessionTimes (kss schedule next) marks what the windows do", () => {
+  function configuration(annotations: Record<string, string>, schedule: string): BackupConfiguration {
+    return {
+      apiVersion: "core.kubestash.com/v1alpha1",
+      kind: "BackupConfiguration",
+      metadata: { name: "app", namespace: "demo", annotations, creationTimestamp: "2026-01-01T00:00:00Z" },
+      spec: { sessions: [{ name: "s", scheduler: { schedule, jobTemplate: {} } }] },
+    } as unknown as BackupConfiguration;
+  }
+  const annotation = (windows: unknown[]) => ({
+    "serverless.kubestash.com/exclusion-windows": JSON.stringify(windows),
+  });
+  it("held, superseded (a newer time is due by the window's end) and skipped, untouched times unmarked", () => {
+    const config = configuration(
+      annotation([
+        { name: "maint", recurrence: "daily", start: "01:00", duration: "90m" },
+        { name: "freeze", interval: "2026-11-27T04:00Z/PT1H", policy: "Skip" },
+      ]),
+      "0 * * * *",
+    );
+    const times = upcomingSessionTimes(config, new Date("2026-11-27T00:30:00Z"), 5).times;
+    expect(times.map((t) => [t.next, t.window?.effect, t.window?.startsAt])).toEqual([
+      ["2026-11-27T01:00:00Z", "superseded", "2026-11-27T02:30:00Z"],
+      ["2026-11-27T02:00:00Z", "held", "2026-11-27T02:30:00Z"],
+      ["2026-11-27T03:00:00Z", undefined, undefined],
+      ["2026-11-27T04:00:00Z", "skipped", "2026-11-27T04:00:00Z"],
+      ["2026-11-27T05:00:00Z", undefined, undefined],
+    ]);
+    expect(times[1]?.window?.reason).toBe("held by maint until 2026-11-27T02:30:00Z");
+    expect(times[3]?.window?.reason).toBe(
+      'inside exclusion window "freeze" (2026-11-27T04:00:00Z to 2026-11-27T05:00:00Z, policy Skip)',
+    );
+  });
+  it("the cluster's windows apply when given; a bad annotation makes the session invalid", () => {
+    const plain = configuration({}, "0 2 * * *");
+    const cluster = {
+      clusterWindows: [window({ name: "c", recurrence: "daily", start: "01:00", duration: "2h" })],
+    };
+    expect(
+      upcomingSessionTimes(plain, new Date("2026-11-27T00:00:00Z"), 1, cluster).times[0]?.window,
+    ).toMatchObject({
+      effect: "held",
+      windows: ["c"],
+    });
+    const bad = configuration(
+      { "serverless.kubestash.com/exclusion-windows": "[{recurrence: daily}]" },
+      "0 2 * * *",
+    );
+    expect(upcomingSessionTimes(bad, new Date("2026-11-27T00:00:00Z"), 1).notScheduled).toEqual([
+      {
+        session: "s",
+        reason:
+          'annotation serverless.kubestash.com/exclusion-windows: window 1: start must be a local time of day such as "22:00"',
+        invalid: true,
+      },
+    ]);
   });
 });
