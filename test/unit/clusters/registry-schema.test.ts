@@ -231,3 +231,56 @@ describe("ClusterEntry coverage (docs/coverage.md#exclusions)", () => {
     expect(issues.every((i) => i.startsWith(`${path}:`))).toBe(true);
   });
 });
+
+describe("ClusterEntry windows (docs/windows.md#where-windows-come-from)", () => {
+  it("takes a start window and exclusion windows, parsed, a namespaceSelector allowed", () => {
+    const parsed = ClusterEntry.parse({
+      id: "eu",
+      credentials: kubeconfigFile,
+      startWindow: "2h",
+      exclusionWindows: [
+        "2026-11-27T00:00Z/P3D",
+        {
+          name: "prod-nights",
+          recurrence: "weekly",
+          days: ["Sat"],
+          start: "22:00",
+          duration: "6h",
+          policy: "Skip",
+          namespaceSelector: { matchLabels: { env: "prod" } },
+        },
+      ],
+    });
+    expect(parsed.startWindow).toBe("2h");
+    expect(parsed.exclusionWindows?.map((w) => [w.kind, w.name, w.policy])).toEqual([
+      ["once", "2026-11-27T00:00Z/P3D", "Wait"],
+      ["weekly", "prod-nights", "Skip"],
+    ]);
+  });
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      "a start window that is no duration",
+      { startWindow: "two hours" },
+      'startWindow: must be a duration longer than zero such as "30m" or "2h"',
+    ],
+    [
+      "a zero start window",
+      { startWindow: "0s" },
+      'startWindow: must be a duration longer than zero such as "30m" or "2h"',
+    ],
+    [
+      "a window that does not parse, by its index and the parser's words",
+      {
+        exclusionWindows: ["2026-11-27T00:00Z/P1D", { recurrence: "daily", start: "22:00", duration: "25h" }],
+      },
+      'exclusionWindows[1]: duration "25h" must be shorter than a day for a daily window (it would never close)',
+    ],
+    [
+      "windows that are not a list",
+      { exclusionWindows: "2026-11-27T00:00Z/P1D" },
+      "exclusionWindows: Invalid input: expected array, received string",
+    ],
+  ])("rejects %s", (_, extra, issue) => {
+    expect(issuesOf({ id: "eu", credentials: kubeconfigFile, ...extra })).toEqual([issue]);
+  });
+});
