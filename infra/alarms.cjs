@@ -1,5 +1,6 @@
 // CloudWatch alarms per managed cluster, generated at package time from the cluster registry (clusters.yaml):
-// one on overdue schedules, one on failed sessions and one on failed verified restores, on the EMF metrics the functions publish with the
+// one on overdue schedules, one on failed sessions, one on failed verified restores and one on sessions at RPO risk
+// (docs/rpo.md#the-alarm), on the EMF metrics the functions publish with the
 // dimensions service / function / cluster. serverless.yml includes this file under `resources`.
 const { existsSync, readFileSync } = require("node:fs");
 const path = require("node:path");
@@ -47,7 +48,7 @@ function logicalId(clusterId, suffix) {
 const REGISTRY = path.join(__dirname, "..", "clusters.yaml");
 
 /**
- * Resources for serverless.yml: an SNS topic for the alarms, and three alarms per enabled cluster. The Serverless
+ * Resources for serverless.yml: an SNS topic for the alarms, and four alarms per enabled cluster. The Serverless
  * Framework calls this with its resolver; tests call it with a registry file.
  */
 module.exports = (registryFile) => {
@@ -74,6 +75,13 @@ module.exports = (registryFile) => {
       "VerificationsFailed",
       "reconcile-session",
       "Backup verifications (test restores) failed",
+    );
+    // docs/rpo.md#the-alarm: each Schedule Tick counts the sessions at or above their RPO alarm level.
+    Resources[logicalId(id, "RPOAtRisk")] = alarm(
+      id,
+      "RPOAtRisk",
+      "create-sessions",
+      "A backup's RPO risk level reached its alarm level",
     );
   }
   return { Resources };

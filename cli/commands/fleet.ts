@@ -88,14 +88,39 @@ export function verifiedCell(s: SessionFleetFacts): string {
   return views.map((v) => `${v.repository}:${verificationText(v)}`).join(" ");
 }
 
-function sessionCells(s: SessionFleetFacts): string[] {
+/**
+ * The RPO cell: with an RPO target, its risk level and the time left (`2 12h left`) or past (`4 -3h`;
+ * docs/rpo.md#where-it-shows); without one, the time since the last success against the schedule interval.
+ */
+export function rpoCell(s: SessionFleetFacts): string {
+  const risk = s.rpoRisk;
+  if (risk) {
+    const left = risk.timeLeftSeconds;
+    return `${risk.level} ${left >= 0 ? `${formatAge(left)} left` : `-${formatAge(-left)}`}${risk.atRisk ? "!" : ""}`;
+  }
   const rpo = s.rpo?.ratio === undefined ? (s.rpo?.breached ? "never!" : "-") : `${s.rpo.ratio}×`;
+  return `${rpo}${s.rpo?.breached && s.rpo.ratio !== undefined ? "!" : ""}`;
+}
+
+/** Lines under a cluster's table: RPO annotations that cannot be read, each session at RPO risk and why. */
+export function rpoLines(configurations: readonly ConfigurationFleetFacts[]): string[] {
+  return configurations.flatMap((c) => [
+    ...(c.rpoErrors ?? []).map((e) => `RPO target of ${c.namespace}/${c.name}: ${e}`),
+    ...c.sessions.flatMap((s) =>
+      s.rpoRisk && s.rpoRisk.level > 1
+        ? [`RPO ${s.rpoRisk.level} ${c.namespace}/${c.name} ${s.session}: ${s.rpoRisk.reason}`]
+        : [],
+    ),
+  ]);
+}
+
+function sessionCells(s: SessionFleetFacts): string[] {
   return [
     s.session,
     s.state,
     s.lastSuccess ? `${formatAge(s.lastSuccess.ageSeconds)} ago` : "never",
     verifiedCell(s),
-    `${rpo}${s.rpo?.breached && s.rpo.ratio !== undefined ? "!" : ""}`,
+    rpoCell(s),
     String(s.running.length),
     String(s.failures24h),
     String(s.retries24h),
@@ -171,7 +196,7 @@ function clusterTable(cluster: ReachableCluster): string {
     const text = `${p?.by ? ` by ${p.by}` : ""}${p?.at ? ` at ${p.at}` : ""}${p?.reason ? `: ${p.reason}` : ""}`;
     return p ? [`paused ${namespace}/${name}${text}`] : [];
   });
-  return table + renderIndented([...paused, ...invalid]);
+  return table + renderIndented([...paused, ...invalid, ...rpoLines(cluster.configurations)]);
 }
 
 /** How a cluster held by the KubeStash operator's footprint is named (docs/migration.md#the-fleet-view). */
@@ -205,6 +230,7 @@ export function renderFleetTable(status: FleetStatus): string {
     `${s.disabled > 0 ? `, ${s.disabled} disabled` : ""}) · ${s.configurations} configurations · ` +
     `${s.overdue} overdue · ${s.failing} failing · ${s.rpoBreached} past their RPO · ${s.running} running · ` +
     `${s.failures24h} failures and ${s.retries24h} retries in 24 h` +
+    `${s.rpoAtRisk > 0 ? ` · ${s.rpoAtRisk} at RPO risk` : ""}` +
     `${s.verificationsFailed > 0 ? ` · ${s.verificationsFailed} verified restores failed` : ""}` +
     `${s.operatorPresent > 0 ? ` · ${s.operatorPresent} with the KubeStash operator present` : ""}` +
     `${s.leftoverWebhook > 0 ? ` · ${s.leftoverWebhook} with a leftover KubeStash webhook` : ""}\n`;
@@ -236,8 +262,9 @@ export const fleetCommand: CliCommand = {
       )
       .addHelpText(
         "after",
-        "\nExit status: 0 all well, 1 a schedule is overdue, a cluster is unreachable or a leftover KubeStash webhook" +
-          " blocks its sessions, 2 usage or registry error.",
+        "\nExit status: 0 all well, 1 a schedule is overdue, a cluster is unreachable, a leftover KubeStash webhook" +
+          " blocks its sessions or a session's RPO risk is at its alarm level, 2 usage or registry error." +
+          "\nRPO: with an RPO target (docs/rpo.md) the risk level 1-5 and the time left (2 12h left) or past (4 -3h).",
       );
   },
   async run({ options }, context) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { GoDuration } from "../model/duration.ts";
 import { ClusterId } from "../model/events/envelope.ts";
+import { parseRpoTarget } from "../model/rpo.ts";
 import { parseStartWindow, RegistryExclusionWindows } from "../model/schedule-windows.ts";
 
 /**
@@ -133,6 +134,13 @@ export const ClusterEntry = z
      * namespaces by `namespaceSelector` (docs/windows.md#formats).
      */
     exclusionWindows: RegistryExclusionWindows.optional(),
+    /** The RPO target of every session of the cluster without one of its own (docs/rpo.md#targets). */
+    rpoTarget: z
+      .string()
+      .refine((t) => (parseRpoTarget(t) ?? 0) > 0, "must be a duration such as 26h or 2d")
+      .optional(),
+    /** The RPO risk level from which "RPO At Risk" is announced (docs/rpo.md#the-alarm); default 3. */
+    rpoAlarmLevel: z.int().min(2).max(5).optional(),
     coverage: CoverageSettings.optional(),
     server: z
       .url({ protocol: /^https$/, error: "must be an https URL such as https://10.0.0.1:6443" })

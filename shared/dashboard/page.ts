@@ -75,6 +75,14 @@ td.verified { min-width: 12rem; }
 .verify-age { white-space: nowrap; }
 .verify-note { font-size: 0.75rem; white-space: normal; }
 .verify-note.warn { color: #93370d; font-weight: 600; }
+td.rpo-cell { white-space: nowrap; cursor: help; }
+.rpo { font-size: 0.75rem; font-weight: 700; border-radius: 4px; padding: 0.05rem 0.4rem; color: #fff; }
+.rpo-1 { background: #1a7f37; }
+.rpo-2 { background: #d4a72c; color: #1b1f24; }
+.rpo-3 { background: #fb8f44; color: #1b1f24; }
+.rpo-4 { background: #cf222e; }
+.rpo-5 { background: #82071e; }
+td.rpo-cell.bad .rpo-time { color: #b42318; font-weight: 600; }
 #legend { display: flex; gap: 0.9rem; flex-wrap: wrap; align-items: center; margin: 0 0 0.75rem;
   font-size: 0.8rem; color: #57606a; }
 #legend .run { vertical-align: middle; margin-right: 0.25rem; }

@@ -51,6 +51,13 @@ export const Annotation = {
    * (RFC 3339; docs/migration.md#adoption).
    */
   AdoptedFromOperator: "serverless.kubestash.com/adopted-from-operator",
+  /**
+   * On a BackupConfiguration: the recovery-point objective of all its sessions, a duration such as `26h` or
+   * `2d` (docs/rpo.md#targets). `rpo-target.<session>` sets one session's ({@link rpoTargetAnnotation}).
+   */
+  RpoTarget: "serverless.kubestash.com/rpo-target",
+  /** On a BackupConfiguration: the RPO risk level (2–5) from which "RPO At Risk" is announced (default 3). */
+  RpoAlarmLevel: "serverless.kubestash.com/rpo-alarm-level",
   /** On a BackupConfiguration `kss pause` paused: who paused it (docs/pause.md#the-record). */
   PausedBy: "serverless.kubestash.com/paused-by",
   /** Why it was paused: `kss pause --reason`. */
@@ -135,3 +142,8 @@ export function backupSessionLabels(invoker: {
  * counterpart of (the executor's ServiceAccount and RoleBindings, docs/executor-rbac.md).
  */
 export const SERVERLESS_MANAGED_BY = "kubestash-serverless";
+
+/** The annotation with one session's RPO target: `serverless.kubestash.com/rpo-target.<session>` (docs/rpo.md#targets). */
+export function rpoTargetAnnotation(session: string): string {
+  return `${Annotation.RpoTarget}.${session}`;
+}

@@ -11,6 +11,7 @@ import type { ClusterClients } from "../kube/cluster-clients.ts";
 import { ForbiddenError, KubeError, NotFoundError, UnavailableError } from "../kube/errors.ts";
 import { KssError } from "../model/errors.ts";
 import type { ModeledKind, ResourceOf } from "../model/index.ts";
+import { parseRpoTarget } from "../model/rpo.ts";
 import { toKubeTime } from "../model/time.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
 
@@ -109,6 +110,7 @@ export interface FleetSummary
     | "overdue"
     | "failing"
     | "rpoBreached"
+    | "rpoAtRisk"
     | "running"
     | "failures24h"
     | "retries24h"
@@ -146,11 +148,24 @@ export async function fleetStatus(
 }
 
 /**
- * True when the fleet needs attention: a schedule is overdue, an enabled cluster did not answer, or a leftover
- * KubeStash webhook rejects every BackupSession of a cluster (docs/migration.md#the-leftover-webhook).
+ * True when the fleet needs attention: a schedule is overdue, an enabled cluster did not answer, a leftover
+ * KubeStash webhook rejects every BackupSession of a cluster (docs/migration.md#the-leftover-webhook), or a
+ * session's RPO risk is at its alarm level (docs/rpo.md#the-alarm).
  */
 export function needsAttention(status: FleetStatus): boolean {
-  return status.summary.overdue > 0 || status.summary.unreachable > 0 || status.summary.leftoverWebhook > 0;
+  const s = status.summary;
+  return s.overdue > 0 || s.unreachable > 0 || s.leftoverWebhook > 0 || s.rpoAtRisk > 0;
+}
+
+/** The registry entry's RPO defaults (docs/rpo.md#targets); a bad value is refused when the registry loads. */
+export function rpoDefaultsOf(cluster: Pick<RegisteredCluster, "entry">) {
+  const text = cluster.entry?.rpoTarget;
+  const targetMs = text === undefined ? undefined : parseRpoTarget(text);
+  const alarmLevel = cluster.entry?.rpoAlarmLevel;
+  return {
+    ...(targetMs !== undefined && targetMs > 0 ? { targetMs } : {}),
+    ...(alarmLevel !== undefined ? { alarmLevel } : {}),
+  };
 }
 
 async function clusterStatus(
@@ -174,7 +189,11 @@ async function clusterStatus(
     return { ...head, elapsedMs: 0, reachable: false, disabled, error: error.message, errorKind };
   }
   try {
-    const read = await withTimeout(readCluster(clients, cluster.id, now), timeoutMs, cluster.id);
+    const read = await withTimeout(
+      readCluster(clients, cluster.id, now, rpoDefaultsOf(cluster)),
+      timeoutMs,
+      cluster.id,
+    );
     return { ...head, elapsedMs: elapsedMs(), reachable: true, ...read };
   } catch (error) {
     const errorKind = errorKindOf(error);
@@ -183,7 +202,12 @@ async function clusterStatus(
   }
 }
 
-async function readCluster(clients: ClusterClients, id: string, now: Date) {
+async function readCluster(
+  clients: ClusterClients,
+  id: string,
+  now: Date,
+  rpo: ReturnType<typeof rpoDefaultsOf>,
+) {
   const client = await clients.client(id);
   const before = client.requestStats.requests;
   const [configurations, sessions, snapshots, repositories, verifiers, verificationSessions] =
@@ -205,6 +229,7 @@ async function readCluster(clients: ClusterClients, id: string, now: Date) {
       verificationSessions: verificationSessions.items,
     },
     now,
+    { rpo },
   );
   const invalidObjects = [
     ...invalidOf("BackupConfiguration", configurations),
@@ -284,6 +309,7 @@ export function fleetSummary(clusters: readonly ClusterFleetStatus[]): FleetSumm
     overdue: sum((c) => c.totals.overdue),
     failing: sum((c) => c.totals.failing),
     rpoBreached: sum((c) => c.totals.rpoBreached),
+    rpoAtRisk: sum((c) => c.totals.rpoAtRisk),
     running: sum((c) => c.totals.running),
     failures24h: sum((c) => c.totals.failures24h),
     retries24h: sum((c) => c.totals.retries24h),

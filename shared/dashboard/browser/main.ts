@@ -3,6 +3,7 @@ import type { ConfigurationFleetFacts } from "../../decide/fleet/fleet.ts";
 import type { SessionFleetFacts } from "../../decide/fleet/fleet-session.ts";
 import type { ClusterFleetStatus, FleetStatus, ReachableCluster } from "../../usecases/fleet-status.ts";
 import { pauseNote } from "./pause-cell.ts";
+import { rpoCell } from "./rpo-cell.ts";
 import type * as RunStrip from "./run-strip.ts";
 import { verificationLine } from "./verify-cell.ts";
 
@@ -126,6 +127,19 @@ function verifiedCell(session: SessionFleetFacts): HTMLElement {
   return el("td", "verified", lines);
 }
 
+/** The session's RPO cell (docs/rpo.md#where-it-shows): level badge, time left or past, reason in the tooltip. */
+function rpoTd(session: SessionFleetFacts): HTMLElement {
+  const cell = rpoCell(session);
+  const parts: Child[] =
+    cell.level === undefined
+      ? [cell.label]
+      : [el("span", `rpo rpo-${cell.level}`, [cell.label]), " ", el("span", "rpo-time", [cell.time ?? ""])];
+  const td = el("td", `rpo-cell${cell.breached ? " bad" : ""}`, parts);
+  td.title = cell.title;
+  if (cell.level !== undefined) td.dataset.level = String(cell.level);
+  return td;
+}
+
 function describeCommand(cluster: ReachableCluster, namespace: string, name: string): string {
   return `${cluster.kubectl} describe backupsession ${name} -n ${namespace}`;
 }
@@ -176,13 +190,6 @@ function sessionRow(
   config: ConfigurationFleetFacts,
   session: SessionFleetFacts,
 ): HTMLTableRowElement {
-  const rpo = !session.rpo
-    ? "-"
-    : session.rpo.ratio !== undefined
-      ? `${session.rpo.ratio}×`
-      : session.rpo.breached
-        ? "never"
-        : "-";
   const snapshots = config.repositories
     .map((r) => `${r.name} ${r.snapshots.succeeded}/${r.snapshots.total}${r.found ? "" : " (missing)"}`)
     .join(", ");
@@ -200,7 +207,7 @@ function sessionRow(
     el("td", "runs", [runsCell(session)]),
     el("td", "", [session.lastSuccess ? `${age(session.lastSuccess.ageSeconds)} ago` : "never"]),
     verifiedCell(session),
-    el("td", session.rpo?.breached ? "bad" : "", [rpo]),
+    rpoTd(session),
     el("td", "", [String(session.running.length)]),
     el("td", session.failures24h > 0 ? "bad" : "", [String(session.failures24h)]),
     el("td", "", [String(session.retries24h)]),
@@ -300,6 +307,7 @@ function render(data: FleetStatus): void {
     el("span", s.overdue > 0 ? "pill bad" : "pill", [`${s.overdue} overdue`]),
     el("span", s.failing > 0 ? "pill warn" : "pill", [`${s.failing} failing`]),
     el("span", s.rpoBreached > 0 ? "pill warn" : "pill", [`${s.rpoBreached} past RPO`]),
+    el("span", s.rpoAtRisk > 0 ? "pill bad" : "pill", [`${s.rpoAtRisk} at RPO risk`]),
     el("span", "pill", [`${s.running} running`]),
     el("span", "pill", [`${s.failures24h} failures / ${s.retries24h} retries in 24 h`]),
   );

@@ -1,9 +1,11 @@
 import type { BackupConfiguration, SessionConfig } from "../../model/backup-configuration.ts";
 import type { BackupSession, BackupSessionPhase } from "../../model/backup-session.ts";
+import { ScheduleMissedCondition } from "../../model/conditions.ts";
 import { Annotation } from "../../model/labels.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
 import { toKubeTime } from "../../model/time.ts";
 import { failureTime } from "../retry/retry-status.ts";
+import type { RpoDefaults } from "../rpo/target.ts";
 import { type CronSchedule, type EverySchedule, parseCronSchedule } from "../schedule/cron.ts";
 import { earliestScheduleTime } from "../schedule/due-sessions.ts";
 import { missedRecord } from "../schedule/missed-schedules.ts";
@@ -13,6 +15,7 @@ import { nextScheduleTimeFrom } from "../schedule/schedule-times.ts";
 import { isActiveSession, lastScheduledTime } from "../schedule/session-schedule-input.ts";
 import { compareSessionsOldestFirst, sessionTime } from "../session/session-history.ts";
 import { overdueRun, rpoBreached, type ScheduleFacts, scheduleFacts } from "./fleet-schedule.ts";
+import { type RpoRiskView, rpoRiskView } from "./rpo-view.ts";
 import { type RunHistory, runHistory } from "./run-history.ts";
 import type { RepositoryVerificationView } from "./verification-view.ts";
 
@@ -92,6 +95,11 @@ export interface SessionFleetFacts {
    * repository of the session names a verifier.
    */
   verifications?: RepositoryVerificationView[];
+  /**
+   * The RPO risk against the session's RPO target (docs/rpo.md#levels): level 1–5, reason, time left. Absent
+   * when the session has no target (no annotation, no registry default).
+   */
+  rpoRisk?: RpoRiskView;
 }
 
 /** A schedule's parse and its facts at one `now`, by its text: configurations share a few schedules. */
@@ -122,6 +130,10 @@ export interface SessionFleetInput {
   snapshots: readonly Snapshot[];
   /** Shared by the sessions of one cluster's view; a fresh one by default. */
   schedules?: ScheduleLookup;
+  /** The cluster's RPO defaults (registry `rpoTarget`, `rpoAlarmLevel`). */
+  rpo?: RpoDefaults;
+  /** An exclusion window holds the session's next run until then (docs/rpo.md#windows). */
+  window?: { until: Date; name?: string };
 }
 
 const seconds = (ms: number) => Math.round(ms / 1000);
@@ -201,6 +213,36 @@ function isFailing(newestFirst: readonly BackupSession[]): boolean {
 }
 
 export function sessionFleetFacts(input: SessionFleetInput, now: Date): SessionFleetFacts {
+  const facts = scheduledSessionFacts(input, now);
+  const inactive =
+    facts.state === "paused" || facts.state === "suspended"
+      ? facts.state
+      : facts.state === "unscheduled" || facts.state === "invalid-schedule" || facts.schedule === undefined
+        ? "unscheduled"
+        : undefined;
+  const rpoRisk = rpoRiskView(
+    {
+      configuration: input.configuration,
+      session: input.session.name,
+      sessions: input.sessions,
+      ...(facts.lastSuccess ? { lastSuccess: facts.lastSuccess.time } : {}),
+      ...(facts.running[0] ? { running: facts.running[0].time } : {}),
+      ...(facts.nextSchedule ? { nextSchedule: facts.nextSchedule } : {}),
+      ...(facts.overdue ? { overdue: facts.overdue } : {}),
+      // A StartedLate time did get its session.
+      ...(facts.missed && facts.missed.reason !== ScheduleMissedCondition.StartedLate
+        ? { missedNewest: facts.missed.newest }
+        : {}),
+      ...(inactive ? { inactive } : {}),
+      ...(input.rpo ? { defaults: input.rpo } : {}),
+      ...(input.window ? { window: input.window } : {}),
+    },
+    now,
+  );
+  return rpoRisk ? { ...facts, rpoRisk } : facts;
+}
+
+function scheduledSessionFacts(input: SessionFleetInput, now: Date): SessionFleetFacts {
   const { configuration, session } = input;
   const newestFirst = [...input.sessions].sort((a, b) => compareSessionsOldestFirst(b, a));
   const dayAgo = now.getTime() - DAY_MS;

@@ -6,6 +6,7 @@ import type { Snapshot } from "../../model/snapshot.ts";
 import { toKubeTime } from "../../model/time.ts";
 import { type PauseRecord, pauseRecordOf } from "../configuration/pause-plan.ts";
 import { clusterMessageOf, operatorStateOf } from "../operator/operator-presence.ts";
+import { type RpoDefaults, rpoConfigurationErrors } from "../rpo/target.ts";
 import { backupConfigurationPhase } from "../session/phase.ts";
 import { appRefOf } from "../session/session-snapshots.ts";
 import {
@@ -20,6 +21,7 @@ import { sessionVerificationViews, verificationOwner } from "./verification-view
 
 export * from "./fleet-schedule.ts";
 export * from "./fleet-session.ts";
+export * from "./rpo-view.ts";
 export * from "./verification-view.ts";
 
 /**
@@ -63,6 +65,8 @@ export interface ConfigurationFleetFacts {
   repositories: RepositoryFacts[];
   /** The KubeStash operator's footprint holds this configuration (its KubeStashOperatorPresent condition). */
   operator?: OperatorFleetFact;
+  /** Its RPO annotations cannot be read (docs/rpo.md#targets): one sentence each. */
+  rpoErrors?: string[];
 }
 
 /**
@@ -87,6 +91,8 @@ export interface FleetTotals {
   overdue: number;
   failing: number;
   rpoBreached: number;
+  /** Sessions whose RPO risk level is at or above their alarm level (docs/rpo.md#the-alarm). */
+  rpoAtRisk: number;
   running: number;
   failures24h: number;
   retries24h: number;
@@ -180,6 +186,7 @@ function configurationFacts(
   index: ClusterIndex,
   schedules: ScheduleLookup,
   now: Date,
+  options: FleetOptions,
 ): ConfigurationFleetFacts {
   const namespace = config.metadata.namespace ?? "default";
   const appRef = appRefOf(config);
@@ -191,6 +198,7 @@ function configurationFacts(
         sessions: index.sessions.get(key(namespace, config.metadata.name, session.name)) ?? [],
         snapshots: index.snapshotsBySession.get(key(namespace, appRef.kind, appRef.name, session.name)) ?? [],
         schedules,
+        ...(options.rpo ? { rpo: options.rpo } : {}),
       },
       now,
     );
@@ -212,6 +220,7 @@ function configurationFacts(
   const phase = config.status?.phase ?? backupConfigurationPhase(config);
   const pause = config.spec.paused === true ? pauseRecordOf(config.metadata) : undefined;
   const operator = operatorStateOf(config);
+  const rpoErrors = rpoConfigurationErrors(config);
   return {
     namespace,
     name: config.metadata.name,
@@ -228,6 +237,7 @@ function configurationFacts(
       ),
     ),
     ...(operator ? { operator } : {}),
+    ...(rpoErrors.length > 0 ? { rpoErrors } : {}),
   };
 }
 
@@ -257,6 +267,7 @@ export function fleetTotals(configurations: readonly ConfigurationFleetFacts[]):
     overdue: sessions.filter((s) => s.overdue !== undefined).length,
     failing: sessions.filter((s) => s.state === "failing").length,
     rpoBreached: sessions.filter((s) => s.rpo?.breached === true).length,
+    rpoAtRisk: sessions.filter((s) => s.rpoRisk?.atRisk === true).length,
     running: sum((s) => s.running.length),
     failures24h: sum((s) => s.failures24h),
     retries24h: sum((s) => s.retries24h),
@@ -266,15 +277,25 @@ export function fleetTotals(configurations: readonly ConfigurationFleetFacts[]):
   };
 }
 
+/** What the registry entry adds to a cluster's view. */
+export interface FleetOptions {
+  /** The cluster's RPO defaults (registry `rpoTarget`, `rpoAlarmLevel`; docs/rpo.md#targets). */
+  rpo?: RpoDefaults;
+}
+
 /** The fleet view of one cluster's objects at `now`, configurations ordered by namespace and name. */
-export function clusterFleetFacts(objects: ClusterObjects, now: Date): ClusterFleetFacts {
+export function clusterFleetFacts(
+  objects: ClusterObjects,
+  now: Date,
+  options: FleetOptions = {},
+): ClusterFleetFacts {
   const index = new ClusterIndex(objects);
   const schedules = scheduleLookup(now);
   const configurations = [...objects.configurations]
     .sort((a, b) =>
       key(a.metadata.namespace, a.metadata.name).localeCompare(key(b.metadata.namespace, b.metadata.name)),
     )
-    .map((config) => configurationFacts(config, index, schedules, now));
+    .map((config) => configurationFacts(config, index, schedules, now, options));
   const operator = clusterOperatorFact(configurations);
   return {
     now: toKubeTime(now),

@@ -6,6 +6,7 @@ import { ClusterUnreachable } from "./cluster-unreachable.ts";
 import { RetentionApplied } from "./retention-applied.ts";
 import { RetentionRequested } from "./retention-requested.ts";
 import { RetryDue } from "./retry-due.ts";
+import { RpoAtRisk } from "./rpo-at-risk.ts";
 import { ScheduleOverdue } from "./schedule-overdue.ts";
 import { ScheduleTick } from "./schedule-tick.ts";
 import { SessionFollowUp } from "./session-follow-up.ts";
@@ -26,6 +27,7 @@ export * from "./envelope.ts";
 export * from "./retention-applied.ts";
 export * from "./retention-requested.ts";
 export * from "./retry-due.ts";
+export * from "./rpo-at-risk.ts";
 export * from "./schedule-overdue.ts";
 export * from "./schedule-tick.ts";
 export * from "./session-follow-up.ts";
@@ -50,4 +52,5 @@ export const EVENTS = {
   "retention-applied": RetentionApplied,
   "verification-failed": VerificationFailed,
   "verification-overdue": VerificationOverdue,
+  "rpo-at-risk": RpoAtRisk,
 } as const;

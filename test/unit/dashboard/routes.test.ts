@@ -25,6 +25,7 @@ const EMPTY: FleetStatus = {
     overdue: 0,
     failing: 0,
     rpoBreached: 0,
+    rpoAtRisk: 0,
     running: 0,
     failures24h: 0,
     retries24h: 0,

@@ -232,6 +232,7 @@ describe("one cluster's view", () => {
       overdue: 1,
       failing: 1,
       rpoBreached: 2,
+      rpoAtRisk: 0,
       running: 1,
       failures24h: 1,
       retries24h: 1,

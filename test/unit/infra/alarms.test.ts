@@ -10,7 +10,7 @@ const alarms = require("../../../infra/alarms.cjs") as (file?: string) => {
 };
 
 describe("infra/alarms.cjs: CloudWatch alarms per cluster of the registry", () => {
-  it("makes an overdue, a failure and a failed-verification alarm per enabled cluster, on the dimensions the functions publish", async () => {
+  it("makes an overdue, a failure, a failed-verification and an RPO-at-risk alarm per enabled cluster, on the dimensions the functions publish", async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "kss-alarms-"));
     const file = path.join(dir, "clusters.yaml");
     await writeFile(
@@ -22,6 +22,7 @@ describe("infra/alarms.cjs: CloudWatch alarms per cluster of the registry", () =
     expect(byType.map(([id]) => id).sort()).toEqual([
       "AlarmprodeuFailed",
       "AlarmprodeuOverdue",
+      "AlarmprodeuRPOAtRisk",
       "AlarmprodeuVerificationFailed",
     ]);
     expect(Resources.AlarmprodeuOverdue?.Properties).toMatchObject({
@@ -35,6 +36,17 @@ describe("infra/alarms.cjs: CloudWatch alarms per cluster of the registry", () =
       AlarmActions: [{ Ref: "AlarmTopic" }],
     });
     expect(Resources.AlarmprodeuFailed?.Properties).toMatchObject({ MetricName: "SessionsFailed" });
+    expect(Resources.AlarmprodeuRPOAtRisk?.Properties).toMatchObject({
+      AlarmName: "kubestash-serverless-prod-eu-RPOAtRisk",
+      MetricName: "RPOAtRisk",
+      Dimensions: [
+        { Name: "service", Value: "kubestash-serverless" },
+        { Name: "function", Value: "create-sessions" },
+        { Name: "cluster", Value: "prod-eu" },
+      ],
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
     expect(Resources.AlarmprodeuVerificationFailed?.Properties).toMatchObject({
       MetricName: "VerificationsFailed",
       Dimensions: [
