@@ -31,6 +31,7 @@ import { mapWithConcurrency } from "./concurrency.ts";
 import { markConfigurationInvalid } from "./configuration-invalid.ts";
 import { SchedulingIncompleteError } from "./errors.ts";
 import { operatorHold } from "./operator-presence.ts";
+import { type RpoOutcome, type RpoWatchDeps, watchRpo } from "./rpo-watch.ts";
 import { isTransient, type Retrier, type TransientRetryOptions, transientRetry } from "./transient-retry.ts";
 
 /**
@@ -67,6 +68,8 @@ export interface CreateSessionsDeps {
    * docs/windows.md). The namespace labels for the windows' selectors come from the tick's Namespace LIST.
    */
   windows?: Omit<WindowContext, "namespaceLabels">;
+  /** The cluster's RPO defaults (registry `rpoTarget`, `rpoAlarmLevel`; docs/rpo.md#the-alarm). */
+  rpo?: RpoWatchDeps["rpo"];
   /** Parallel writes towards the API server. */
   concurrency?: number;
   /** Back-off of a write that failed transiently, inside the invocation (transient-retry.ts). */
@@ -108,6 +111,8 @@ export interface CreateSessionsReport {
   /** The verified repositories' schedules (absent when no configuration names a verifier). */
   verifications?: VerificationOutcome[];
   invalidConfigurations: Array<{ namespace?: string; name: string; error: string }>;
+  /** Sessions with an RPO target, rated after the rest of the tick (rpo-watch.ts; absent when none has one). */
+  rpo?: RpoOutcome[];
   /** The KubeStash operator's footprint, when it held this cluster's sessions (docs/migration.md). */
   operator?: OperatorPresence;
 }
@@ -174,11 +179,15 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
       return { outcomes: [configurationFailure(plan.configuration, error)], verifications: [] };
     }
   });
+  // Last, after every create and status write (docs/rpo.md#the-alarm); never fails the tick.
+  const rpoDeps = { client, publisher: deps.publisher, retry: context.retry, concurrency, rpo: deps.rpo };
+  const rpo = await watchRpo(rpoDeps, configs.items, sessions.items, now);
   const report: CreateSessionsReport = {
     clusterId: client.clusterId,
     outcomes: perConfig.flatMap((c) => c.outcomes),
     ...(verified ? { verifications: perConfig.flatMap((c) => c.verifications) } : {}),
     invalidConfigurations,
+    ...(rpo.length > 0 ? { rpo } : {}),
   };
   const transient = [
     ...report.outcomes.filter((o) => o.transient === true),

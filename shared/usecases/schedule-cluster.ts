@@ -5,6 +5,7 @@ import { parseStartWindow } from "../model/schedule-windows.ts";
 import { ClusterOutages } from "./cluster-outage.ts";
 import { type CreateSessionsReport, createDueSessions } from "./create-sessions.ts";
 import { SchedulingIncompleteError } from "./errors.ts";
+import { rpoDefaultsOf } from "./fleet-status.ts";
 import type { Observability } from "./observability.ts";
 import type { TransientRetryOptions } from "./transient-retry.ts";
 
@@ -53,7 +54,14 @@ export async function scheduleCluster(
         const client = await deps.clusters.client(clusterId);
         const retry = deps.schedulingRetry;
         return createDueSessions(
-          { client, publisher: deps.publisher, staggerWindowMs, windows, ...(retry ? { retry } : {}) },
+          {
+            client,
+            publisher: deps.publisher,
+            staggerWindowMs,
+            windows,
+            rpo: rpoDefaultsOf(deps.clusters.cluster(clusterId)),
+            ...(retry ? { retry } : {}),
+          },
           deps.clock.now(),
         );
       },
@@ -90,6 +98,13 @@ function recordOutcomes(deps: Observability, report: CreateSessionsReport): void
       deps.metrics.addMetric("ScheduleLagSeconds", "Seconds", o.lagSeconds);
     if (o.error && o.transient) deps.logger.warn("configuration not fully scheduled: retried", { ...o });
     else if (o.error) deps.logger.error("configuration not scheduled", { ...o });
+  }
+  // docs/rpo.md#the-alarm: the sessions at or above their alarm level on this tick (the alarm's metric).
+  if (report.rpo) deps.metrics.addMetric("RPOAtRisk", "Count", report.rpo.filter((r) => r.atRisk).length);
+  for (const r of report.rpo ?? []) {
+    if (r.announced) deps.logger.warn("RPO At Risk", { ...r });
+    if (r.invalid && r.recorded) deps.logger.warn("RPO target unreadable", { ...r });
+    if (r.error) deps.logger.warn("RPO not fully recorded: tried again next tick", { ...r });
   }
   for (const bad of report.invalidConfigurations)
     deps.logger.warn("configuration unreadable: marked Invalid", { ...bad });
