@@ -14,7 +14,7 @@ import {
 import { type MissedRuns, missedRecord, newlyMissedRuns } from "./missed-schedules.ts";
 import { newBackupSession } from "./new-session.ts";
 import { freshlyOverdue } from "./overdue-notice.ts";
-import { resumedAt } from "./schedule-state.ts";
+import { resumedAtOnTick } from "./schedule-state.ts";
 import type { WindowContext } from "./schedule-windows.ts";
 import { type ScheduledObject, scheduledTimeOf, sessionScheduleInput } from "./session-schedule-input.ts";
 
@@ -116,7 +116,7 @@ export function planConfigurationSchedule(
     const input = sessionScheduleInput(configuration, session.name, {
       sessions: own,
       now,
-      resumedAt: resumedAt(conditions),
+      resumedAt: resumedAtOnTick(conditions, now),
       defaultStaggerWindowMs: context.defaultStaggerWindowMs,
       ...(context.windows ? { windows: context.windows } : {}),
     });

@@ -13,6 +13,20 @@ export function resumedAt(conditions: ReadonlyArray<Condition> | undefined): Dat
   return c?.status === "True" && c.reason === A.Resumed ? new Date(c.lastTransitionTime) : undefined;
 }
 
+/**
+ * The resume time a tick at `now` schedules from: `now` when this tick is the first to find the schedule active
+ * again (the condition is still False from the pause or suspension — this tick writes Resumed at `now`), else
+ * {@link resumedAt}. Without it the resuming tick itself made up the newest time missed while paused
+ * (docs/decisions.md#resume-after-pause; found by test/integration/pause.test.ts). Only meaningful for an active
+ * schedule: a paused or suspended one creates nothing whatever this says.
+ */
+export function resumedAtOnTick(
+  conditions: ReadonlyArray<Condition> | undefined,
+  now: Date,
+): Date | undefined {
+  return findCondition(conditions, A.type)?.status === "False" ? now : resumedAt(conditions);
+}
+
 /** The ScheduleActive condition after this tick: paused/suspended → False; active → True (Resumed after False). */
 export function scheduleActiveConditions(
   previous: ReadonlyArray<Condition> | undefined,

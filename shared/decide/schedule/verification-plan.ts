@@ -14,7 +14,7 @@ import {
   overdueNotice,
   type SessionPlan,
 } from "./schedule-plan.ts";
-import { resumedAt } from "./schedule-state.ts";
+import { resumedAtOnTick } from "./schedule-state.ts";
 import { verificationSubject } from "./schedule-subject.ts";
 import type { WindowContext } from "./schedule-windows.ts";
 import {
@@ -154,7 +154,7 @@ export function verificationScheduleInput(
     lastScheduledTime: lastScheduledTime(own),
     activeSessions: own.filter(isActiveSession).map((s) => ({ name: s.metadata.name })),
     // A paused configuration pauses its verifications too: its resume is theirs.
-    resumedAt: resumedAt(conditions),
+    resumedAt: resumedAtOnTick(conditions, context.now),
     staggerWindowMs: staggerWindowMs(configuration) ?? context.defaultStaggerWindowMs,
     ...(scheduler ? { parsedSchedule: parseCronSchedule(scheduler.schedule) } : {}),
     // The session's exclusion windows and start window hold its verifications too (docs/windows.md#verifications).
