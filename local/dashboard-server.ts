@@ -4,6 +4,7 @@ import type { Clock } from "../shared/clock.ts";
 import type { ClusterRegistry } from "../shared/clusters/registry.ts";
 import { answerDashboard, type DashboardDeps } from "../shared/dashboard/routes.ts";
 import { ClusterClients } from "../shared/kube/cluster-clients.ts";
+import { fleetCoverage } from "../shared/usecases/coverage.ts";
 import {
   DEFAULT_CLUSTER_TIMEOUT_MS,
   fleetStatus,
@@ -11,8 +12,8 @@ import {
 } from "../shared/usecases/fleet-status.ts";
 
 /**
- * The fleet dashboard on loopback for the local run (`npm start`): the same page and `/api/fleet` as the
- * fleet-dashboard function, from the same routes (shared/dashboard/routes.ts). It has its own clients to the
+ * The fleet dashboard on loopback for the local run (`npm start`): the same pages, `/api/fleet` and
+ * `/api/coverage` as the fleet-dashboard function, from the same routes (shared/dashboard/routes.ts). It has its own clients to the
  * clusters (short timeouts, its own request counts), so it never queues behind the functions' work.
  */
 
@@ -41,6 +42,7 @@ export class DashboardServer {
       clock: options.clock,
       refreshSeconds: options.refreshSeconds,
       fleet: (selection, now) => fleetStatus({ clusters, clusterTimeoutMs: timeoutMs }, selection, now),
+      coverage: (selection, now) => fleetCoverage({ clusters, clusterTimeoutMs: timeoutMs }, selection, now),
     };
     const server = createServer((req, res) => void handle(deps, req, res, options.onError));
     await new Promise<void>((resolve, reject) => {

@@ -5,8 +5,8 @@ export type FleetDashboardDeps = DashboardDeps & UrlFunctionDeps;
 
 /**
  * The fleet dashboard in the cloud: a Lambda behind an IAM-authorized function URL (serverless.yml) that
- * answers the same two routes as the local runtime — `/` (the page) and `/api/fleet` (JSON) — from the
- * function URL's request. Read-only; the clusters are read with the registry packaged beside it (handler.ts).
+ * answers the same routes as the local runtime — `/` (the page) and `/api/fleet` (JSON), `/coverage` and
+ * `/api/coverage` (docs/coverage.md#the-page) — from the function URL's request. Read-only; the clusters are read with the registry packaged beside it (handler.ts).
  */
 export const definition = defineUrlFunction({
   name: "fleet-dashboard",

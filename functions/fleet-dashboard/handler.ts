@@ -6,6 +6,7 @@ import { functionUrlHandler } from "../../shared/handler/function-url.ts";
 import { observability } from "../../shared/handler/observability.ts";
 import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
 import { parseWith } from "../../shared/model/parse.ts";
+import { fleetCoverage } from "../../shared/usecases/coverage.ts";
 import { fleetStatus, fleetTransportOptions } from "../../shared/usecases/fleet-status.ts";
 import { definition, type FleetDashboardDeps } from "./function.ts";
 
@@ -34,6 +35,7 @@ async function fleetDashboardDeps(
     clock: systemClock,
     refreshSeconds: env.KSS_DASHBOARD_REFRESH_SECONDS,
     fleet: (selection, now) => fleetStatus({ clusters, clusterTimeoutMs: timeoutMs }, selection, now),
+    coverage: (selection, now) => fleetCoverage({ clusters, clusterTimeoutMs: timeoutMs }, selection, now),
   };
 }
 

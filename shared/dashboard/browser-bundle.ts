@@ -39,10 +39,21 @@ function bundle(entry: string, options: BuildOptions = {}): string {
   return text;
 }
 
-/** The scripts as script.ts exports them: the strip alone, and the page's whole script (the strip first). */
-export function dashboardScripts(): { RUN_STRIP_SCRIPT: string; DASHBOARD_SCRIPT: string } {
+/**
+ * The scripts as script.ts exports them: the strip alone, the fleet page's whole script (the strip first), and
+ * the Coverage page's (browser/coverage.ts, docs/coverage.md#the-page).
+ */
+export function dashboardScripts(): {
+  RUN_STRIP_SCRIPT: string;
+  DASHBOARD_SCRIPT: string;
+  COVERAGE_SCRIPT: string;
+} {
   const runStrip = bundle("run-strip.ts", { globalName: "KssRuns" });
-  return { RUN_STRIP_SCRIPT: runStrip, DASHBOARD_SCRIPT: `${runStrip}\n${bundle("main.ts")}` };
+  return {
+    RUN_STRIP_SCRIPT: runStrip,
+    DASHBOARD_SCRIPT: `${runStrip}\n${bundle("main.ts")}`,
+    COVERAGE_SCRIPT: bundle("coverage.ts"),
+  };
 }
 
 /** script.ts as the function bundles carry it: the scripts' text, bundled at build time. */

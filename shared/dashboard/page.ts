@@ -118,7 +118,7 @@ export function dashboardHtml(options: { refreshSeconds?: number; title?: string
 <style>${STYLE}</style>
 </head>
 <body data-refresh="${refresh}">
-<header><h1>${title}</h1><p id="status">loading…</p></header>
+<header><h1>${title}</h1><a id="coverage-link" href="coverage">Coverage: what no BackupConfiguration covers →</a><p id="status">loading…</p></header>
 <div id="summary"></div>
 <div id="legend" aria-label="run colours">Runs, oldest left:
 <span><span class="run run-succeeded"></span>Succeeded</span>

@@ -3,12 +3,15 @@ import type { Clock } from "../clock.ts";
 import { ClusterRegistryError } from "../clusters/errors.ts";
 import type { ClusterSelection } from "../clusters/registry.ts";
 import { InvalidInputError } from "../model/errors.ts";
+import type { CoverageReport } from "../usecases/coverage.ts";
 import type { FleetStatus } from "../usecases/fleet-status.ts";
+import { COVERAGE_CSP, coverageHtml } from "./coverage-page.ts";
 import { DASHBOARD_CSP, dashboardHtml } from "./page.ts";
 
 /**
- * The dashboard's two routes, without any HTTP server: `GET /` (the page) and `GET /api/fleet` (the fleet
- * view as JSON; `?now=<RFC 3339>`, `?cluster=a,b`, `?selector=k=v` as for `kss fleet`). The local runtime's
+ * The dashboard's routes, without any HTTP server: `GET /` (the page) and `GET /api/fleet` (the fleet
+ * view as JSON; `?now=<RFC 3339>`, `?cluster=a,b`, `?selector=k=v` as for `kss fleet`), and `GET /coverage`
+ * (the Coverage page) with `GET /api/coverage` (`?cluster=`, `?selector=`; docs/coverage.md#the-page). The local runtime's
  * server and the fleet-dashboard function (Lambda function URL) both translate their request to this and back.
  */
 
@@ -27,6 +30,8 @@ export interface DashboardResponse {
 export interface DashboardDeps {
   /** The fleet view of the selected clusters at `now` (fleetStatus with its adapters bound). */
   fleet(selection: ClusterSelection, now: Date): Promise<FleetStatus>;
+  /** The coverage of the selected clusters, read at `now` (fleetCoverage with its adapters bound); absent: 404. */
+  coverage?(selection: ClusterSelection, now: Date): Promise<CoverageReport>;
   clock: Clock;
   refreshSeconds?: number;
 }
@@ -67,7 +72,9 @@ export async function answerDashboard(
   deps: DashboardDeps,
 ): Promise<DashboardResponse> {
   const path = request.path.replace(/\/+$/, "") || "/";
-  if (path !== "/" && path !== "/api/fleet") return json(404, { error: `no route ${request.path}` });
+  const coverage = path === "/coverage" || path === "/api/coverage";
+  if ((path !== "/" && path !== "/api/fleet" && !coverage) || (coverage && !deps.coverage))
+    return json(404, { error: `no route ${request.path}` });
   if (request.method !== "GET" && request.method !== "HEAD") {
     const response = json(405, { error: `${request.method} is not allowed: the dashboard is read-only` });
     return { ...response, headers: { ...response.headers, allow: "GET, HEAD" } };
@@ -83,6 +90,17 @@ export async function answerDashboard(
       body: dashboardHtml({ refreshSeconds: deps.refreshSeconds }),
     };
   }
+  if (path === "/coverage") {
+    return {
+      status: 200,
+      headers: {
+        ...COMMON_HEADERS,
+        "content-type": "text/html; charset=utf-8",
+        "content-security-policy": COVERAGE_CSP,
+      },
+      body: coverageHtml(),
+    };
+  }
   const parsed = FleetQuery.safeParse(request.query);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
@@ -94,7 +112,9 @@ export async function answerDashboard(
     ...(selector ? { selector } : {}),
   };
   try {
-    return json(200, await deps.fleet(selection, now ?? deps.clock.now()));
+    const at = now ?? deps.clock.now();
+    if (path === "/api/coverage" && deps.coverage) return json(200, await deps.coverage(selection, at));
+    return json(200, await deps.fleet(selection, at));
   } catch (error) {
     // An unknown cluster id or a bad selector: the asker's mistake. Anything else escapes (a 500 upstream).
     if (error instanceof ClusterRegistryError || error instanceof InvalidInputError) {
