@@ -3,15 +3,20 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import type { KubeClient } from "../../shared/kube/client.ts";
+import { loadRegistryFile } from "../../shared/clusters/registry.ts";
+import { KubeClient, type PatchOptions } from "../../shared/kube/client.ts";
 import type { BackupConfiguration } from "../../shared/model/backup-configuration.ts";
 import { ScheduleActiveCondition } from "../../shared/model/conditions.ts";
+import type { ModeledKind, ResourceOf } from "../../shared/model/index.ts";
 import { Annotation, Label } from "../../shared/model/labels.ts";
 import { toKubeTime } from "../../shared/model/time.ts";
 import { type CreateSessionsReport, createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { SchedulingIncompleteError } from "../../shared/usecases/errors.ts";
 import type { FleetStatus, ReachableCluster } from "../../shared/usecases/fleet-status.ts";
-import type { PauseConfigurationsReport } from "../../shared/usecases/pause-configurations.ts";
+import {
+  type PauseConfigurationsReport,
+  pauseConfigurations,
+} from "../../shared/usecases/pause-configurations.ts";
 import { type ControlPlane, startControlPlane } from "../controlplane/index.ts";
 import { clockFrom } from "../support/clock.ts";
 import { seedCluster } from "../support/fleet-world.ts";
@@ -352,6 +357,96 @@ describe("kss resume, and the tick after it makes up nothing", () => {
 
     await tick(atMinutes(4 * 60));
     expect(await sessionsOf("gold")).toEqual([toKubeTime(atMinutes(240))]);
+  });
+});
+
+/**
+ * The same real client, but before each of its patches `interfere` changes the object on the API server (as
+ * another person or a GitOps sync would, between kss's LIST and its write), so the patch's resourceVersion is
+ * stale and the server answers 409 Conflict.
+ */
+class InterferedClient extends KubeClient {
+  patches = 0;
+  constructor(
+    base: KubeClient,
+    private readonly interfere: (patch: number) => Promise<void>,
+  ) {
+    super(base.transport);
+  }
+  override async patch<K extends ModeledKind>(
+    kind: K,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    options?: PatchOptions,
+  ): Promise<ResourceOf<K>> {
+    this.patches++;
+    await this.interfere(this.patches);
+    return super.patch(kind, namespace, name, patch, options);
+  }
+}
+
+describe("a configuration that changes between the LIST and the write (docs/pause.md#writes)", () => {
+  async function pauseWith(client: InterferedClient, by: string) {
+    const [cluster] = (await loadRegistryFile(registry)).clusters;
+    return pauseConfigurations({ clients: { client: async () => client } }, cluster ? [cluster] : [], {
+      action: "pause",
+      by,
+      reason: "conflict check",
+      now: new Date(),
+      scope: { namespace: other },
+      dryRun: false,
+    });
+  }
+
+  it("changed before every write: three writes, each refused by its precondition, then reported failed; nothing written", async () => {
+    const admin = admins[0] ?? never();
+    const client = new InterferedClient(admin, (n) => labelled(admin, other, "gold", { touched: String(n) }));
+    const report = await pauseWith(client, "frank");
+
+    expect(client.patches).toBe(3);
+    expect(report.clusters[0]?.configurations).toEqual([
+      {
+        namespace: other,
+        name: "gold",
+        result: "failed",
+        error: expect.stringMatching(/^still changing after 3 attempts: .*modified/),
+      },
+    ]);
+    expect(report.ok).toBe(false);
+    const gold = await config(admin, other, "gold");
+    expect(gold.spec.paused).toBeUndefined();
+    expect(gold.metadata.labels?.touched).toBe("3");
+  });
+
+  it("paused by someone else meanwhile: the Conflict makes kss read it again and report their pause, which it keeps", async () => {
+    const admin = admins[0] ?? never();
+    const theirs = {
+      [Annotation.PausedBy]: "erin",
+      [Annotation.PauseReason]: "her own reason",
+      [Annotation.PausedAt]: "2026-11-26T09:00:00Z",
+    };
+    const client = new InterferedClient(admin, async (n) => {
+      if (n === 1)
+        await admin.patch("BackupConfiguration", other, "gold", {
+          metadata: { annotations: theirs },
+          spec: { paused: true },
+        });
+    });
+    const report = await pauseWith(client, "frank");
+
+    expect(client.patches).toBe(1);
+    expect(report.clusters[0]?.configurations).toEqual([
+      {
+        namespace: other,
+        name: "gold",
+        result: "already-paused",
+        record: { by: "erin", reason: "her own reason", at: "2026-11-26T09:00:00Z" },
+        attempts: 1,
+      },
+    ]);
+    expect(report.ok).toBe(true);
+    expect(ourAnnotations(await config(admin, other, "gold"))).toEqual(theirs);
   });
 });
 
