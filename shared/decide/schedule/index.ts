@@ -26,7 +26,7 @@ export {
   concurrentVerificationSkippedStatus,
   newVerificationSession,
 } from "./new-verification-session.ts";
-export { nextRunStart } from "./schedule-next.ts";
+export { nextRunStart, windowDelay } from "./schedule-next.ts";
 export { createdEventMessage, planConfigurationSchedule, scheduleFactsAfter } from "./schedule-plan.ts";
 export { verificationSubject } from "./schedule-subject.ts";
 export { openWindowsAt, placeStart, sessionWindows } from "./schedule-windows.ts";

@@ -237,6 +237,25 @@ export function nextRunStart(input: SessionScheduleInput, now: Date): NextRunSta
   return undefined;
 }
 
+/**
+ * "An exclusion window delays the next run until T" (docs/windows.md#next-run), in the shape the RPO rating
+ * takes (`window: { until, name }`, docs/rpo.md#windows): from nextRunStart, when Wait windows hold the next
+ * run or Skip windows skip the runs before it; undefined when no window moves it.
+ */
+export function windowDelay(
+  input: SessionScheduleInput,
+  now: Date,
+): { until: Date; name: string } | undefined {
+  const next = nextRunStart(input, now);
+  if (next === undefined) return undefined;
+  const names = [
+    ...next.skipped.flatMap((s) => (s.window ? [s.window] : [])),
+    ...(next.heldBy?.windows ?? []),
+  ];
+  if (names.length === 0) return undefined;
+  return { until: next.startAt, name: [...new Set(names)].join(", ") };
+}
+
 /** The JSON of `kss schedule due`. */
 export interface DueReport {
   /** The scheduled time to start now (RFC 3339, UTC), or null. */

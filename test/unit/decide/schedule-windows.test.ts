@@ -6,7 +6,11 @@ import {
   type SessionScheduleInput,
 } from "../../../shared/decide/schedule/due-sessions.ts";
 import { newlyMissedRuns } from "../../../shared/decide/schedule/missed-schedules.ts";
-import { nextRunStart, upcomingSessionTimes } from "../../../shared/decide/schedule/schedule-next.ts";
+import {
+  nextRunStart,
+  upcomingSessionTimes,
+  windowDelay,
+} from "../../../shared/decide/schedule/schedule-next.ts";
 import { verificationSubject } from "../../../shared/decide/schedule/schedule-subject.ts";
 import {
   openWindowsAt,
@@ -603,6 +607,18 @@ describe("nextRunStart: when the next run actually starts, given the windows (fo
       ["2026-11-28T02:00:00Z", "freeze"],
       ["2026-11-29T02:00:00Z", "freeze"],
     ]);
+  });
+  it("windowDelay: the shape the RPO rating takes, only when a window moves the next run", () => {
+    const now = new Date("2026-11-26T12:00:00Z");
+    expect(windowDelay(input("0 2 * * *", { ...last, windows: [nightly] }), now)).toEqual({
+      until: new Date("2026-11-27T04:00:00Z"),
+      name: "nightly",
+    });
+    expect(windowDelay(input("0 2 * * *", { ...last, windows: [freeze] }), now)).toEqual({
+      until: new Date("2026-11-30T02:00:00Z"),
+      name: "freeze",
+    });
+    expect(windowDelay(input("0 2 * * *", last), now)).toBeUndefined();
   });
   it("paused: none coming", () => {
     expect(
