@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeLocalRegistry } from "../../local/demo.ts";
 import { LocalRuntime } from "../../local/runtime.ts";
 import { loadRegistryFile } from "../../shared/clusters/registry.ts";
+import type { KubeClient } from "../../shared/kube/client.ts";
+import { parseWith, Snapshot } from "../../shared/model/index.ts";
 import type { FleetStatus } from "../../shared/usecases/fleet-status.ts";
 import { type ControlPlane, startControlPlane } from "../controlplane/index.ts";
 import {
@@ -47,6 +49,7 @@ const CHROMIUM_FLAGS = [
 const SCREENSHOT = path.join(PROJECT_ROOT, "test-output/dashboard.png");
 const RUNS_SCREENSHOT = path.join(PROJECT_ROOT, "test-output/dashboard-runs.png");
 const VERIFICATION_SCREENSHOT = path.join(PROJECT_ROOT, "test-output/dashboard-verification.png");
+const RPO_SCREENSHOT = path.join(PROJECT_ROOT, "test-output/dashboard-rpo.png");
 
 let plane: ControlPlane;
 let runtime: LocalRuntime;
@@ -73,6 +76,7 @@ beforeAll(async () => {
   await installConfiguration(one.admin, ns, "late", {
     scheduler: { schedule: "*/10 * * * *", jobTemplate: {}, concurrencyPolicy: "Allow" },
   });
+  await seedRpoLevels(one.admin);
   await Promise.all([one, two].map((c) => c.admin.transport.close()));
   dir = await mkdtemp(path.join(os.tmpdir(), "kss-dashboard-"));
   const registryFile = path.join(dir, "clusters.yaml");
@@ -125,7 +129,11 @@ describe("the fleet dashboard in Chromium", () => {
     expect(await overdue.locator("td.state").textContent()).toBe("overdue");
     const failing = page.locator(`section[data-cluster="${two?.id}"] tr.state-failing`);
     expect(await failing.count()).toBe(1);
-    expect(await page.locator("#summary .pill.bad").allTextContents()).toEqual(["1 overdue"]);
+    // docs/rpo.md#where-it-shows: the rpo-l3, -l4 and -l5 sessions are at their alarm level (3).
+    expect(await page.locator("#summary .pill.bad").allTextContents()).toEqual([
+      "1 overdue",
+      "3 at RPO risk",
+    ]);
     expect(await page.locator("#summary .pill.warn").first().textContent()).toBe("1 failing");
 
     // Open every session list; they must stay open across the refreshes (every second here).
@@ -343,6 +351,69 @@ describe("the fleet dashboard in Chromium", () => {
     await page.close();
   });
 
+  it("shows each session's RPO risk: a level badge 1-5 in its colour, the time left or past, the reason in the tooltip", async () => {
+    const [one] = plane.clusters;
+    const page = await browser.newPage({ viewport: { width: 1700, height: 900 }, deviceScaleFactor: 2 });
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") problems.push(message.text());
+    });
+    await page.goto(`${runtime.dashboard?.url ?? ""}?now=${NOW.toISOString()}&refresh=60`);
+    await page.waitForSelector("body[data-loaded=true]", { timeout: 15_000 });
+    const headings = await page.locator(`section[data-cluster="${one?.id}"] th`).allTextContents();
+    const column = headings.indexOf("RPO");
+    const cells = await page
+      .locator(`section[data-cluster="${one?.id}"] tr[data-configuration^="${ns}/rpo-"]`)
+      .evaluateAll(
+        (rows, index) =>
+          rows.map((row) => {
+            const td = row.querySelectorAll("td")[index];
+            const badge = td?.querySelector(".rpo");
+            const style = badge ? row.ownerDocument.defaultView?.getComputedStyle(badge) : undefined;
+            return {
+              configuration: row.getAttribute("data-configuration"),
+              level: td?.getAttribute("data-level"),
+              badge: badge?.textContent,
+              time: td?.querySelector(".rpo-time")?.textContent,
+              background: style?.backgroundColor,
+              title: td?.getAttribute("title") ?? "",
+              visible: (badge?.getBoundingClientRect().width ?? 0) > 0,
+            };
+          }),
+        column,
+      );
+    const hhmm = (minutes: number) => new Date(due.getTime() + minutes * 60_000).toISOString().slice(11, 16);
+    expect(cells.map((c) => [c.configuration, c.level, c.badge, c.time, c.background])).toEqual([
+      [`${ns}/rpo-l1`, "1", "RPO 1", "1d1h left", "rgb(26, 127, 55)"],
+      [`${ns}/rpo-l2`, "2", "RPO 2", "10m left", "rgb(212, 167, 44)"],
+      [`${ns}/rpo-l3`, "3", "RPO 3", "1h past", "rgb(251, 143, 68)"],
+      [`${ns}/rpo-l4`, "4", "RPO 4", "3h past", "rgb(207, 34, 46)"],
+      [`${ns}/rpo-l5`, "5", "RPO 5", "9h past", "rgb(130, 7, 30)"],
+    ]);
+    expect(cells.every((c) => c.visible)).toBe(true);
+    const title = (level: number) => cells[level - 1]?.title.split("\n") ?? [];
+    expect(title(1)[0]).toBe("RPO risk level 1 of 5: on target");
+    expect(title(2)[1]).toBe(
+      `next run ${hhmm(60)} is after the target (${hhmm(40)}); 10m left of the 2h target`,
+    );
+    expect(title(4)).toContain(`last backup 5h ago, 3h past the 2h target; next run ${hhmm(60)}`);
+    expect(title(5)[2]).toMatch(/^target 1h \(configuration\) · passed since /);
+    expect(title(5)).toContain("alarm from level 3: announced as RPO At Risk");
+    // Without a target: the ratio to the schedule interval, as before, no badge.
+    const app = page
+      .locator(`section[data-cluster="${one?.id}"] tr[data-configuration="${ns}/app"] td`)
+      .nth(column);
+    expect(await app.getAttribute("data-level")).toBeNull();
+    expect(await app.getAttribute("title")).toMatch(/^no RPO target/);
+
+    await mkdir(path.dirname(RPO_SCREENSHOT), { recursive: true });
+    await page.locator(`section[data-cluster="${one?.id}"] table`).screenshot({ path: RPO_SCREENSHOT });
+    console.log(`dashboard RPO screenshot: ${RPO_SCREENSHOT}`);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("answers /api/fleet with JSON for a selected cluster, and 400 for a bad time", async () => {
     const url = runtime.dashboard?.url ?? "";
     const id = plane.clusters[1]?.id ?? "";
@@ -375,6 +446,50 @@ describe("the fleet dashboard in Chromium", () => {
     expect(bad.status).toBe(400);
   });
 });
+
+/**
+ * Five hourly configurations on cluster one with an RPO target, one per level at NOW (half an hour after the
+ * hourly run, so the next run is at +60), each backing up a PVC of its own with a Succeeded Snapshot
+ * (docs/rpo.md#levels): 1 on target, 2 the next run after the target, 3 / 4 / 5 past by 1 h of 4 h, 3 h of
+ * 2 h, 9 h of 1 h. No BackupSessions: no failing or overdue row is added.
+ */
+async function seedRpoLevels(admin: KubeClient): Promise<void> {
+  const levels: Array<[string, string, number]> = [
+    ["rpo-l1", "26h", 60],
+    ["rpo-l2", "2h", 110],
+    ["rpo-l3", "4h", 300],
+    ["rpo-l4", "2h", 300],
+    ["rpo-l5", "1h", 600],
+  ];
+  for (const [name, target, minutesAgo] of levels) {
+    await installConfiguration(admin, ns, name);
+    await admin.patch("BackupConfiguration", ns, name, {
+      metadata: { annotations: { "serverless.kubestash.com/rpo-target": target } },
+      spec: { target: { kind: "PersistentVolumeClaim", name: `${name}-data`, namespace: ns } },
+    });
+    const snapshot = `repo-a-${name}`;
+    const object = {
+      apiVersion: "storage.kubestash.com/v1alpha1",
+      kind: "Snapshot",
+      metadata: { name: snapshot, namespace: ns },
+      spec: {
+        repository: "repo-a",
+        session: "hourly",
+        backupSession: `${name}-hourly-old`,
+        appRef: { kind: "PersistentVolumeClaim", name: `${name}-data`, namespace: ns },
+      },
+    };
+    await admin.create("Snapshot", parseWith(Snapshot, object, snapshot));
+    const takenAt = new Date(NOW.getTime() - minutesAgo * 60_000).toISOString().replace(".000Z", "Z");
+    await admin.patch(
+      "Snapshot",
+      ns,
+      snapshot,
+      { status: { phase: "Succeeded", snapshotTime: takenAt } },
+      { subresource: "status" },
+    );
+  }
+}
 
 function iso(ms: number): string {
   return new Date(ms).toISOString().replace(".000Z", "Z");
