@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import type { CoverageItem } from "../../shared/decide/coverage/coverage.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
+import { NotFoundError } from "../../shared/kube/errors.ts";
 import type {
   CoverageReport,
   ReachableClusterCoverage,
@@ -29,7 +30,7 @@ import { adminAndFunctions, ensureNamespace } from "../support/kube.ts";
  * (infra/rbac: the LISTs it needs), as the registry names it. Cluster one is partly covered: a Deployment target
  * and the claim it mounts, a claim nothing mounts, a labelled claim, a paused StatefulSet target with a claim
  * left beyond its replicas, a DaemonSet nobody targets, a namespace the registry excludes and one labelled
- * out. Cluster two has no BackupConfiguration at all. Cluster three is all covered, then stopped: reported
+ * out. Cluster two has no BackupConfiguration at all, not even the CRD (KubeStash never installed). Cluster three is all covered, then stopped: reported
  * unreachable while the other two are read in full.
  */
 
@@ -77,9 +78,27 @@ async function partlyCovered(admin: KubeClient): Promise<void> {
   );
 }
 
+/** KubeStash not even installed: no BackupConfiguration CRD, so its LIST answers 404 (no configuration). */
 async function noConfiguration(admin: KubeClient): Promise<void> {
   await ensureNamespace(admin, bare);
   await admin.create("PersistentVolumeClaim", claim(bare, "data"));
+  await admin.transport.request({
+    method: "DELETE",
+    path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/backupconfigurations.core.kubestash.com",
+  });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const gone = await admin.list("BackupConfiguration").then(
+      () => false,
+      (error: unknown) => {
+        if (error instanceof NotFoundError) return true;
+        throw error;
+      },
+    );
+    if (gone) return;
+    if (Date.now() > deadline) throw new Error("BackupConfiguration is still served");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 async function allCovered(admin: KubeClient): Promise<void> {
