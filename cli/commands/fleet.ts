@@ -30,8 +30,10 @@ import { optionError, TimeOption } from "./schedule-next.ts";
  * `kss fleet [--registry FILE] [--cluster ID…|--selector k=v] [--output table|json] [--now TIME]`: every
  * selected cluster's BackupConfigurations and sessions — phase, last success and its age, the last verified
  * restore (docs/verification.md#visibility), RPO, running sessions, failures and retries in the last 24 h,
- * overdue schedules, Snapshots per repository, retention last applied. Exit 0 when all is well, 1 when a schedule is overdue or a cluster is unreachable (to gate a
- * pipeline or an alarm), 2 for usage errors and an unreadable registry.
+ * overdue schedules, Snapshots per repository, retention last applied, the RPO risk of sessions with an RPO
+ * target (docs/rpo.md#where-it-shows). Exit 0 when all is well, 1 when a schedule is overdue, a cluster is
+ * unreachable or a session's RPO risk is at its alarm level (to gate a pipeline or an alarm), 2 for usage
+ * errors and an unreadable registry.
  */
 
 const FleetOptions = z.object({
