@@ -183,10 +183,13 @@ function namespaceItems(
 
   // Workloads: those that hold data (a claim template, or a mounted claim not marked as needing no backup).
   const workloadState = new Map<Workload, CoverageItem>();
+  /** Claim name → the workloads whose pods mount it. */
+  const mountedBy = new Map<string, Workload[]>();
   for (const w of objects.workloads) {
     const base = { kind: w.kind, namespace, name: w.metadata.name };
     const templates = claimTemplateNames(w);
     const claims = mountedClaims(w);
+    for (const c of claims) mountedBy.set(c, [...(mountedBy.get(c) ?? []), w]);
     const holdsData = templates.length > 0 || claims.some((c) => !claimOptedOut(c));
     if (!holdsData) continue;
     let item: CoverageItem;
@@ -217,7 +220,7 @@ function namespaceItems(
       ...(targets.claims.get(namespacedKey(namespace, name)) ?? []),
       ...applicationRefs(targets, namespace, pvc.metadata.labels),
     ];
-    const mounting = objects.workloads.filter((w) => mountedClaims(w).includes(name));
+    const mounting = mountedBy.get(name) ?? [];
     const coveredMounting = mounting.filter((w) => isCovered(workloadState.get(w)));
     if (direct.length > 0) {
       items.push(coveredItem(base, direct));
