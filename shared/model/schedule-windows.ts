@@ -53,6 +53,18 @@ export interface RecurringWindow extends WindowBase {
 
 export type ExclusionWindow = OneOffWindow | RecurringWindow;
 
+/**
+ * The condition on a configuration's `status.sessions[]` while exclusion windows hold its run
+ * (docs/windows.md#how-it-shows): True while held, False (WindowClosed) once released.
+ */
+export const ScheduleHeldCondition = {
+  type: "ScheduleHeld",
+  /** A due run waits for the end of exclusion windows (policy Wait). */
+  Held: "HeldByExclusionWindow",
+  /** No window holds the run any more. */
+  Released: "WindowClosed",
+} as const;
+
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 const DAY_MS = 86_400_000;

@@ -119,6 +119,15 @@ describe("exclusion windows on the tick", () => {
     const during = [await tick(plus(time, 500)), await tick(plus(time, 10 * MINUTE + 500))];
     expect(during.map((r) => ours(r, "wait").map((o) => o.decision))).toEqual([["wait"], ["wait"]]);
     expect(await sessionsOf("wait")).toEqual([]);
+    const held = await admin.get("BackupConfiguration", ns, "wait");
+    expect(held.status?.sessions?.[0]?.conditions).toContainEqual(
+      expect.objectContaining({
+        type: "ScheduleHeld",
+        status: "True",
+        reason: "HeldByExclusionWindow",
+        message: `The due run waits for exclusion window "deploy-freeze" until ${toKubeTime(end)}.`,
+      }),
+    );
 
     const atEnd = await tick(plus(end, 500));
     const name = `wait-daily-${time.getTime() / 1000}`;
@@ -135,6 +144,9 @@ describe("exclusion windows on the tick", () => {
     // Held on purpose: no missed run is counted.
     const config = await admin.get("BackupConfiguration", ns, "wait");
     expect(config.status?.sessions?.[0]?.conditions?.map((c) => c.type)).not.toContain("ScheduleMissed");
+    expect(config.status?.sessions?.[0]?.conditions).toContainEqual(
+      expect.objectContaining({ type: "ScheduleHeld", status: "False", reason: "WindowClosed" }),
+    );
     expect(ours(await tick(plus(end, MINUTE + 500)), "wait")).toEqual([
       expect.objectContaining({ decision: "wait" }),
     ]);

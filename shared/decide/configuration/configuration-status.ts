@@ -11,6 +11,7 @@ import type { RetentionPolicy } from "../../model/retention-policy.ts";
 import { toKubeTime } from "../../model/time.ts";
 import { type MissedRuns, missedScheduleConditions } from "../schedule/missed-schedules.ts";
 import { scheduleActiveConditions } from "../schedule/schedule-state.ts";
+import { scheduleHeldConditions, type WindowHold } from "../schedule/schedule-windows.ts";
 import { backupConfigurationPhase } from "../session/phase.ts";
 import { isUsageAllowed, resolveDefault } from "./usage-policy.ts";
 
@@ -35,6 +36,8 @@ export interface ConfigurationFacts {
     schedulerError?: string;
     /** Schedule times this tick found missed (missed-schedules.ts), recorded once. */
     missed?: MissedRuns;
+    /** Exclusion windows hold its due run (docs/windows.md#how-it-shows). */
+    held?: WindowHold;
   }>;
 }
 
@@ -150,7 +153,8 @@ export function decideConfigurationStatus(
       const active = spec
         ? scheduleActiveConditions(before?.conditions, config, spec, now)
         : before?.conditions;
-      const withActive = s.missed ? missedScheduleConditions(active, s.missed, now) : active;
+      const withMissed = s.missed ? missedScheduleConditions(active, s.missed, now) : active;
+      const withActive = scheduleHeldConditions(withMissed, s.held, now);
       return {
         name: s.name,
         ...(s.nextSchedule ? { nextSchedule: toKubeTime(s.nextSchedule) } : {}),

@@ -15,7 +15,7 @@ import { type MissedRuns, missedRecord, newlyMissedRuns } from "./missed-schedul
 import { newBackupSession } from "./new-session.ts";
 import { freshlyOverdue } from "./overdue-notice.ts";
 import { resumedAtOnTick } from "./schedule-state.ts";
-import type { WindowContext } from "./schedule-windows.ts";
+import type { WindowContext, WindowHold } from "./schedule-windows.ts";
 import { type ScheduledObject, scheduledTimeOf, sessionScheduleInput } from "./session-schedule-input.ts";
 
 /**
@@ -154,6 +154,8 @@ export interface SessionScheduleFacts {
   nextSchedule?: Date;
   schedulerError?: string;
   missed?: MissedRuns;
+  /** Exclusion windows hold the due run (ScheduleHeld condition, docs/windows.md#how-it-shows). */
+  held?: WindowHold;
 }
 
 /**
@@ -183,10 +185,15 @@ export function scheduleFactsAfter(
         },
         now,
       );
+  const held =
+    decision.action === "wait" && decision.heldBy
+      ? { windows: decision.heldBy.windows, until: decision.heldBy.until }
+      : undefined;
   return {
     name: session.name,
     ...(active && next ? { nextSchedule: next } : {}),
     ...(missed ? { missed } : {}),
+    ...(held ? { held } : {}),
   };
 }
 

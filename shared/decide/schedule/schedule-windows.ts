@@ -1,7 +1,10 @@
 import type { BackupConfiguration } from "../../model/backup-configuration.ts";
+import type { Condition } from "../../model/common.ts";
+import { findCondition, setCondition } from "../../model/conditions.ts";
 import { Annotation, startWindowAnnotation } from "../../model/labels.ts";
 import {
   type ExclusionWindow,
+  ScheduleHeldCondition as H,
   parseExclusionWindowsText,
   parseStartWindow,
   type RecurringWindow,
@@ -126,6 +129,35 @@ export function placeStart(windows: readonly ExclusionWindow[], start: Date, off
 /** Why a run is created Skipped by a Skip window. */
 export function skippedByWindowReason(occurrence: WindowOccurrence): string {
   return `inside exclusion window "${occurrence.window.name}" (${toKubeTime(occurrence.start)} to ${toKubeTime(occurrence.end)}, policy Skip)`;
+}
+
+/** A due run held by Wait windows until `until` (the decision's `heldBy`). */
+export interface WindowHold {
+  windows: string[];
+  until: Date;
+}
+
+/**
+ * The session's conditions with the hold recorded (docs/windows.md#how-it-shows): ScheduleHeld True while
+ * `hold` is set (its message names the windows and the end, so a hold costs one write, not one per tick);
+ * False once released; absent for a session no window ever held.
+ */
+export function scheduleHeldConditions(
+  previous: ReadonlyArray<Condition> | undefined,
+  hold: WindowHold | undefined,
+  now: Date,
+): Condition[] {
+  if (hold !== undefined) {
+    const names = hold.windows.map((w) => `"${w}"`).join(", ");
+    const message = `The due run waits for exclusion window${hold.windows.length > 1 ? "s" : ""} ${names} until ${toKubeTime(hold.until)}.`;
+    return setCondition(previous, { type: H.type, status: "True", reason: H.Held, message }, now);
+  }
+  if (findCondition(previous, H.type)?.status !== "True") return [...(previous ?? [])];
+  return setCondition(
+    previous,
+    { type: H.type, status: "False", reason: H.Released, message: "No exclusion window holds the run." },
+    now,
+  );
 }
 
 /** Where a session's windows come from besides its configuration (the cluster's registry entry). */

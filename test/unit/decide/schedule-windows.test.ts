@@ -15,6 +15,7 @@ import { verificationSubject } from "../../../shared/decide/schedule/schedule-su
 import {
   openWindowsAt,
   placeStart,
+  scheduleHeldConditions,
   sessionWindows,
   zonedInstant,
 } from "../../../shared/decide/schedule/schedule-windows.ts";
@@ -683,5 +684,31 @@ describe("upcomingSessionTimes (kss schedule next) marks what the windows do", (
         invalid: true,
       },
     ]);
+  });
+});
+
+describe("scheduleHeldConditions: the hold on the configuration's status", () => {
+  const at = new Date("2026-11-27T01:00:00Z");
+  const later = new Date("2026-11-27T02:00:00Z");
+  const hold = { windows: ["nightly"], until: new Date("2026-11-27T04:00:00Z") };
+  it("held: True with the windows and the end; the same hold later changes nothing (no write per tick)", () => {
+    const first = scheduleHeldConditions(undefined, hold, at);
+    expect(first).toEqual([
+      {
+        type: "ScheduleHeld",
+        status: "True",
+        reason: "HeldByExclusionWindow",
+        message: 'The due run waits for exclusion window "nightly" until 2026-11-27T04:00:00Z.',
+        lastTransitionTime: toKubeTime(at),
+      },
+    ]);
+    expect(scheduleHeldConditions(first, hold, later)).toEqual(first);
+  });
+  it("released: False (WindowClosed); never held: no condition at all", () => {
+    const held = scheduleHeldConditions(undefined, hold, at);
+    expect(scheduleHeldConditions(held, undefined, later)).toEqual([
+      expect.objectContaining({ type: "ScheduleHeld", status: "False", reason: "WindowClosed" }),
+    ]);
+    expect(scheduleHeldConditions(undefined, undefined, later)).toEqual([]);
   });
 });
