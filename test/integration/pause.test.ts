@@ -321,7 +321,8 @@ describe("kss resume, and the tick after it makes up nothing", () => {
     });
   });
 
-  it("kss fleet no longer shows a pause record", async () => {
+  it("kss fleet no longer shows a pause record, nor the hours missed while paused as overdue before the next tick", async () => {
+    // As if 3½ h later, before any tick has seen the resume (the condition is still False from the pause).
     const run = await runKssInProcess([
       "fleet",
       "--registry",
@@ -330,11 +331,17 @@ describe("kss resume, and the tick after it makes up nothing", () => {
       ids()[0] ?? "",
       "-o",
       "json",
+      "--now",
+      atMinutes(210).toISOString(),
     ]);
     const one = (JSON.parse(run.stdout) as FleetStatus).clusters[0] as ReachableCluster;
-    const gold = one.configurations.find((c) => c.namespace === ns && c.name === "gold");
+    const byName = new Map(one.configurations.filter((c) => c.namespace === ns).map((c) => [c.name, c]));
+    const gold = byName.get("gold");
     expect(gold).toMatchObject({ paused: false });
     expect(gold).not.toHaveProperty("pause");
+    expect(gold?.sessions[0]).not.toHaveProperty("overdue");
+    // The configuration never paused is overdue then: its hourly runs after the tick at +5 min got no session.
+    expect(byName.get("app")?.sessions[0]?.overdue?.missedRuns).toBeGreaterThanOrEqual(2);
   });
 
   it("the first tick after the resume creates nothing for the hours missed while paused; the next hour gets its session", async () => {

@@ -10,7 +10,7 @@ import { type CronSchedule, type EverySchedule, parseCronSchedule } from "../sch
 import { earliestScheduleTime } from "../schedule/due-sessions.ts";
 import { missedRecord } from "../schedule/missed-schedules.ts";
 import { TICK_MS } from "../schedule/overdue-notice.ts";
-import { resumedAt } from "../schedule/schedule-state.ts";
+import { resumedAtOnTick } from "../schedule/schedule-state.ts";
 import { nextScheduleTimeFrom } from "../schedule/schedule-times.ts";
 import { isActiveSession, lastScheduledTime } from "../schedule/session-schedule-input.ts";
 import { compareSessionsOldestFirst, sessionTime } from "../session/session-history.ts";
@@ -308,7 +308,9 @@ function scheduledSessionFacts(input: SessionFleetInput, now: Date): SessionFlee
     };
 
   const created = configuration.metadata.creationTimestamp;
-  const resumed = resumedAt(configuration.status?.sessions?.find((s) => s.name === session.name)?.conditions);
+  // Resumed since the last tick (the condition still False): the next tick counts from its own time, so from now.
+  const conditions = configuration.status?.sessions?.find((s) => s.name === session.name)?.conditions;
+  const resumed = resumedAtOnTick(conditions, now);
   const createdOrNow = created === undefined ? now : new Date(created);
   const earliest = resumed !== undefined && resumed > createdOrNow ? resumed : createdOrNow;
   const facts =
