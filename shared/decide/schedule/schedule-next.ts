@@ -401,13 +401,25 @@ export function sessionDueReport(
         decision.missedCount === 0
           ? ""
           : `; ${decision.missed === "many" && parsed.schedule.kind === "cron" ? "about " : ""}${decision.missedCount} older schedule times are not started (only the newest runs)`;
+      const skipped =
+        decision.action === "skip-create" && (decision.window !== undefined || decision.expired === true)
+          ? `; created Skipped: ${decision.reason}`
+          : "";
       return answer(
         decision.scheduledTime,
         decision.missedCount,
-        `due: the newest schedule time after ${since}${older}`,
+        `due: the newest schedule time after ${since}${older}${skipped}`,
       );
     }
     case "wait": {
+      if (decision.heldBy !== undefined) {
+        const { windows, until, scheduledTime } = decision.heldBy;
+        return answer(
+          null,
+          0,
+          `${toKubeTime(scheduledTime)} is due, but exclusion window ${windows.join(", ")} holds it until ${toKubeTime(until)}`,
+        );
+      }
       if (decision.staggerOffsetMs !== undefined) {
         const scheduled = new Date(decision.next.getTime() - decision.staggerOffsetMs);
         return answer(

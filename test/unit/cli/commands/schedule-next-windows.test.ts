@@ -139,3 +139,47 @@ describe("kss schedule next with exclusion windows", () => {
     });
   });
 });
+
+describe("kss schedule due --config with windows", () => {
+  const file = (annotations: string) => `apiVersion: core.kubestash.com/v1alpha1
+kind: BackupConfiguration
+metadata:
+  name: db
+  namespace: prod
+  creationTimestamp: "2026-01-01T00:00:00Z"
+  annotations:
+${annotations}
+spec:
+  sessions:
+    - name: nightly
+      scheduler:
+        schedule: "0 2 * * *"
+        jobTemplate: {}
+`;
+  const due = async (annotations: string, now: string) => {
+    const run = await runKssInProcess(
+      ["schedule", "due", "--config", "-", "--last", "2026-11-26T02:00:00Z", "--now", now, "-o", "json"],
+      file(annotations),
+    );
+    expect(run.stderr).toBe("");
+    return JSON.parse(run.stdout) as { due: string | null; reason: string };
+  };
+  it("a run a Wait window holds is not due, and says until when", async () => {
+    const report = await due(
+      `    serverless.kubestash.com/exclusion-windows: '[{"name": "freeze", "interval": "2026-11-27T01:00Z/PT3H"}]'`,
+      "2026-11-27T02:30:00Z",
+    );
+    expect(report).toMatchObject({
+      due: null,
+      reason: "2026-11-27T02:00:00Z is due, but exclusion window freeze holds it until 2026-11-27T04:00:00Z",
+    });
+  });
+  it("a run past its start window is due to be created Skipped, with the reason", async () => {
+    const report = await due(`    serverless.kubestash.com/start-window: 30m`, "2026-11-27T03:00:00Z");
+    expect(report).toMatchObject({
+      due: "2026-11-27T02:00:00Z",
+      reason:
+        "due: the newest schedule time after 2026-11-26T02:00:00Z; created Skipped: not started within its start window (30m0s) after its start time 2026-11-27T02:00:00Z (1h0m0s late)",
+    });
+  });
+});
