@@ -1,6 +1,6 @@
 import type { BackupConfiguration } from "../../model/backup-configuration.ts";
 import type { BackupSession } from "../../model/backup-session.ts";
-import { RetryReason } from "../../model/conditions.ts";
+import { findCondition, RetryReason, ScheduleActiveCondition } from "../../model/conditions.ts";
 import { parseGoDuration } from "../../model/duration.ts";
 import { retrySessionName } from "../../model/names.ts";
 import { toKubeTime } from "../../model/time.ts";
@@ -111,6 +111,16 @@ export function decideRetry(input: RetryInput, now: Date): RetryDecision {
     due = new Date(failureTime(failed, now).getTime() + (ms ?? 0));
   }
   const statusConditions = configuration.status?.sessions?.find((s) => s.name === sessionConfig.name);
+  // Un-paused, but no tick has recorded the resume yet: when it resumed is not known, so wait for that tick
+  // rather than create a retry that may have fallen due while paused.
+  const active = findCondition(statusConditions?.conditions, ScheduleActiveCondition.type);
+  if (active?.status === "False" && active.reason === ScheduleActiveCondition.Paused) {
+    return noRetry(
+      "paused",
+      `BackupConfiguration ${invoker} was paused; the next tick records its resume`,
+      false,
+    );
+  }
   const resumed = resumedAt(statusConditions?.conditions);
   if (resumed !== undefined && resumed.getTime() > due.getTime()) {
     return noRetry(

@@ -59,6 +59,19 @@ function resumed(config: BackupConfiguration, when: Date): BackupConfiguration {
   return { ...config, status: { ...config.status, sessions: [{ name: "daily", conditions: [condition] }] } };
 }
 
+/** spec.paused is false again, but the configuration's status still says ScheduleActive=False (reason). */
+function recorded(config: BackupConfiguration, reason: string): BackupConfiguration {
+  const condition = {
+    type: "ScheduleActive",
+    status: "False" as const,
+    reason,
+    lastTransitionTime: toKubeTime(atSeconds(100)),
+  };
+  return { ...config, status: { ...config.status, sessions: [{ name: "daily", conditions: [condition] }] } };
+}
+const stillRecordedPaused = (config: BackupConfiguration) => recorded(config, "ConfigurationPaused");
+const recordedSuspended = (config: BackupConfiguration) => recorded(config, "SchedulerSuspended");
+
 describe("decideRetry", () => {
   it.each<[string, RetryInput, Date, Record<string, unknown>]>([
     [
@@ -197,6 +210,18 @@ describe("decideRetry", () => {
       input({ configuration: resumed(fiveMinutes, atSeconds(900)) }),
       atSeconds(901),
       noRetry("due-while-paused"),
+    ],
+    [
+      "un-paused but no tick recorded the resume yet: wait for it (not final), nothing created",
+      input({ configuration: stillRecordedPaused(fiveMinutes) }),
+      atSeconds(901),
+      noRetry("paused", false),
+    ],
+    [
+      "suspended scheduler (not a pause): retried as usual",
+      input({ configuration: recordedSuspended(fiveMinutes) }),
+      atSeconds(340),
+      retryNow(`${NAME}-retry-1`, 1, atSeconds(340)),
     ],
     [
       "resumed before the retry was due: retried as usual",
