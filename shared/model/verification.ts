@@ -30,6 +30,8 @@ export const VerificationReason = {
   SnapshotNotVerifiable: "SnapshotNotVerifiable",
   /** Ours: another verification of the same repository is running and concurrencyPolicy is Forbid. */
   ConcurrentVerification: "ConcurrentVerificationRunning",
+  /** Ours: inside a Skip exclusion window, or not started within its start window (docs/windows.md#verifications). */
+  ScheduleWindow: "SkippedByScheduleWindow",
   SuccessfullyCleanedVerificationSessionHistory: "SuccessfullyCleanedVerificationSessionHistory",
   FailedToCleanVerificationSessionHistory: "FailedToCleanVerificationSessionHistory",
   SuccessfullyEnsuredVerificationExecutor: "SuccessfullyEnsuredVerificationExecutor",

@@ -500,7 +500,12 @@ async function createVerification(
         (current) =>
           current.status?.phase
             ? undefined
-            : concurrentVerificationSkippedStatus(current.status, skippedReason, now),
+            : concurrentVerificationSkippedStatus(
+                current.status,
+                skippedReason,
+                now,
+                create.skippedConditionReason,
+              ),
         { known: object },
       ),
     );

@@ -102,12 +102,14 @@ export function newVerificationSession(input: NewVerificationSessionInput): Back
 
 /**
  * Status of a verification created Skipped because another one runs (concurrencyPolicy Forbid):
- * `BackupVerificationSkipped=True`, reason ConcurrentVerificationRunning, phase Skipped.
+ * `BackupVerificationSkipped=True`, reason ConcurrentVerificationRunning, phase Skipped. A verification an
+ * exclusion window or its start window skips has reason SkippedByScheduleWindow (docs/windows.md#verifications).
  */
 export function concurrentVerificationSkippedStatus(
   current: BackupVerificationSession["status"],
   message: string,
   now: Date,
+  reason: string = VerificationReason.ConcurrentVerification,
 ): NonNullable<BackupVerificationSession["status"]> {
   return {
     ...current,
@@ -117,7 +119,7 @@ export function concurrentVerificationSkippedStatus(
       {
         type: VerificationCondition.Skipped,
         status: "True",
-        reason: VerificationReason.ConcurrentVerification,
+        reason,
         message,
       },
       now,

@@ -1,5 +1,6 @@
 import type { BackupConfiguration, RepositoryInfo, SessionConfig } from "../../model/backup-configuration.ts";
 import type { BackupVerificationSession, BackupVerifier } from "../../model/backup-verifier.ts";
+import { VerificationReason } from "../../model/verification.ts";
 import { parseCronSchedule } from "./cron.ts";
 import {
   decideSessionSchedule,
@@ -58,8 +59,10 @@ export interface VerificationPlan {
   create?: {
     decision: Creating;
     desired: BackupVerificationSession;
-    /** Created Skipped (Forbid), with this reason. */
+    /** Created Skipped (Forbid, an exclusion window, its start window), with this reason. */
     skippedReason?: string;
+    /** The Skipped status's condition reason: ConcurrentVerificationRunning or SkippedByScheduleWindow. */
+    skippedConditionReason?: string;
     /** Running verifications to mark replaced (Replace). */
     replaces: string[];
   };
@@ -211,7 +214,15 @@ export function planVerificationSchedule(
             scheduledTime: decision.scheduledTime,
             origin: "schedule",
           }),
-          ...(decision.action === "skip-create" ? { skippedReason: decision.reason } : {}),
+          ...(decision.action === "skip-create"
+            ? {
+                skippedReason: decision.reason,
+                skippedConditionReason:
+                  decision.window !== undefined || decision.expired === true
+                    ? VerificationReason.ScheduleWindow
+                    : VerificationReason.ConcurrentVerification,
+              }
+            : {}),
           replaces: decision.action === "replace" ? decision.replaces : [],
         };
       }

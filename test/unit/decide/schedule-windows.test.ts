@@ -6,6 +6,7 @@ import {
   type SessionScheduleInput,
 } from "../../../shared/decide/schedule/due-sessions.ts";
 import { newlyMissedRuns } from "../../../shared/decide/schedule/missed-schedules.ts";
+import { concurrentVerificationSkippedStatus } from "../../../shared/decide/schedule/new-verification-session.ts";
 import {
   nextRunStart,
   upcomingSessionTimes,
@@ -19,7 +20,9 @@ import {
   sessionWindows,
   zonedInstant,
 } from "../../../shared/decide/schedule/schedule-windows.ts";
+import { planVerificationSchedule } from "../../../shared/decide/schedule/verification-plan.ts";
 import type { BackupConfiguration } from "../../../shared/model/backup-configuration.ts";
+import type { BackupVerifier } from "../../../shared/model/backup-verifier.ts";
 import { type ExclusionWindow, parseExclusionWindow } from "../../../shared/model/schedule-windows.ts";
 import { toKubeTime } from "../../../shared/model/time.ts";
 import { clockFrom } from "../../support/clock.ts";
@@ -710,5 +713,74 @@ describe("scheduleHeldConditions: the hold on the configuration's status", () =>
       expect.objectContaining({ type: "ScheduleHeld", status: "False", reason: "WindowClosed" }),
     ]);
     expect(scheduleHeldConditions(undefined, undefined, later)).toEqual([]);
+  });
+});
+
+describe("planVerificationSchedule follows the configuration's windows", () => {
+  const config = (annotations: Record<string, string>) =>
+    ({
+      apiVersion: "core.kubestash.com/v1alpha1",
+      kind: "BackupConfiguration",
+      metadata: { name: "app", namespace: "demo", annotations, creationTimestamp: "2026-11-01T00:00:00Z" },
+      spec: {
+        target: { kind: "PersistentVolumeClaim", name: "data", namespace: "demo" },
+        sessions: [
+          {
+            name: "hourly",
+            scheduler: { schedule: "@hourly", jobTemplate: {} },
+            repositories: [{ name: "repo", backend: "s3", directory: "/r", backupVerifier: { name: "v" } }],
+          },
+        ],
+      },
+    }) as unknown as BackupConfiguration;
+  const verifier = {
+    apiVersion: "core.kubestash.com/v1alpha1",
+    kind: "BackupVerifier",
+    metadata: { name: "v", namespace: "demo", creationTimestamp: "2026-11-01T00:00:00Z" },
+    spec: { scheduler: { schedule: "0 3 * * *", jobTemplate: {} }, sessionHistoryLimit: 1 },
+  } as unknown as BackupVerifier;
+  const now = new Date("2026-11-27T03:00:00Z");
+  it("a Skip window: created Skipped with reason SkippedByScheduleWindow, not ConcurrentVerificationRunning", () => {
+    const annotations = {
+      "serverless.kubestash.com/exclusion-windows": JSON.stringify([
+        { name: "freeze", interval: "2026-11-27T00:00Z/P1D", policy: "Skip" },
+      ]),
+    };
+    const [only] = planVerificationSchedule(
+      config(annotations),
+      [verifier],
+      { verificationSessions: [] },
+      now,
+    );
+    expect(only?.create).toMatchObject({
+      skippedReason:
+        'inside exclusion window "freeze" (2026-11-27T00:00:00Z to 2026-11-28T00:00:00Z, policy Skip)',
+      skippedConditionReason: "SkippedByScheduleWindow",
+    });
+    const status = concurrentVerificationSkippedStatus(
+      undefined,
+      only?.create?.skippedReason ?? "",
+      now,
+      only?.create?.skippedConditionReason,
+    );
+    expect(status.conditions?.[0]).toMatchObject({ status: "True", reason: "SkippedByScheduleWindow" });
+  });
+  it("a Wait window of the cluster holds it; the session's start-window annotation expires it", () => {
+    const cluster = { clusterWindows: [window({ name: "c", interval: "2026-11-27T02:00Z/PT2H" })] };
+    const [held] = planVerificationSchedule(
+      config({}),
+      [verifier],
+      { verificationSessions: [], windows: cluster },
+      now,
+    );
+    expect(held?.decision).toMatchObject({ action: "wait", next: new Date("2026-11-27T04:00:00Z") });
+    const late = new Date("2026-11-27T03:31:00Z");
+    const [expired] = planVerificationSchedule(
+      config({ "serverless.kubestash.com/start-window.hourly": "30m" }),
+      [verifier],
+      { verificationSessions: [] },
+      late,
+    );
+    expect(expired?.create?.skippedConditionReason).toBe("SkippedByScheduleWindow");
   });
 });
