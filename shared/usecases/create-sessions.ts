@@ -180,7 +180,7 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
     }
   });
   // Last, after every create and status write (docs/rpo.md#the-alarm); never fails the tick.
-  const rpoDeps = { client, publisher: deps.publisher, retry: context.retry, concurrency, rpo: deps.rpo };
+  const rpoDeps = { ...deps, retry: context.retry, concurrency, namespaces };
   const rpo = await watchRpo(rpoDeps, configs.items, sessions.items, now);
   const report: CreateSessionsReport = {
     clusterId: client.clusterId,

@@ -5,7 +5,12 @@ import {
   describeCause,
 } from "../clusters/errors.ts";
 import { type ClusterSelection, type RegisteredCluster, selectClusters } from "../clusters/registry.ts";
-import { type ClusterFleetFacts, clusterFleetFacts, type FleetTotals } from "../decide/fleet/fleet.ts";
+import {
+  type ClusterFleetFacts,
+  clusterFleetFacts,
+  type FleetOptions,
+  type FleetTotals,
+} from "../decide/fleet/fleet.ts";
 import type { KubeClient, ListResult } from "../kube/client.ts";
 import type { ClusterClients } from "../kube/cluster-clients.ts";
 import { ForbiddenError, KubeError, NotFoundError, UnavailableError } from "../kube/errors.ts";
@@ -157,6 +162,15 @@ export function needsAttention(status: FleetStatus): boolean {
   return s.overdue > 0 || s.unreachable > 0 || s.leftoverWebhook > 0 || s.rpoAtRisk > 0;
 }
 
+/** The registry entry's exclusion windows and zone, for the RPO rating's next run (docs/rpo.md#windows). */
+export function windowsOf(cluster: Pick<RegisteredCluster, "entry">): NonNullable<FleetOptions["windows"]> {
+  const entry = cluster.entry;
+  return {
+    ...(entry?.exclusionWindows?.length ? { clusterWindows: entry.exclusionWindows } : {}),
+    ...(entry?.timeZone ? { clusterTimeZone: entry.timeZone } : {}),
+  };
+}
+
 /** The registry entry's RPO defaults (docs/rpo.md#targets); a bad value is refused when the registry loads. */
 export function rpoDefaultsOf(cluster: Pick<RegisteredCluster, "entry">) {
   const text = cluster.entry?.rpoTarget;
@@ -190,7 +204,7 @@ async function clusterStatus(
   }
   try {
     const read = await withTimeout(
-      readCluster(clients, cluster.id, now, rpoDefaultsOf(cluster)),
+      readCluster(clients, cluster.id, now, { rpo: rpoDefaultsOf(cluster), windows: windowsOf(cluster) }),
       timeoutMs,
       cluster.id,
     );
@@ -202,12 +216,7 @@ async function clusterStatus(
   }
 }
 
-async function readCluster(
-  clients: ClusterClients,
-  id: string,
-  now: Date,
-  rpo: ReturnType<typeof rpoDefaultsOf>,
-) {
+async function readCluster(clients: ClusterClients, id: string, now: Date, options: FleetOptions) {
   const client = await clients.client(id);
   const before = client.requestStats.requests;
   const [configurations, sessions, snapshots, repositories, verifiers, verificationSessions] =
@@ -229,7 +238,7 @@ async function readCluster(
       verificationSessions: verificationSessions.items,
     },
     now,
-    { rpo },
+    options,
   );
   const invalidObjects = [
     ...invalidOf("BackupConfiguration", configurations),

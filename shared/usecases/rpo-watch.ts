@@ -1,5 +1,5 @@
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
-import { clusterFleetFacts } from "../decide/fleet/fleet.ts";
+import { clusterFleetFacts, type FleetOptions } from "../decide/fleet/fleet.ts";
 import { decideRpoAlarm } from "../decide/rpo/rpo-alarm.ts";
 import { hasRpoTarget, type RpoDefaults, rpoTargetOf } from "../decide/rpo/target.ts";
 import type { KubeClient } from "../kube/client.ts";
@@ -29,6 +29,9 @@ export interface RpoWatchDeps {
   publisher: EventPublisher;
   /** The cluster's defaults (registry `rpoTarget`, `rpoAlarmLevel`). */
   rpo?: RpoDefaults;
+  /** The cluster's exclusion windows (registry) and the namespaces' labels the tick listed (docs/rpo.md#windows). */
+  windows?: FleetOptions["windows"];
+  namespaces?: FleetOptions["namespaceLabels"];
   retry?: Retrier;
   concurrency?: number;
 }
@@ -85,11 +88,11 @@ export async function watchRpo(
       },
     ];
   }
-  const view = clusterFleetFacts(
-    { configurations: targeted, sessions, snapshots, repositories: [] },
-    now,
-    deps.rpo ? { rpo: deps.rpo } : {},
-  );
+  const view = clusterFleetFacts({ configurations: targeted, sessions, snapshots, repositories: [] }, now, {
+    ...(deps.rpo ? { rpo: deps.rpo } : {}),
+    ...(deps.windows ? { windows: deps.windows } : {}),
+    ...(deps.namespaces ? { namespaceLabels: deps.namespaces } : {}),
+  });
   const byKey = new Map(targeted.map((c) => [keyOf(c.metadata.namespace, c.metadata.name), c]));
   const pending: Pending[] = [];
   for (const facts of view.configurations) {

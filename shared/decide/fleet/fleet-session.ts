@@ -5,17 +5,19 @@ import { Annotation } from "../../model/labels.ts";
 import type { Snapshot } from "../../model/snapshot.ts";
 import { toKubeTime } from "../../model/time.ts";
 import { failureTime } from "../retry/retry-status.ts";
-import type { RpoDefaults } from "../rpo/target.ts";
+import { type RpoDefaults, rpoTargetOf } from "../rpo/target.ts";
 import { type CronSchedule, type EverySchedule, parseCronSchedule } from "../schedule/cron.ts";
 import { earliestScheduleTime } from "../schedule/due-sessions.ts";
 import { missedRecord } from "../schedule/missed-schedules.ts";
 import { TICK_MS } from "../schedule/overdue-notice.ts";
 import { resumedAtOnTick } from "../schedule/schedule-state.ts";
 import { nextScheduleTimeFrom } from "../schedule/schedule-times.ts";
+import type { WindowContext } from "../schedule/schedule-windows.ts";
 import { isActiveSession, lastScheduledTime } from "../schedule/session-schedule-input.ts";
 import { compareSessionsOldestFirst, sessionTime } from "../session/session-history.ts";
 import { overdueRun, rpoBreached, type ScheduleFacts, scheduleFacts } from "./fleet-schedule.ts";
 import { type RpoRiskView, rpoRiskView } from "./rpo-view.ts";
+import { rpoWindowDelay } from "./rpo-window.ts";
 import { type RunHistory, runHistory } from "./run-history.ts";
 import type { RepositoryVerificationView } from "./verification-view.ts";
 
@@ -132,8 +134,10 @@ export interface SessionFleetInput {
   schedules?: ScheduleLookup;
   /** The cluster's RPO defaults (registry `rpoTarget`, `rpoAlarmLevel`). */
   rpo?: RpoDefaults;
-  /** An exclusion window holds the session's next run until then (docs/rpo.md#windows). */
+  /** An exclusion window holds the session's next run until then (docs/rpo.md#windows); else worked out. */
   window?: { until: Date; name?: string };
+  /** The cluster's windows and the namespace's labels, for the RPO rating's next run (docs/rpo.md#windows). */
+  windows?: WindowContext;
 }
 
 const seconds = (ms: number) => Math.round(ms / 1000);
@@ -220,6 +224,18 @@ export function sessionFleetFacts(input: SessionFleetInput, now: Date): SessionF
       : facts.state === "unscheduled" || facts.state === "invalid-schedule" || facts.schedule === undefined
         ? "unscheduled"
         : undefined;
+  const window =
+    input.window ??
+    (inactive === undefined && rpoTargetOf(input.configuration, input.session.name, input.rpo).target
+      ? rpoWindowDelay(
+          input.configuration,
+          input.session.name,
+          input.sessions,
+          input.windows,
+          facts.nextSchedule,
+          now,
+        )
+      : undefined);
   const rpoRisk = rpoRiskView(
     {
       configuration: input.configuration,
@@ -235,7 +251,7 @@ export function sessionFleetFacts(input: SessionFleetInput, now: Date): SessionF
         : {}),
       ...(inactive ? { inactive } : {}),
       ...(input.rpo ? { defaults: input.rpo } : {}),
-      ...(input.window ? { window: input.window } : {}),
+      ...(window ? { window } : {}),
     },
     now,
   );

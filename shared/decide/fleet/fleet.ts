@@ -7,6 +7,7 @@ import { toKubeTime } from "../../model/time.ts";
 import { type PauseRecord, pauseRecordOf } from "../configuration/pause-plan.ts";
 import { clusterMessageOf, operatorStateOf } from "../operator/operator-presence.ts";
 import { type RpoDefaults, rpoConfigurationErrors } from "../rpo/target.ts";
+import type { WindowContext } from "../schedule/schedule-windows.ts";
 import { backupConfigurationPhase } from "../session/phase.ts";
 import { appRefOf } from "../session/session-snapshots.ts";
 import {
@@ -199,6 +200,7 @@ function configurationFacts(
         snapshots: index.snapshotsBySession.get(key(namespace, appRef.kind, appRef.name, session.name)) ?? [],
         schedules,
         ...(options.rpo ? { rpo: options.rpo } : {}),
+        windows: windowsOf(options, namespace),
       },
       now,
     );
@@ -281,6 +283,15 @@ export function fleetTotals(configurations: readonly ConfigurationFleetFacts[]):
 export interface FleetOptions {
   /** The cluster's RPO defaults (registry `rpoTarget`, `rpoAlarmLevel`; docs/rpo.md#targets). */
   rpo?: RpoDefaults;
+  /** The cluster's exclusion windows and zone (registry), for the RPO rating's next run (docs/rpo.md#windows). */
+  windows?: Omit<WindowContext, "namespaceLabels">;
+  /** Labels per namespace, for the windows' namespaceSelector (the tick has them; the fleet view does not). */
+  namespaceLabels?: ReadonlyMap<string, Record<string, string>>;
+}
+
+function windowsOf(options: FleetOptions, namespace: string): WindowContext {
+  const labels = options.namespaceLabels?.get(namespace);
+  return { ...options.windows, ...(labels ? { namespaceLabels: labels } : {}) };
 }
 
 /** The fleet view of one cluster's objects at `now`, configurations ordered by namespace and name. */

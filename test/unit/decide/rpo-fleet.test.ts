@@ -255,6 +255,36 @@ describe("the fleet view rates each session with a target", () => {
     expect(ok?.projectedAt).toBeUndefined();
   });
 
+  it("an exclusion window that holds the next run past the target: level 2, the window named, the run at its end", () => {
+    const windowed = annotated({
+      "serverless.kubestash.com/rpo-target": "2h",
+      "serverless.kubestash.com/exclusion-windows": JSON.stringify([
+        { name: "freeze", interval: "2026-11-26T12:45Z/PT2H" },
+      ]),
+    });
+    const rate = (config: BackupConfiguration) =>
+      clusterFleetFacts(
+        {
+          configurations: [config],
+          sessions: [session("app", ago(30 * MINUTE), { phase: "Succeeded" })],
+          snapshots: [],
+          repositories: [],
+        },
+        NOW,
+      ).configurations[0]?.sessions[0]?.rpoRisk;
+    expect(rate(windowed)).toMatchObject({
+      level: 2,
+      reason:
+        "next run 14:45 (held by exclusion window freeze) is after the target (14:00); 1h30m left of the 2h target",
+      projectedAt: "2026-11-26T14:45:00Z",
+    });
+    // Without the window the 13:00 run lands before the target.
+    expect(rate(annotated({ "serverless.kubestash.com/rpo-target": "2h" }))).toMatchObject({
+      level: 1,
+      projectedAt: "2026-11-26T13:00:00Z",
+    });
+  });
+
   it("kss fleet: the RPO cell and the lines under the table", () => {
     if (!facts || !app || !bad) throw new Error("two configurations");
     expect(cliRpoCell(facts)).toBe("3 -4h!");
