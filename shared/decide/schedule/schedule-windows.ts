@@ -126,6 +126,20 @@ export function placeStart(windows: readonly ExclusionWindow[], start: Date, off
   return { startAt: at, heldBy: { windows: holding, until: at }, never: true };
 }
 
+/**
+ * The first instant at or after `at` outside every window, whatever their policy (chained through overlapping
+ * ones): when a retry due at `at` may start, if retries are to wait for windows (docs/windows.md#policy).
+ */
+export function windowRelease(windows: readonly ExclusionWindow[], at: Date): Date {
+  let t = at;
+  for (let step = 0; step < MAX_CHAIN; step++) {
+    const open = openWindowsAt(windows, t);
+    if (open.length === 0) return t;
+    t = new Date(Math.max(...open.map((o) => o.end.getTime())));
+  }
+  return t;
+}
+
 /** Why a run is created Skipped by a Skip window. */
 export function skippedByWindowReason(occurrence: WindowOccurrence): string {
   return `inside exclusion window "${occurrence.window.name}" (${toKubeTime(occurrence.start)} to ${toKubeTime(occurrence.end)}, policy Skip)`;
