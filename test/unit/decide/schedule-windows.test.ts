@@ -789,10 +789,17 @@ describe("planVerificationSchedule follows the configuration's windows", () => {
 describe("windowRelease: when something due at T may start, whatever the windows' policy", () => {
   const wait = window({ name: "w", interval: "2026-11-27T01:00Z/PT2H" });
   const skip = window({ name: "s", interval: "2026-11-27T03:00Z/PT1H", policy: "Skip" });
+  it("a Wait window alone: its end", () => {
+    expect(windowRelease([wait], new Date("2026-11-27T01:30:00Z"))).toEqual(new Date("2026-11-27T03:00:00Z"));
+  });
   it.each([
     ["outside: itself", "2026-11-27T00:59:00Z", "2026-11-27T00:59:00Z"],
-    ["inside a Wait window: its end", "2026-11-27T01:30:00Z", "2026-11-27T03:00:00Z"],
-    ["then a back-to-back Skip window: its end too", "2026-11-27T02:59:00Z", "2026-11-27T04:00:00Z"],
+    [
+      "inside a Wait window with a Skip window right after it: the end of both",
+      "2026-11-27T01:30:00Z",
+      "2026-11-27T04:00:00Z",
+    ],
+    ["inside the Skip window: its end", "2026-11-27T03:30:00Z", "2026-11-27T04:00:00Z"],
     ["at the end: itself", "2026-11-27T04:00:00Z", "2026-11-27T04:00:00Z"],
   ])("%s", (_, at, expected) => {
     expect(windowRelease([wait, skip], new Date(at))).toEqual(new Date(expected));
