@@ -4,7 +4,6 @@ import { findCondition, ScheduleActiveCondition } from "../../model/conditions.t
 import { toKubeTime } from "../../model/time.ts";
 import { type RpoLevel, type RpoRiskInput, type RpoRun, rpoRisk } from "../rpo/rpo-risk.ts";
 import { type RpoDefaults, type RpoTarget, rpoTargetOf } from "../rpo/target.ts";
-import { resumedAt } from "../schedule/schedule-state.ts";
 import { compareSessionsOldestFirst, sessionTime } from "../session/session-history.ts";
 
 /**
@@ -72,10 +71,10 @@ export function rpoRiskView(input: RpoViewInput, now: Date): RpoRiskView | undef
   const { target } = rpoTargetOf(configuration, input.session, input.defaults);
   if (target === undefined) return undefined;
   const conditions = configuration.status?.sessions?.find((s) => s.name === input.session)?.conditions;
+  // Never backed up: counted from the creation. A pause does not reset the age of the data, so a resume
+  // does not either (docs/rpo.md#levels).
   const created = configuration.metadata.creationTimestamp;
-  const createdAt = created === undefined ? now : new Date(created);
-  const resumed = resumedAt(conditions);
-  const since = resumed !== undefined && resumed > createdAt ? resumed : createdAt;
+  const since = created === undefined ? now : new Date(created);
   const lastSuccess = input.lastSuccess === undefined ? undefined : new Date(input.lastSuccess);
   const missed = input.overdue
     ? { count: input.overdue.missedRuns, since: new Date(input.overdue.dueSince) }

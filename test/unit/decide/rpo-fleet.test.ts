@@ -285,6 +285,19 @@ describe("the fleet view rates each session with a target", () => {
     });
   });
 
+  it("never backed up counts from the creation, not from a resume (a pause does not make the data younger)", () => {
+    const resumed = annotated(
+      { "serverless.kubestash.com/rpo-target": "26h" },
+      configuration("app", { createdAt: ago(3 * DAY), resumedAt: ago(HOUR) }),
+    );
+    const risk = clusterFleetFacts(
+      { configurations: [resumed], sessions: [], snapshots: [], repositories: [] },
+      NOW,
+    ).configurations[0]?.sessions[0]?.rpoRisk;
+    expect(risk).toMatchObject({ level: 5, timeLeftSeconds: -(3 * 24 - 26) * 3600 });
+    expect(risk?.reason).toMatch(/^never backed up, 1d22h past the 26h target/);
+  });
+
   it("kss fleet: the RPO cell and the lines under the table", () => {
     if (!facts || !app || !bad) throw new Error("two configurations");
     expect(cliRpoCell(facts)).toBe("3 -4h!");
