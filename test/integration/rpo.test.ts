@@ -1,13 +1,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { writeLocalRegistry } from "../../local/demo.ts";
+import { loadRegistry } from "../../shared/clusters/registry.ts";
 import type { KubeClient } from "../../shared/kube/client.ts";
+import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
 import type { Condition } from "../../shared/model/common.ts";
 import type { RpoAtRiskDetail } from "../../shared/model/events/rpo-at-risk.ts";
 import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import type { FleetStatus, ReachableCluster } from "../../shared/usecases/fleet-status.ts";
+import { scheduleCluster } from "../../shared/usecases/schedule-cluster.ts";
 import { type ControlPlane, startControlPlane } from "../controlplane/index.ts";
 import { seedCluster, sessionInPhase, succeededSnapshot } from "../support/fleet-world.ts";
 import { runKssInProcess } from "../support/kss.ts";
@@ -21,6 +24,8 @@ import { installConfiguration, nextHour, RecordingPublisher } from "../support/l
  * (1h30m past), a tick publishes "RPO At Risk" once and records RPOAtRisk, a second tick publishes nothing and
  * writes nothing; after the next run Succeeded the level is 1 and the condition False. "bad" has a target
  * that is not a duration: a configuration problem in the fleet view and an Unknown condition, never a crash.
+ * "plain" has no annotation: the registry's rpoTarget and rpoAlarmLevel rate it when scheduleCluster runs the
+ * tick as the function does, with the RPOAtRisk metric.
  */
 
 let plane: ControlPlane;
@@ -46,6 +51,11 @@ beforeAll(async () => {
   await installConfiguration(admin, ns, "bad");
   await admin.patch("BackupConfiguration", ns, "bad", {
     metadata: { annotations: { "serverless.kubestash.com/rpo-target": "soon" } },
+  });
+  // No annotation: only the registry's rpoTarget rates it (last test). A PVC of its own: never backed up.
+  await installConfiguration(admin, ns, "plain");
+  await admin.patch("BackupConfiguration", ns, "plain", {
+    spec: { target: { kind: "PersistentVolumeClaim", name: "plain-data", namespace: ns } },
   });
   // The first run (its tick finds "app" on target: never backed up, created less than 2 h ago), then Failed.
   failed = await sessionInPhase(admin, ns, due, "Failed");
@@ -163,5 +173,43 @@ describe("an RPO target on the real API server", () => {
     });
     expect(status.summary.rpoAtRisk).toBe(0);
     expect(failed).not.toBe("");
+  });
+
+  it("the registry's rpoTarget and rpoAlarmLevel through create-sessions' handler use case: the event, and the RPOAtRisk metric", async () => {
+    const [cluster] = plane.clusters;
+    if (!cluster) throw new Error("one cluster");
+    const registry = loadRegistry(
+      {
+        clusters: [
+          {
+            id: cluster.id,
+            rpoTarget: "30m",
+            rpoAlarmLevel: 4,
+            credentials: { source: "kubeconfig", path: cluster.functionsKubeconfigPath },
+          },
+        ],
+      },
+      { baseDir: dir },
+    );
+    const clusters = new ClusterClients(registry);
+    const publisher = new RecordingPublisher();
+    const metrics = { addMetric: vi.fn(), addDimension: vi.fn() };
+    const logger = { info: vi.fn(), warn: vi.fn(), error: vi.fn() };
+    try {
+      await scheduleCluster(
+        { clusters, publisher, clock: { now: () => at(62) }, metrics, logger },
+        cluster.id,
+      );
+    } finally {
+      await clusters.close({ force: true });
+    }
+    // "plain" (never backed up, past 30 m) is 5, at the registry's alarm level 4; "app" keeps its own 2h (level 1).
+    const announced = publisher.ofType("RPO At Risk").map((e) => e.detail as RpoAtRiskDetail);
+    expect(announced.map((d) => [d.configuration, d.level, d.alarmLevel, d.target])).toEqual([
+      ["plain", 5, 4, "30m"],
+    ]);
+    expect(announced[0]?.reason).toMatch(/^never backed up, \d+m past the 30m target/);
+    expect(metrics.addMetric).toHaveBeenCalledWith("RPOAtRisk", "Count", 1);
+    expect(await conditionOf("plain")).toMatchObject({ status: "True", reason: "Level5" });
   });
 });
