@@ -140,7 +140,7 @@ export const ClusterEntry = z
       .refine((t) => (parseRpoTarget(t) ?? 0) > 0, "must be a duration such as 26h or 2d")
       .optional(),
     /** The RPO risk level from which "RPO At Risk" is announced (docs/rpo.md#the-alarm); default 3. */
-    rpoAlarmLevel: z.int().min(2).max(5).optional(),
+    rpoAlarmLevel: z.int().min(2, "must be 2, 3, 4 or 5").max(5, "must be 2, 3, 4 or 5").optional(),
     coverage: CoverageSettings.optional(),
     server: z
       .url({ protocol: /^https$/, error: "must be an https URL such as https://10.0.0.1:6443" })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { rpoCell as cliRpoCell, rpoLines } from "../../../cli/commands/fleet.ts";
+import { ClusterEntry } from "../../../shared/clusters/registry-schema.ts";
 import { rpoCell } from "../../../shared/dashboard/browser/rpo-cell.ts";
 import { clusterFleetFacts } from "../../../shared/decide/fleet/fleet.ts";
 import { decideRpoAlarm } from "../../../shared/decide/rpo/rpo-alarm.ts";
@@ -43,6 +44,20 @@ describe("parseRpoTarget", () => {
     ["1dx", undefined],
     ["", undefined],
   ])("%j → %s ms", (text, ms) => expect(parseRpoTarget(text)).toBe(ms));
+});
+
+describe("the registry's rpoTarget and rpoAlarmLevel", () => {
+  const entry = (extra: Record<string, unknown>) =>
+    ClusterEntry.safeParse({ id: "one", credentials: { source: "kubeconfig", path: "k" }, ...extra });
+  it("accepts a duration and a level of 2-5; refuses others with a message", () => {
+    expect(entry({ rpoTarget: "2d", rpoAlarmLevel: 4 }).success).toBe(true);
+    const bad = entry({ rpoTarget: "soon", rpoAlarmLevel: 1 });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["rpoTarget", "must be a duration such as 26h or 2d"],
+      ["rpoAlarmLevel", "must be 2, 3, 4 or 5"],
+    ]);
+  });
 });
 
 describe("rpoTargetOf: the most specific target wins", () => {
