@@ -177,7 +177,9 @@ export function rpoDefaultsOf(cluster: Pick<RegisteredCluster, "entry">) {
   const targetMs = text === undefined ? undefined : parseRpoTarget(text);
   const alarmLevel = cluster.entry?.rpoAlarmLevel;
   return {
-    ...(targetMs !== undefined && targetMs > 0 ? { targetMs } : {}),
+    ...(text !== undefined && targetMs !== undefined && targetMs > 0
+      ? { targetMs, targetText: text.trim() }
+      : {}),
     ...(alarmLevel !== undefined ? { alarmLevel } : {}),
   };
 }

@@ -11,8 +11,9 @@ import { DEFAULT_RPO_ALARM_LEVEL, parseRpoTarget } from "../../model/rpo.ts";
 
 /** The cluster's defaults from its registry entry. */
 export interface RpoDefaults {
-  /** `rpoTarget` of the registry entry, in milliseconds. */
+  /** `rpoTarget` of the registry entry, in milliseconds, and as written ("26h"). */
   targetMs?: number;
+  targetText?: string;
   /** `rpoAlarmLevel` of the registry entry. */
   alarmLevel?: number;
 }
@@ -91,7 +92,7 @@ export function rpoTargetOf(
     return {
       target: {
         targetMs: defaults.targetMs,
-        text: spanOf(defaults.targetMs),
+        text: defaults.targetText ?? spanOf(defaults.targetMs),
         source: "registry",
         alarmLevel,
       },
