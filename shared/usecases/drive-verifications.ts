@@ -10,6 +10,7 @@ import type { BackupVerificationSession } from "../model/backup-verifier.ts";
 import { parseGoDuration } from "../model/duration.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
 import { VerificationFollowUp } from "../model/events/verification.ts";
+import { clusterWindows } from "./cluster-windows.ts";
 import type { DriveSessionsDeps } from "./drive-sessions.ts";
 import {
   reconcileVerification,
@@ -27,9 +28,14 @@ import {
 
 export type VerificationChain = FollowUpPosition & { uid: string };
 
-function verificationDeps(deps: DriveSessionsDeps, client: VerificationDeps["client"]): VerificationDeps {
+function verificationDeps(
+  deps: DriveSessionsDeps,
+  client: VerificationDeps["client"],
+  clusterId: string,
+): VerificationDeps {
   return {
     client,
+    windows: clusterWindows(deps.clusters.cluster(clusterId).entry),
     publisher: deps.publisher,
     pushMetrics: (session: BackupVerificationSession) => {
       // One metric per outcome (docs/verification.md#events), per cluster (the dimension drive-sessions sets).
@@ -50,8 +56,11 @@ export async function driveVerification(
 ): Promise<VerificationOutcome[]> {
   deps.metrics.addDimension("cluster", clusterId);
   const client = await deps.clusters.client(clusterId);
-  const outcome = await reconcileVerification(verificationDeps(deps, client), namespace, name, () =>
-    deps.clock.now(),
+  const outcome = await reconcileVerification(
+    verificationDeps(deps, client, clusterId),
+    namespace,
+    name,
+    () => deps.clock.now(),
   );
   if (outcome.error) deps.logger.error("verification not reconciled", { ...outcome });
   const followUp = verificationFollowUp(clusterId, outcome, deps.clock.now(), previous);
@@ -71,7 +80,9 @@ export async function sweepClusterVerifications(
   clusterId: string,
 ): Promise<VerificationOutcome[]> {
   const client = await deps.clusters.client(clusterId);
-  const outcomes = await sweepVerifications(verificationDeps(deps, client), () => deps.clock.now());
+  const outcomes = await sweepVerifications(verificationDeps(deps, client, clusterId), () =>
+    deps.clock.now(),
+  );
   for (const o of outcomes.filter((x) => x.error)) deps.logger.error("verification not reconciled", { ...o });
   deps.metrics.addMetric("VerificationsSwept", "Count", outcomes.length);
   return outcomes;

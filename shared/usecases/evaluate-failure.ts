@@ -6,6 +6,7 @@ import {
   retryGate,
 } from "../decide/retry/retry.ts";
 import { awaitsRetry, isRunningRetry } from "../decide/retry/retry-status.ts";
+import type { WindowContext } from "../decide/schedule/schedule-windows.ts";
 import { type KubeClient, retryOnConflict } from "../kube/client.ts";
 import type { BackupSession } from "../model/backup-session.ts";
 import { RetryReason } from "../model/conditions.ts";
@@ -35,6 +36,8 @@ export interface EvaluateFailureDeps {
   publisher: EventPublisher;
   /** The cluster's cap of running retry sessions (registry `maxConcurrentRetries`). */
   maxConcurrentRetries?: number;
+  /** The cluster's exclusion windows (registry): a retry due inside one waits for its end (docs/windows.md#retries). */
+  windows?: Omit<WindowContext, "namespaceLabels">;
   /** Told of every evaluation's outcome: the function turns them into metrics. */
   onDecision?: (outcome: FailureOutcome) => void;
   /** Runs an evaluation alone per key (cluster id) in this process, so the cap is counted, then spent. */
@@ -168,7 +171,11 @@ async function evaluateOnce(
     client.find("BackupSession", namespace, retrySessionName(name)),
   ]);
   const configuration = read.status === "found" ? read.configuration : undefined;
-  const decision = decideRetry({ failed, configuration, retryExists: retry !== undefined }, now);
+  const windows = await retryWindows(deps, namespace);
+  const decision = decideRetry(
+    { failed, configuration, retryExists: retry !== undefined, ...(windows ? { windows } : {}) },
+    now,
+  );
   if (
     read.status === "unreadable" &&
     decision.action === "no-retry" &&
@@ -180,4 +187,16 @@ async function evaluateOnce(
     return { namespace, name, result: "deferred", reason: RetryReason.ConfigurationUnreadable };
   }
   return applyRetryDecision(deps, admission, { failed, decision, configuration, retry }, now);
+}
+
+/** The cluster's windows, with the namespace's labels when a window selects namespaces (one GET then). */
+async function retryWindows(
+  deps: EvaluateFailureDeps,
+  namespace: string,
+): Promise<WindowContext | undefined> {
+  const windows = deps.windows;
+  if (!windows) return undefined;
+  if (!(windows.clusterWindows ?? []).some((w) => w.namespaceSelector !== undefined)) return windows;
+  const labels = (await deps.client.find("Namespace", undefined, namespace))?.metadata.labels;
+  return { ...windows, ...(labels ? { namespaceLabels: labels } : {}) };
 }

@@ -1,4 +1,5 @@
 import { type EventPublisher, eventFor, type OutgoingEvent } from "../bus/publisher.ts";
+import type { WindowContext } from "../decide/schedule/schedule-windows.ts";
 import {
   decideVerification,
   type VerificationAction,
@@ -29,6 +30,8 @@ export interface VerificationDeps {
   publisher: EventPublisher;
   /** The final step of a session: its outcome as a metric (docs/verification.md#events). */
   pushMetrics?: (session: BackupVerificationSession) => void;
+  /** The cluster's exclusion windows (registry): a retry due inside one waits (docs/windows.md#retries). */
+  windows?: Omit<WindowContext, "namespaceLabels">;
 }
 
 export interface VerificationOutcome {
@@ -50,6 +53,7 @@ const MAX_ROUNDS = 6;
 export async function loadVerificationWorld(
   client: KubeClient,
   session: BackupVerificationSession,
+  clusterWindows?: Omit<WindowContext, "namespaceLabels">,
 ): Promise<VerificationReconcileInput> {
   const namespace = session.metadata.namespace ?? "default";
   const configurationName = session.spec.invoker?.name;
@@ -121,7 +125,19 @@ export async function loadVerificationWorld(
     addon,
     functions,
     retryExists: retry !== undefined,
+    ...(clusterWindows ? { windows: await withNamespaceLabels(client, namespace, clusterWindows) } : {}),
   };
+}
+
+/** The cluster's windows, with the namespace's labels when a window selects namespaces (one GET then). */
+async function withNamespaceLabels(
+  client: KubeClient,
+  namespace: string,
+  windows: Omit<WindowContext, "namespaceLabels">,
+): Promise<WindowContext> {
+  if (!(windows.clusterWindows ?? []).some((w) => w.namespaceSelector !== undefined)) return windows;
+  const labels = (await client.find("Namespace", undefined, namespace))?.metadata.labels;
+  return { ...windows, ...(labels ? { namespaceLabels: labels } : {}) };
 }
 
 async function listJobs(client: KubeClient, namespaces: string[], ...invokers: string[]) {
@@ -149,12 +165,12 @@ export async function reconcileVerification(
       if (!session) return outcome;
       outcome.uid = session.metadata.uid;
       outcome.phase = session.status?.phase;
-      let world = await loadVerificationWorld(deps.client, session);
+      let world = await loadVerificationWorld(deps.client, session, deps.windows);
       let decision = decideVerification(world, now());
       if (decision.confirm) {
         // A result missing from the read: read the session and its RestoreSession again, directly.
         const fresh = await deps.client.get("BackupVerificationSession", namespace, name);
-        world = { ...(await loadVerificationWorld(deps.client, fresh)), confirmed: true };
+        world = { ...(await loadVerificationWorld(deps.client, fresh, deps.windows)), confirmed: true };
         decision = decideVerification(world, now());
       }
       const again = await carryOut(deps, world, decision, now(), outcome);

@@ -9,6 +9,7 @@ import {
 import type { ClusterClients } from "../kube/cluster-clients.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
 import { RetryDue } from "../model/events/retry-due.ts";
+import { clusterWindows } from "./cluster-windows.ts";
 import { SerialByKey } from "./concurrency.ts";
 import {
   type EvaluateFailureDeps,
@@ -88,6 +89,7 @@ async function failureDeps(deps: RetryFailuresDeps, clusterId: string): Promise<
     publisher: deps.publisher,
     maxConcurrentRetries:
       deps.clusters.cluster(clusterId).entry?.maxConcurrentRetries ?? DEFAULT_MAX_CONCURRENT_RETRIES,
+    windows: clusterWindows(deps.clusters.cluster(clusterId).entry),
     onDecision: (outcome: FailureOutcome) => {
       const metric = METRIC[outcome.result];
       if (metric && outcome.reason !== "not-failed") deps.metrics.addMetric(metric, "Count", 1);

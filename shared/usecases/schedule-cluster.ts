@@ -1,8 +1,8 @@
 import type { EventPublisher } from "../bus/publisher.ts";
 import type { ClusterClients } from "../kube/cluster-clients.ts";
 import { parseGoDuration } from "../model/duration.ts";
-import { parseStartWindow } from "../model/schedule-windows.ts";
 import { ClusterOutages } from "./cluster-outage.ts";
+import { clusterWindows } from "./cluster-windows.ts";
 import { type CreateSessionsReport, createDueSessions } from "./create-sessions.ts";
 import { SchedulingIncompleteError } from "./errors.ts";
 import { rpoDefaultsOf } from "./fleet-status.ts";
@@ -73,18 +73,6 @@ export async function scheduleCluster(
   }
   recordOutcomes(deps, report);
   return report;
-}
-
-/** The registry entry's exclusion windows, their default zone and start window (docs/windows.md#where-windows-come-from). */
-function clusterWindows(
-  entry: ReturnType<ClusterClients["cluster"]>["entry"],
-): NonNullable<Parameters<typeof createDueSessions>[0]["windows"]> {
-  const start = entry?.startWindow ? parseStartWindow(entry.startWindow) : undefined;
-  return {
-    ...(entry?.exclusionWindows?.length ? { clusterWindows: entry.exclusionWindows } : {}),
-    ...(entry?.timeZone ? { clusterTimeZone: entry.timeZone } : {}),
-    ...(start?.ok ? { defaultStartWindowMs: start.value } : {}),
-  };
 }
 
 /** Metrics and logs of one tick's outcomes (MissedSchedules: each missed time once, docs/decisions.md#missed-schedules). */

@@ -6,6 +6,7 @@ import { retrySessionName } from "../../model/names.ts";
 import { toKubeTime } from "../../model/time.ts";
 import { sessionConfigOf } from "../configuration/session-config.ts";
 import { resumedAt } from "../schedule/schedule-state.ts";
+import { sessionWindows, type WindowContext, windowRelease } from "../schedule/schedule-windows.ts";
 import { failureTime } from "./retry-status.ts";
 
 /**
@@ -46,6 +47,8 @@ export interface RetryInput {
   configuration: BackupConfiguration | undefined;
   /** The retry session (`retrySessionName(failed)`) exists already. */
   retryExists: boolean;
+  /** The cluster's exclusion windows (registry) and the namespace's labels: a retry due inside one waits. */
+  windows?: WindowContext;
 }
 
 /** Condition reason to record for a final no-retry on a session that still owed one. */
@@ -129,6 +132,11 @@ export function decideRetry(input: RetryInput, now: Date): RetryDecision {
         "what fell due while paused is not caught up",
     );
   }
+  // A retry due inside an exclusion window waits for its end, whatever the window's policy: it is delayed,
+  // never dropped (docs/windows.md#retries).
+  const { windows } = sessionWindows(configuration, sessionConfig.name, input.windows);
+  const released = windowRelease(windows, due);
+  if (released.getTime() > due.getTime()) due = released;
   if (due.getTime() > now.getTime()) return { action: "retry-at", at: due };
   return {
     action: "retry-now",

@@ -23,6 +23,7 @@ import {
   VerifierAnnotation,
   VerificationReason as VR,
 } from "../../model/verification.ts";
+import type { WindowContext } from "../schedule/schedule-windows.ts";
 import type { ExecutorRbacPlan } from "../session/executor-rbac.ts";
 import { isBeingDeleted } from "../session/session-history.ts";
 import { buildRestoreJobs } from "./restore-job.ts";
@@ -65,6 +66,8 @@ export interface VerificationReconcileInput {
   functions: readonly KubeStashFunction[];
   /** The retry of this session exists already. */
   retryExists: boolean;
+  /** The cluster's exclusion windows and the namespace's labels (docs/windows.md#retries). */
+  windows?: WindowContext;
   /**
    * The session and its RestoreSession were just read again directly: a result missing from them (a
    * component, the BackupVerified condition) is really missing.
@@ -769,6 +772,7 @@ export function decideVerification(input: VerificationReconcileInput, now: Date)
         configuration: input.configuration,
         verifier: input.verifier,
         retryExists: input.retryExists,
+        ...(input.windows ? { windows: input.windows } : {}),
       },
       now,
     );

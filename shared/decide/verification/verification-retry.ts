@@ -6,6 +6,7 @@ import { Annotation } from "../../model/labels.ts";
 import { retrySessionName } from "../../model/names.ts";
 import { toKubeTime } from "../../model/time.ts";
 import { VerificationCondition } from "../../model/verification.ts";
+import { sessionWindows, type WindowContext, windowRelease } from "../schedule/schedule-windows.ts";
 
 /**
  * The retry of a failed verification (docs/verification.md#retries), per the verifier's `retryConfig`: one
@@ -27,6 +28,8 @@ export interface VerificationRetryInput {
   configuration: BackupConfiguration | undefined;
   verifier: BackupVerifier | undefined;
   retryExists: boolean;
+  /** The cluster's exclusion windows and the namespace's labels: a retry due inside one waits (docs/windows.md#retries). */
+  windows?: WindowContext;
 }
 
 /** When the session failed: its final step's transition, else its creation. */
@@ -80,7 +83,9 @@ export function decideVerificationRetry(input: VerificationRetryInput, now: Date
   const ms = delay === undefined ? 0 : parseGoDuration(delay);
   if (ms === undefined || ms < 0)
     return { action: "no-retry", reason: `retryConfig.delay ${JSON.stringify(delay)} is not a duration` };
-  const due = new Date(failedAt(failed, now).getTime() + ms);
+  const failedPlusDelay = new Date(failedAt(failed, now).getTime() + ms);
+  const { windows } = sessionWindows(input.configuration, failed.spec.session ?? "", input.windows);
+  const due = windowRelease(windows, failedPlusDelay);
   if (due.getTime() > now.getTime()) return { action: "retry-at", at: due };
   return { action: "retry-now", session: retryVerificationSession(failed, due) };
 }

@@ -212,6 +212,44 @@ describe("decideRetry", () => {
       noRetry("due-while-paused"),
     ],
     [
+      "due inside an exclusion window (policy Skip even): waits for its end, never dropped",
+      {
+        ...input(),
+        windows: {
+          clusterWindows: [
+            {
+              kind: "once",
+              name: "freeze",
+              start: atSeconds(300).getTime(),
+              end: atSeconds(1200).getTime(),
+              policy: "Skip",
+            },
+          ],
+        },
+      } as RetryInput,
+      atSeconds(340),
+      { action: "retry-at", at: atSeconds(1200) },
+    ],
+    [
+      "an exclusion window that ended before the retry was due: retried as usual",
+      {
+        ...input(),
+        windows: {
+          clusterWindows: [
+            {
+              kind: "once",
+              name: "freeze",
+              start: atSeconds(0).getTime(),
+              end: atSeconds(300).getTime(),
+              policy: "Wait",
+            },
+          ],
+        },
+      } as RetryInput,
+      atSeconds(340),
+      retryNow(`${NAME}-retry-1`, 1, atSeconds(340)),
+    ],
+    [
       "un-paused but no tick recorded the resume yet: wait for it (not final), nothing created",
       input({ configuration: stillRecordedPaused(fiveMinutes) }),
       atSeconds(901),

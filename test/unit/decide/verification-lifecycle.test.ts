@@ -642,6 +642,29 @@ describe("retries, exactly once", () => {
     expect(types(d)).not.toContain("create-retry");
   });
 
+  it("due inside an exclusion window: waits for its end", () => {
+    const end = new Date("2026-12-01T04:00:00Z");
+    const d = decideVerification(
+      {
+        ...failed(),
+        windows: {
+          clusterWindows: [
+            {
+              kind: "once",
+              name: "freeze",
+              start: Date.parse("2026-12-01T03:00:00Z"),
+              end: end.getTime(),
+              policy: "Wait",
+            },
+          ],
+        },
+      },
+      NOW,
+    );
+    expect(d.retry).toEqual({ action: "retry-at", at: end });
+    expect(types(d)).not.toContain("create-retry");
+  });
+
   it("a retry that exists already is not made again", () => {
     const d = decideVerification({ ...failed(), retryExists: true }, NOW);
     expect(types(d)).not.toContain("create-retry");

@@ -1,0 +1,15 @@
+import type { WindowContext } from "../decide/schedule/schedule-windows.ts";
+import type { ClusterClients } from "../kube/cluster-clients.ts";
+import { parseStartWindow } from "../model/schedule-windows.ts";
+
+/** The registry entry's exclusion windows, their default zone and start window (docs/windows.md#where-windows-come-from). */
+export function clusterWindows(
+  entry: ReturnType<ClusterClients["cluster"]>["entry"],
+): Omit<WindowContext, "namespaceLabels"> {
+  const start = entry?.startWindow ? parseStartWindow(entry.startWindow) : undefined;
+  return {
+    ...(entry?.exclusionWindows?.length ? { clusterWindows: entry.exclusionWindows } : {}),
+    ...(entry?.timeZone ? { clusterTimeZone: entry.timeZone } : {}),
+    ...(start?.ok ? { defaultStartWindowMs: start.value } : {}),
+  };
+}
