@@ -18,6 +18,7 @@ import { KssError } from "../model/errors.ts";
 import type { ModeledKind, ResourceOf } from "../model/index.ts";
 import { parseRpoTarget } from "../model/rpo.ts";
 import { toKubeTime } from "../model/time.ts";
+import { clusterWindows } from "./cluster-windows.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
 
 /**
@@ -162,15 +163,6 @@ export function needsAttention(status: FleetStatus): boolean {
   return s.overdue > 0 || s.unreachable > 0 || s.leftoverWebhook > 0 || s.rpoAtRisk > 0;
 }
 
-/** The registry entry's exclusion windows and zone, for the RPO rating's next run (docs/rpo.md#windows). */
-export function windowsOf(cluster: Pick<RegisteredCluster, "entry">): NonNullable<FleetOptions["windows"]> {
-  const entry = cluster.entry;
-  return {
-    ...(entry?.exclusionWindows?.length ? { clusterWindows: entry.exclusionWindows } : {}),
-    ...(entry?.timeZone ? { clusterTimeZone: entry.timeZone } : {}),
-  };
-}
-
 /** The registry entry's RPO defaults (docs/rpo.md#targets); a bad value is refused when the registry loads. */
 export function rpoDefaultsOf(cluster: Pick<RegisteredCluster, "entry">) {
   const text = cluster.entry?.rpoTarget;
@@ -206,7 +198,10 @@ async function clusterStatus(
   }
   try {
     const read = await withTimeout(
-      readCluster(clients, cluster.id, now, { rpo: rpoDefaultsOf(cluster), windows: windowsOf(cluster) }),
+      readCluster(clients, cluster.id, now, {
+        rpo: rpoDefaultsOf(cluster),
+        windows: clusterWindows(cluster.entry),
+      }),
       timeoutMs,
       cluster.id,
     );
