@@ -208,7 +208,7 @@ describe("an RPO target on the real API server", () => {
     expect(announced.map((d) => [d.configuration, d.level, d.alarmLevel, d.target])).toEqual([
       ["plain", 5, 4, "30m"],
     ]);
-    expect(announced[0]?.reason).toMatch(/^never backed up, \d+m past the 30m target/);
+    expect(announced[0]?.reason).toMatch(/^never backed up, \d+[hm][\dhm]* past the 30m target/);
     expect(metrics.addMetric).toHaveBeenCalledWith("RPOAtRisk", "Count", 1);
     expect(await conditionOf("plain")).toMatchObject({ status: "True", reason: "Level5" });
   });
