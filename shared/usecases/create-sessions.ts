@@ -25,6 +25,7 @@ import { BackupSessionCreated } from "../model/events/backup-session-created.ts"
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
 import { ScheduleOverdue } from "../model/events/schedule-overdue.ts";
 import { VerificationOverdue, VerificationSessionCreated } from "../model/events/verification.ts";
+import type { ResourceOf } from "../model/index.ts";
 import { Annotation } from "../model/labels.ts";
 import { toKubeTime } from "../model/time.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
@@ -418,19 +419,34 @@ async function namespaceLabels(client: KubeClient, configs: ReadonlyArray<Backup
   return labels;
 }
 
+/** What one due object of either kind needs created on this tick (the plan's `create`, with its kind). */
+interface DueCreate<K extends "BackupSession" | "BackupVerificationSession"> {
+  kind: K;
+  desired: ResourceOf<K>;
+  scheduledTime: Date;
+  /** Created Skipped: its status, written before anyone hears of it; undefined for a run to start. */
+  skipped?: (current: ResourceOf<K>) => ResourceOf<K>["status"];
+  /** Running objects of the same kind that concurrencyPolicy Replace displaces: marked replaced. */
+  replaces: readonly string[];
+}
+
 /**
- * Creates one due session, and what must be true of it before anyone hears of it: a Skipped one gets its
- * phase (reconcile-session must never see it Pending), the sessions it replaces are marked.
+ * Creates one due BackupSession or BackupVerificationSession — one path for both kinds
+ * (docs/verification.md#scheduling) — and what must be true of it before anyone hears of it: a Skipped one gets
+ * its phase (reconcile-session must never see it without one), the ones it replaces are marked.
  */
-async function createSession(context: TickContext, applied: Creation, now: Date): Promise<void> {
-  const { deps } = context;
-  const { create } = applied.plan;
-  const { outcome } = applied;
+async function createDue<K extends "BackupSession" | "BackupVerificationSession">(
+  context: TickContext,
+  outcome: SessionOutcome | VerificationOutcome,
+  due: DueCreate<K>,
+  now: Date,
+): Promise<void> {
+  const { client } = context.deps;
   // A create whose answer was lost may have happened: when a retry then finds the same object, it is ours.
   let failedOnce = false;
   const made = await attempt(context, outcome, "create", async () => {
     try {
-      return await deps.client.create("BackupSession", create.desired);
+      return await client.create(due.kind, due.desired);
     } catch (error) {
       failedOnce = true;
       throw error;
@@ -438,85 +454,79 @@ async function createSession(context: TickContext, applied: Creation, now: Date)
   });
   if (made === undefined) return;
   const { object } = made;
+  const meta = (object as { metadata: { name: string; namespace?: string } }).metadata;
   const created = made.created || failedOnce;
-  outcome.name = object.metadata.name;
+  outcome.name = meta.name;
   outcome.created = created;
-  outcome.lagSeconds = Math.max(0, (now.getTime() - create.decision.scheduledTime.getTime()) / 1000);
-  const { skippedReason } = create;
-  if (created && skippedReason !== undefined) {
+  outcome.lagSeconds = Math.max(0, (now.getTime() - due.scheduledTime.getTime()) / 1000);
+  const skipped = due.skipped;
+  if (created && skipped !== undefined) {
     await attempt(context, outcome, "skipped status", () =>
-      deps.client.updateStatus(
-        "BackupSession",
-        object.metadata.namespace,
-        object.metadata.name,
-        (current) => (current.status?.phase ? undefined : skippedStatus(current.status, skippedReason, now)),
+      client.updateStatus(
+        due.kind,
+        meta.namespace,
+        meta.name,
+        (current) =>
+          (current as { status?: { phase?: string } }).status?.phase ? undefined : skipped(current),
         { known: object },
       ),
     );
   }
-  for (const running of create.replaces) {
+  for (const running of due.replaces) {
     await attempt(context, outcome, `mark ${running} replaced`, () =>
-      deps.client.patch("BackupSession", object.metadata.namespace, running, {
-        metadata: { annotations: { [Annotation.ReplacedBy]: object.metadata.name } },
+      client.patch(due.kind, meta.namespace, running, {
+        metadata: { annotations: { [Annotation.ReplacedBy]: meta.name } },
       }),
     );
   }
 }
 
-/**
- * Creates one due BackupVerificationSession, as createSession does a BackupSession: a Forbid skip gets its
- * Skipped status before anyone hears of it, the verifications it replaces are marked.
- */
-async function createVerification(
-  context: TickContext,
-  applied: VerificationCreation,
-  now: Date,
-): Promise<void> {
-  const { deps } = context;
+/** A due BackupSession: Skipped under Forbid (or a window) with its reason. */
+function createSession(context: TickContext, applied: Creation, now: Date): Promise<void> {
   const { create } = applied.plan;
-  const { outcome } = applied;
-  let failedOnce = false;
-  const made = await attempt(context, outcome, "create", async () => {
-    try {
-      return await deps.client.create("BackupVerificationSession", create.desired);
-    } catch (error) {
-      failedOnce = true;
-      throw error;
-    }
-  });
-  if (made === undefined) return;
-  const { object } = made;
-  const created = made.created || failedOnce;
-  outcome.name = object.metadata.name;
-  outcome.created = created;
-  outcome.lagSeconds = Math.max(0, (now.getTime() - create.decision.scheduledTime.getTime()) / 1000);
   const { skippedReason } = create;
-  if (created && skippedReason !== undefined) {
-    await attempt(context, outcome, "skipped status", () =>
-      deps.client.updateStatus(
-        "BackupVerificationSession",
-        object.metadata.namespace,
-        object.metadata.name,
-        (current) =>
-          current.status?.phase
-            ? undefined
-            : concurrentVerificationSkippedStatus(
+  return createDue(
+    context,
+    applied.outcome,
+    {
+      kind: "BackupSession",
+      desired: create.desired,
+      scheduledTime: create.decision.scheduledTime,
+      ...(skippedReason !== undefined
+        ? { skipped: (current: BackupSession) => skippedStatus(current.status, skippedReason, now) }
+        : {}),
+      replaces: create.replaces,
+    },
+    now,
+  );
+}
+
+/** A due BackupVerificationSession: Skipped with BackupVerificationSkipped and the plan's reason. */
+function createVerification(context: TickContext, applied: VerificationCreation, now: Date): Promise<void> {
+  const { create } = applied.plan;
+  const { skippedReason } = create;
+  return createDue(
+    context,
+    applied.outcome,
+    {
+      kind: "BackupVerificationSession",
+      desired: create.desired,
+      scheduledTime: create.decision.scheduledTime,
+      ...(skippedReason !== undefined
+        ? {
+            skipped: (current: BackupVerificationSession) =>
+              concurrentVerificationSkippedStatus(
                 current.status,
                 skippedReason,
                 now,
                 create.skippedConditionReason,
               ),
-        { known: object },
-      ),
-    );
-  }
-  for (const running of create.replaces) {
-    await attempt(context, outcome, `mark ${running} replaced`, () =>
-      deps.client.patch("BackupVerificationSession", object.metadata.namespace, running, {
-        metadata: { annotations: { [Annotation.ReplacedBy]: object.metadata.name } },
-      }),
-    );
-  }
+          }
+        : {}),
+      replaces: create.replaces,
+    },
+    now,
+  );
 }
 
 /**
