@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeLocalRegistry } from "../../local/demo.ts";
 import { finishJob } from "../../local/job-controller.ts";
 import { releaseUnusedClaims } from "../../local/pvc-protection.ts";
@@ -16,8 +16,8 @@ import { createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { fleetStatus, type ReachableCluster } from "../../shared/usecases/fleet-status.ts";
 import { reconcileVerification, sweepVerifications } from "../../shared/usecases/reconcile-verification.ts";
 import { ensureNamespace } from "../support/kube.ts";
-import { lifecycleNamespace, RecordingPublisher } from "../support/lifecycle.ts";
-import { sharedCluster } from "../support/shared-cluster.ts";
+import { RecordingPublisher } from "../support/lifecycle.ts";
+import { type PrivatePlane, startPrivatePlane } from "../support/private-plane.ts";
 import { writeCompletedSnapshot } from "../support/snapshot-states.ts";
 
 /**
@@ -26,21 +26,30 @@ import { writeCompletedSnapshot } from "../support/snapshot-states.ts";
  * stand-ins play only the restore executor, the Job controller and the pvc-protection controller.
  */
 
-const cluster = sharedCluster();
-
+// Ticks and sweeps are cluster-wide: on the shared clusters other files' ticks would schedule and drive these
+// verifications at their own clocks (and these ticks theirs).
+let plane: PrivatePlane;
 let admin: KubeClient;
 let functions: KubeClient;
 let ns: string;
 let scratchNs: string;
 
-/** A minute at which the verifier's `*\/10` schedule is due: the next ten minutes after now, plus a few seconds. */
+/**
+ * The verifier's one daily time, two or three minutes from now (cron `M H * * *`, UTC): due exactly there, with
+ * no earlier time between the configurations' creation and it, whatever the minute the test starts.
+ */
 const due = (() => {
-  const t = new Date(Math.ceil((Date.now() + 60_000) / 600_000) * 600_000);
-  return { at: (seconds: number) => new Date(t.getTime() + seconds * 1000), unix: t.getTime() / 1000 };
+  const t = new Date(Math.ceil((Date.now() + 120_000) / 60_000) * 60_000);
+  return {
+    at: (seconds: number) => new Date(t.getTime() + seconds * 1000),
+    unix: t.getTime() / 1000,
+    schedule: `${t.getUTCMinutes()} ${t.getUTCHours()} * * *`,
+  };
 })();
 
 beforeAll(async () => {
-  ({ admin, functions, ns } = await lifecycleNamespace(cluster, "verify", ["repo-a"]));
+  plane = await startPrivatePlane("verify");
+  ({ admin, functions, ns } = plane);
   scratchNs = `${ns}-v`;
   await ensureNamespace(admin, scratchNs);
   await admin.create("PersistentVolumeClaim", {
@@ -49,6 +58,10 @@ beforeAll(async () => {
     metadata: { name: "data", namespace: ns },
     spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "2Gi" } } },
   });
+}, 180_000);
+
+afterAll(async () => {
+  await plane?.stop();
 });
 
 async function installVerified(
@@ -73,7 +86,7 @@ async function installVerified(
             addonInfo: { name: "pvc-addon", tasks: [{ name: "logical-backup-restore" }] },
             target: { kind: "PersistentVolumeClaim", name: `${name}-scratch`, namespace: scratchNs },
           },
-          scheduler: { schedule: "*/10 * * * *", jobTemplate: { backoffLimit: 1 } },
+          scheduler: { schedule: due.schedule, jobTemplate: { backoffLimit: 1 } },
           type: "RestoreOnly",
           retryConfig: { maxRetry: 1 },
           sessionHistoryLimit: 2,
@@ -152,7 +165,7 @@ describe("a scheduled verification on the real API server", () => {
     await backedUp("repo-a-app-hourly-2", "Failed", due.at(-1800));
     const publisher = new RecordingPublisher();
     const deps = { client: functions, publisher };
-    await createDueSessions({ client: functions, publisher }, due.at(-120));
+    await createDueSessions({ client: functions, publisher }, due.at(-5));
     expect(await verificationsOf("app")).toEqual([]);
 
     // Act: the slot's tick, twice (a duplicate delivery), creates one session.
@@ -247,11 +260,11 @@ describe("a scheduled verification on the real API server", () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), "kss-verify-it-"));
     try {
       const file = path.join(dir, "clusters.yaml");
-      await writeLocalRegistry([cluster], file);
+      await writeLocalRegistry([plane.one], file);
       const clients = new ClusterClients(await loadRegistryFile(file));
       const fleet = await fleetStatus({ clusters: clients }, {}, due.at(3645));
       await clients.close({ force: true });
-      const own = fleet.clusters.find((c) => c.id === cluster.id) as ReachableCluster;
+      const own = fleet.clusters.find((c) => c.id === plane.one.id) as ReachableCluster;
       const app = own.configurations.find((c) => c.namespace === ns && c.name === "app");
       expect(app?.sessions[0]?.verifications?.[0]).toMatchObject({
         repository: "repo-a",
@@ -269,7 +282,7 @@ describe("a scheduled verification on the real API server", () => {
     await backedUp("repo-empty-empty-hourly-1", "Failed", due.at(-600), "repo-empty");
     const publisher = new RecordingPublisher();
     const deps = { client: functions, publisher };
-    await createDueSessions({ client: functions, publisher }, due.at(-120));
+    await createDueSessions({ client: functions, publisher }, due.at(-5));
     await createDueSessions({ client: functions, publisher }, due.at(2));
     const name = `repo-empty-hourly-${due.unix}`;
     expect((await verificationsOf("empty")).map((s) => s.metadata.name)).toEqual([name]);
