@@ -25,10 +25,11 @@ export async function snapshotCleanupStep(
     const report = await cleanUpSnapshots({ client }, now, namespace, which);
     for (const [name, value] of cleanupMetrics(report)) deps.metrics.addMetric(name, "Count", value);
     for (const outcome of report.snapshots) {
-      if (outcome.error)
-        deps.logger.error("snapshot cleanup step failed", { clusterId: client.clusterId, ...outcome });
-      else if (LOGGED.includes(outcome.state))
-        deps.logger.warn("snapshot data not removed", { clusterId: client.clusterId, ...outcome });
+      // `message` is the log line's own key in Powertools (it would drop ours): the outcome's goes as `detail`.
+      const { message, ...rest } = outcome as typeof outcome & { message?: string };
+      const fields = { clusterId: client.clusterId, ...rest, ...(message ? { detail: message } : {}) };
+      if (outcome.error) deps.logger.error("snapshot cleanup step failed", fields);
+      else if (LOGGED.includes(outcome.state)) deps.logger.warn("snapshot data not removed", fields);
     }
     return report;
   } catch (error) {
