@@ -52,6 +52,12 @@ export const Annotation = {
    */
   AdoptedFromOperator: "serverless.kubestash.com/adopted-from-operator",
   /**
+   * On a BackupSession or BackupVerificationSession created Skipped (Forbid, a Skip window, an expired start
+   * window): why, written with the object itself, so whoever reads it before its Skipped status is written
+   * marks it Skipped too and never starts it (docs/decisions.md#created-skipped).
+   */
+  SkipReason: "serverless.kubestash.com/skip-reason",
+  /**
    * On a BackupConfiguration: the recovery-point objective of all its sessions, a duration such as `26h` or
    * `2d` (docs/rpo.md#targets). `rpo-target.<session>` sets one session's ({@link rpoTargetAnnotation}).
    */

@@ -133,6 +133,15 @@ export function parseIsoDuration(text: string): number | undefined {
   );
 }
 
+/**
+ * The longest a window may last: a year and a day. Longer is not a window but a pause (`spec.paused`,
+ * `kss pause`), and a far end would leave the range of a date (docs/windows.md#formats).
+ */
+export const MAX_WINDOW_MS = 366 * DAY_MS;
+
+const TOO_LONG =
+  "is longer than 366 days: for a longer stop pause the configuration (spec.paused, kss pause)";
+
 /** A window's length: ISO 8601 (`PT6H`, `P1D`) or a Go duration (`6h`, `90m`); milliseconds. */
 export function parseWindowDuration(text: string): Parsed<number> {
   const trimmed = text.trim();
@@ -141,6 +150,7 @@ export function parseWindowDuration(text: string): Parsed<number> {
     return { ok: false, error: `"${text}" is not a duration such as PT6H, P1D, 6h or 90m` };
   }
   if (ms <= 0) return { ok: false, error: `"${text}" must be longer than zero` };
+  if (ms > MAX_WINDOW_MS) return { ok: false, error: `"${text}" ${TOO_LONG}` };
   return { ok: true, value: ms };
 }
 
@@ -171,6 +181,7 @@ export function parseIsoInterval(text: string): Parsed<{ start: number; end: num
     end = parsedEnd.value;
   }
   if (end <= start.value) return { ok: false, error: `interval "${text}" ends before it starts` };
+  if (end - start.value > MAX_WINDOW_MS) return { ok: false, error: `interval "${text}" ${TOO_LONG}` };
   return { ok: true, value: { start: start.value, end } };
 }
 
@@ -402,6 +413,7 @@ export function parseStartWindow(text: string): Parsed<number> {
   const ms = parseGoDuration(text.trim());
   if (ms === undefined) return { ok: false, error: `"${text}" is not a duration such as 30m or 2h` };
   if (ms <= 0) return { ok: false, error: `"${text}" must be longer than zero` };
+  if (ms > MAX_WINDOW_MS) return { ok: false, error: `"${text}" ${TOO_LONG}` };
   return { ok: true, value: ms };
 }
 

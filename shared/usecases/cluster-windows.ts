@@ -1,4 +1,5 @@
 import type { WindowContext } from "../decide/schedule/schedule-windows.ts";
+import type { KubeClient } from "../kube/client.ts";
 import type { ClusterClients } from "../kube/cluster-clients.ts";
 import { parseStartWindow } from "../model/schedule-windows.ts";
 
@@ -12,4 +13,15 @@ export function clusterWindows(
     ...(entry?.timeZone ? { clusterTimeZone: entry.timeZone } : {}),
     ...(start?.ok ? { defaultStartWindowMs: start.value } : {}),
   };
+}
+
+/** The cluster's windows, with the namespace's labels when a window selects namespaces (one GET then). */
+export async function windowsForNamespace(
+  client: KubeClient,
+  namespace: string,
+  windows: Omit<WindowContext, "namespaceLabels">,
+): Promise<WindowContext> {
+  if (!(windows.clusterWindows ?? []).some((w) => w.namespaceSelector !== undefined)) return windows;
+  const labels = (await client.find("Namespace", undefined, namespace))?.metadata.labels;
+  return { ...windows, ...(labels ? { namespaceLabels: labels } : {}) };
 }

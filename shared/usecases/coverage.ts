@@ -1,13 +1,10 @@
 import { ClusterDisabledError, describeCause } from "../clusters/errors.ts";
 import { type ClusterSelection, type RegisteredCluster, selectClusters } from "../clusters/registry.ts";
 import { type ClusterCoverage, clusterCoverage } from "../decide/coverage/coverage.ts";
-import type { KubeClient, ListResult } from "../kube/client.ts";
 import type { ClusterClients } from "../kube/cluster-clients.ts";
-import { NotFoundError, UnavailableError } from "../kube/errors.ts";
-import type { BackupConfiguration } from "../model/backup-configuration.ts";
 import { KssError } from "../model/errors.ts";
-import type { ModeledKind } from "../model/index.ts";
 import { toKubeTime } from "../model/time.ts";
+import { invalidOf, listOrNone, withTimeout } from "./cluster-reads.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
 import {
   DEFAULT_CLUSTER_TIMEOUT_MS,
@@ -173,7 +170,8 @@ async function readCluster(clients: ClusterClients, id: string, excludeNamespace
     client.list("Deployment"),
     client.list("StatefulSet"),
     client.list("DaemonSet"),
-    configurationsOrNone(client),
+    // A cluster without KubeStash's CRDs has no BackupConfiguration (docs/coverage.md#reading-a-cluster).
+    listOrNone(client, "BackupConfiguration"),
   ]);
   const coverage = clusterCoverage(
     {
@@ -195,35 +193,6 @@ async function readCluster(clients: ClusterClients, id: string, excludeNamespace
     ...invalidOf("BackupConfiguration", configurations),
   ];
   return { ...coverage, requests: client.requestStats.requests - before, invalidObjects };
-}
-
-/** A cluster without KubeStash's CRDs answers 404: it has no BackupConfiguration (docs/coverage.md#reading-a-cluster). */
-async function configurationsOrNone(client: KubeClient): Promise<ListResult<BackupConfiguration>> {
-  try {
-    return await client.list("BackupConfiguration");
-  } catch (error) {
-    if (error instanceof NotFoundError) return { items: [], invalid: [] };
-    throw error;
-  }
-}
-
-function invalidOf(kind: ModeledKind, list: ListResult<unknown>): InvalidObjectFact[] {
-  return list.invalid.map((bad) => ({
-    kind,
-    ...(bad.namespace ? { namespace: bad.namespace } : {}),
-    name: bad.name,
-    error: bad.error.message,
-  }));
-}
-
-/** Races `work` against the cluster's timeout; the loser's outcome is dropped (never an unhandled rejection). */
-function withTimeout<T>(work: Promise<T>, ms: number, clusterId: string): Promise<T> {
-  work.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UnavailableError(`no answer within ${ms} ms`, clusterId)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function coverageSummary(clusters: readonly ClusterCoverageStatus[]): CoverageSummary {

@@ -13,6 +13,7 @@ import { RetryReason } from "../model/conditions.ts";
 import { InvalidInputError } from "../model/errors.ts";
 import { UNFINISHED_SELECTOR } from "../model/labels.ts";
 import { retrySessionName } from "../model/names.ts";
+import { windowsForNamespace } from "./cluster-windows.ts";
 import { operatorHold } from "./operator-presence.ts";
 import { applyRetryDecision, deferRetry, type FailureOutcome } from "./retry-actions.ts";
 import { readRetryConfiguration } from "./retry-configuration.ts";
@@ -171,7 +172,7 @@ async function evaluateOnce(
     client.find("BackupSession", namespace, retrySessionName(name)),
   ]);
   const configuration = read.status === "found" ? read.configuration : undefined;
-  const windows = await retryWindows(deps, namespace);
+  const windows = deps.windows ? await windowsForNamespace(client, namespace, deps.windows) : undefined;
   const decision = decideRetry(
     { failed, configuration, retryExists: retry !== undefined, ...(windows ? { windows } : {}) },
     now,
@@ -187,16 +188,4 @@ async function evaluateOnce(
     return { namespace, name, result: "deferred", reason: RetryReason.ConfigurationUnreadable };
   }
   return applyRetryDecision(deps, admission, { failed, decision, configuration, retry }, now);
-}
-
-/** The cluster's windows, with the namespace's labels when a window selects namespaces (one GET then). */
-async function retryWindows(
-  deps: EvaluateFailureDeps,
-  namespace: string,
-): Promise<WindowContext | undefined> {
-  const windows = deps.windows;
-  if (!windows) return undefined;
-  if (!(windows.clusterWindows ?? []).some((w) => w.namespaceSelector !== undefined)) return windows;
-  const labels = (await deps.client.find("Namespace", undefined, namespace))?.metadata.labels;
-  return { ...windows, ...(labels ? { namespaceLabels: labels } : {}) };
 }

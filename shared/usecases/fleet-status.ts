@@ -11,13 +11,13 @@ import {
   type FleetOptions,
   type FleetTotals,
 } from "../decide/fleet/fleet.ts";
-import type { KubeClient, ListResult } from "../kube/client.ts";
+import type { KubeClient } from "../kube/client.ts";
 import type { ClusterClients } from "../kube/cluster-clients.ts";
-import { ForbiddenError, KubeError, NotFoundError, UnavailableError } from "../kube/errors.ts";
+import { ForbiddenError, KubeError, UnavailableError } from "../kube/errors.ts";
 import { KssError } from "../model/errors.ts";
-import type { ModeledKind, ResourceOf } from "../model/index.ts";
 import { parseRpoTarget } from "../model/rpo.ts";
 import { toKubeTime } from "../model/time.ts";
+import { type InvalidObjectFact, invalidOf, listOrNone, withTimeout } from "./cluster-reads.ts";
 import { clusterWindows } from "./cluster-windows.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
 
@@ -48,12 +48,7 @@ export interface FleetStatusDeps {
   clusterTimeoutMs?: number;
 }
 
-export interface InvalidObjectFact {
-  kind: ModeledKind;
-  namespace?: string;
-  name: string;
-  error: string;
-}
+export type { InvalidObjectFact } from "./cluster-reads.ts";
 
 interface ClusterHead {
   id: string;
@@ -248,43 +243,8 @@ async function readCluster(clients: ClusterClients, id: string, now: Date, optio
   return { ...facts, requests: requestsSince(client, before), invalidObjects };
 }
 
-/**
- * A LIST of a kind a cluster may not serve: a cluster set up before verification (no BackupVerifier or
- * BackupVerificationSession CRD) answers 404, which means none of them (docs/verification.md#visibility).
- */
-async function listOrNone<K extends "BackupVerifier" | "BackupVerificationSession">(
-  client: KubeClient,
-  kind: K,
-): Promise<ListResult<ResourceOf<K>>> {
-  try {
-    return await client.list(kind);
-  } catch (error) {
-    if (error instanceof NotFoundError) return { items: [], invalid: [] };
-    throw error;
-  }
-}
-
 function requestsSince(client: KubeClient, before: number): number {
   return client.requestStats.requests - before;
-}
-
-function invalidOf(kind: ModeledKind, list: ListResult<unknown>): InvalidObjectFact[] {
-  return list.invalid.map((bad) => ({
-    kind,
-    ...(bad.namespace ? { namespace: bad.namespace } : {}),
-    name: bad.name,
-    error: bad.error.message,
-  }));
-}
-
-/** Races `work` against the cluster's timeout; the loser's outcome is dropped (never an unhandled rejection). */
-function withTimeout<T>(work: Promise<T>, ms: number, clusterId: string): Promise<T> {
-  work.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new UnavailableError(`no answer within ${ms} ms`, clusterId)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 const SHELL_SAFE = /^[\w@%+=:,./-]+$/;

@@ -16,6 +16,7 @@ import { Annotation, Label } from "../model/labels.ts";
 import { retrySessionName } from "../model/names.ts";
 import { toKubeTime } from "../model/time.ts";
 import { verificationRestoreSessionName } from "../model/verification.ts";
+import { windowsForNamespace } from "./cluster-windows.ts";
 import { ensureExecutorRbac } from "./executor-rbac.ts";
 
 /**
@@ -125,19 +126,8 @@ export async function loadVerificationWorld(
     addon,
     functions,
     retryExists: retry !== undefined,
-    ...(clusterWindows ? { windows: await withNamespaceLabels(client, namespace, clusterWindows) } : {}),
+    ...(clusterWindows ? { windows: await windowsForNamespace(client, namespace, clusterWindows) } : {}),
   };
-}
-
-/** The cluster's windows, with the namespace's labels when a window selects namespaces (one GET then). */
-async function withNamespaceLabels(
-  client: KubeClient,
-  namespace: string,
-  windows: Omit<WindowContext, "namespaceLabels">,
-): Promise<WindowContext> {
-  if (!(windows.clusterWindows ?? []).some((w) => w.namespaceSelector !== undefined)) return windows;
-  const labels = (await client.find("Namespace", undefined, namespace))?.metadata.labels;
-  return { ...windows, ...(labels ? { namespaceLabels: labels } : {}) };
 }
 
 async function listJobs(client: KubeClient, namespaces: string[], ...invokers: string[]) {

@@ -8,6 +8,7 @@ import type { BackupSession } from "../model/backup-session.ts";
 import { type ConditionInput, setCondition } from "../model/conditions.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
 import { RpoAtRisk } from "../model/events/rpo-at-risk.ts";
+import { RpoAtRiskCondition } from "../model/rpo.ts";
 import type { Snapshot } from "../model/snapshot.ts";
 import { toKubeTime } from "../model/time.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
@@ -71,7 +72,8 @@ export async function watchRpo(
   sessions: readonly BackupSession[],
   now: Date,
 ): Promise<RpoOutcome[]> {
-  const targeted = configurations.filter((c) => hasRpoTarget(c, deps.rpo));
+  // Those with a target, and those whose status still records one (a target removed: its condition is cleared).
+  const targeted = configurations.filter((c) => hasRpoTarget(c, deps.rpo) || recordsRpo(c));
   if (targeted.length === 0) return [];
   const retry = deps.retry ?? transientRetry();
   let snapshots: Snapshot[];
@@ -88,11 +90,17 @@ export async function watchRpo(
       },
     ];
   }
-  const view = clusterFleetFacts({ configurations: targeted, sessions, snapshots, repositories: [] }, now, {
-    ...(deps.rpo ? { rpo: deps.rpo } : {}),
-    ...(deps.windows ? { windows: deps.windows } : {}),
-    ...(deps.namespaces ? { namespaceLabels: deps.namespaces } : {}),
-  });
+  let view: ReturnType<typeof clusterFleetFacts>;
+  try {
+    view = clusterFleetFacts({ configurations: targeted, sessions, snapshots, repositories: [] }, now, {
+      ...(deps.rpo ? { rpo: deps.rpo } : {}),
+      ...(deps.windows ? { windows: deps.windows } : {}),
+      ...(deps.namespaces ? { namespaceLabels: deps.namespaces } : {}),
+    });
+  } catch (error) {
+    // Nothing of the rating fails the tick (docs/rpo.md): reported, rated again on the next one.
+    return [{ namespace: "*", configuration: "*", session: "*", error: `rate: ${String(error)}` }];
+  }
   const byKey = new Map(targeted.map((c) => [keyOf(c.metadata.namespace, c.metadata.name), c]));
   const pending: Pending[] = [];
   for (const facts of view.configurations) {
@@ -213,4 +221,11 @@ function withConditions(
     else sessions.push(next);
   }
   return { ...status, sessions };
+}
+
+/** The configuration's status records an RPO rating (RPOAtRisk True or Unknown) for some session. */
+function recordsRpo(configuration: BackupConfiguration): boolean {
+  return (configuration.status?.sessions ?? []).some((s) =>
+    (s.conditions ?? []).some((c) => c.type === RpoAtRiskCondition.type && c.status !== "False"),
+  );
 }

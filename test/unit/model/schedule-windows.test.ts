@@ -108,6 +108,14 @@ describe("parseExclusionWindow: rejected forms, with their messages", () => {
       "2026-11-27T00:00Z/2026-11-26T00:00Z",
       'interval "2026-11-27T00:00Z/2026-11-26T00:00Z" ends before it starts',
     ],
+    [
+      "2026-11-27T00:00Z/P99999999D",
+      'interval "2026-11-27T00:00Z/P99999999D" is longer than 366 days: for a longer stop pause the configuration (spec.paused, kss pause)',
+    ],
+    [
+      { name: "long", recurrence: "daily", start: "22:00", duration: "P400D" },
+      'duration "P400D" is longer than 366 days: for a longer stop pause the configuration (spec.paused, kss pause)',
+    ],
     [42, "must be an interval such as 2026-11-27T00:00Z/P3D or an object with interval or recurrence"],
     [{ name: "x" }, "needs interval (one-off, e.g. 2026-11-27T00:00Z/P3D) or recurrence (daily or weekly)"],
     [
