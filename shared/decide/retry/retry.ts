@@ -133,10 +133,12 @@ export function decideRetry(input: RetryInput, now: Date): RetryDecision {
     );
   }
   // A retry due inside an exclusion window waits for its end, whatever the window's policy: it is delayed,
-  // never dropped (docs/windows.md#retries).
+  // never dropped (docs/windows.md#retries). One due earlier but decided later (a late tick) is looked at
+  // from now: inside a window now, it waits for that window's end; outside every window, it runs now.
   const { windows } = sessionWindows(configuration, sessionConfig.name, input.windows);
-  const released = windowRelease(windows, due);
-  if (released.getTime() > due.getTime()) due = released;
+  const from = new Date(Math.max(due.getTime(), now.getTime()));
+  const released = windowRelease(windows, from);
+  if (released.getTime() > from.getTime()) due = released;
   if (due.getTime() > now.getTime()) return { action: "retry-at", at: due };
   return {
     action: "retry-now",

@@ -231,6 +231,46 @@ describe("decideRetry", () => {
       { action: "retry-at", at: atSeconds(1200) },
     ],
     [
+      "due at 21:55, decided at 22:10 inside a daily 22:00+6h window: waits for the window's end",
+      {
+        ...input({ failed: failed({ status: { nextRetry: "2026-11-26T21:55:00Z" } }) }),
+        windows: {
+          clusterWindows: [
+            {
+              kind: "daily",
+              name: "night",
+              days: [0, 1, 2, 3, 4, 5, 6],
+              startMinute: 22 * 60,
+              durationMs: 6 * 3600_000,
+              policy: "Wait",
+            },
+          ],
+        },
+      } as RetryInput,
+      new Date("2026-11-26T22:10:00Z"),
+      { action: "retry-at", at: new Date("2026-11-27T04:00:00Z") },
+    ],
+    [
+      "due at 21:55 before a daily 22:00+6h window, decided at 04:10 after it: retried now",
+      {
+        ...input({ failed: failed({ status: { nextRetry: "2026-11-26T21:55:00Z" } }) }),
+        windows: {
+          clusterWindows: [
+            {
+              kind: "daily",
+              name: "night",
+              days: [0, 1, 2, 3, 4, 5, 6],
+              startMinute: 22 * 60,
+              durationMs: 6 * 3600_000,
+              policy: "Wait",
+            },
+          ],
+        },
+      } as RetryInput,
+      new Date("2026-11-27T04:10:00Z"),
+      retryNow(`${NAME}-retry-1`, 1, new Date("2026-11-26T21:55:00Z")),
+    ],
+    [
       "an exclusion window that ended before the retry was due: retried as usual",
       {
         ...input(),
