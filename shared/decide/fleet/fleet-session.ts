@@ -324,9 +324,9 @@ function scheduledSessionFacts(input: SessionFleetInput, now: Date): SessionFlee
     };
 
   const created = configuration.metadata.creationTimestamp;
-  // Resumed since the last tick (the condition still False): the next tick counts from its own time, so from now.
+  // Resumed since the last tick (the condition still False): counted from the resume, as the next tick will.
   const conditions = configuration.status?.sessions?.find((s) => s.name === session.name)?.conditions;
-  const resumed = resumedAtOnTick(conditions, now);
+  const resumed = resumedAtOnTick(configuration, conditions, now);
   const createdOrNow = created === undefined ? now : new Date(created);
   const earliest = resumed !== undefined && resumed > createdOrNow ? resumed : createdOrNow;
   const facts =

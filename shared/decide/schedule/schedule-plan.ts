@@ -116,7 +116,7 @@ export function planConfigurationSchedule(
     const input = sessionScheduleInput(configuration, session.name, {
       sessions: own,
       now,
-      resumedAt: resumedAtOnTick(conditions, now),
+      resumedAt: resumedAtOnTick(configuration, conditions, now),
       defaultStaggerWindowMs: context.defaultStaggerWindowMs,
       ...(context.windows ? { windows: context.windows } : {}),
     });

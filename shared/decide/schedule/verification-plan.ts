@@ -157,7 +157,7 @@ export function verificationScheduleInput(
     lastScheduledTime: lastScheduledTime(own),
     activeSessions: own.filter(isActiveSession).map((s) => ({ name: s.metadata.name })),
     // A paused configuration pauses its verifications too: its resume is theirs.
-    resumedAt: resumedAtOnTick(conditions, context.now),
+    resumedAt: resumedAtOnTick(configuration, conditions, context.now),
     staggerWindowMs: staggerWindowMs(configuration) ?? context.defaultStaggerWindowMs,
     ...(scheduler ? { parsedSchedule: parseCronSchedule(scheduler.schedule) } : {}),
     // The session's exclusion windows and start window hold its verifications too (docs/windows.md#verifications).

@@ -78,9 +78,17 @@ const lastSession = {
   status: { phase: "Succeeded" },
 };
 
-function decision(config: BackupConfiguration) {
-  const plan = planConfigurationSchedule(config, { sessionsOf: () => [lastSession] as never[] }, T0);
+function decision(config: BackupConfiguration, now = T0) {
+  const plan = planConfigurationSchedule(config, { sessionsOf: () => [lastSession] as never[] }, now);
   return plan.sessions[0]?.decision;
+}
+
+/** The configuration as `kss resume` left it: the `resumed-at` annotation set. */
+function resumedBy(config: BackupConfiguration, at: string): BackupConfiguration {
+  return {
+    ...config,
+    metadata: { ...config.metadata, annotations: { "serverless.kubestash.com/resumed-at": at } },
+  };
 }
 
 describe("the first tick after a resume", () => {
@@ -113,6 +121,52 @@ describe("the first tick after a resume", () => {
     if (next !== undefined) expect(d && "next" in d ? toKubeTime(d.next) : undefined).toBe(next);
   });
 
+  // The resuming tick comes up to a minute after the resume: a schedule time between them is not lost.
+  it.each<[string, BackupConfiguration, Date, string, string]>([
+    [
+      "kss resume at 10:59:40, the tick at 11:00:04: the 11:00 run is created",
+      resumedBy(
+        configuration(false, { status: "False", reason: "Paused", at: -300 }),
+        "2026-11-26T10:59:40Z",
+      ),
+      new Date("2026-11-26T11:00:04Z"),
+      "create",
+      "2026-11-26T11:00:00Z",
+    ],
+    [
+      "resumed with kubectl (no annotation), the tick at 11:00:04: counts from a minute before, 11:00 created",
+      configuration(false, { status: "False", reason: "Paused", at: -300 }),
+      new Date("2026-11-26T11:00:04Z"),
+      "create",
+      "2026-11-26T11:00:00Z",
+    ],
+    [
+      "a resumed-at older than the pause (an earlier resume): not the anchor, nothing made up",
+      resumedBy(
+        configuration(false, { status: "False", reason: "Paused", at: -300 }),
+        "2026-11-26T04:00:00Z",
+      ),
+      new Date("2026-11-26T11:20:04Z"),
+      "wait",
+      "2026-11-26T12:00:00Z",
+    ],
+    [
+      "a resumed-at after now (a skewed clock): not the anchor",
+      resumedBy(
+        configuration(false, { status: "False", reason: "Paused", at: -300 }),
+        "2026-11-26T12:00:00Z",
+      ),
+      new Date("2026-11-26T11:20:04Z"),
+      "wait",
+      "2026-11-26T12:00:00Z",
+    ],
+  ])("%s", (_case, config, now, action, time) => {
+    const d = decision(config, now);
+    expect(d?.action).toBe(action);
+    const at = d && "scheduledTime" in d ? d.scheduledTime : d && "next" in d ? d.next : undefined;
+    expect(at ? toKubeTime(at as Date) : undefined).toBe(time);
+  });
+
   it("a verifier's schedule on the same tick counts from the resume too", () => {
     const config = configuration(false, { status: "False", reason: "Paused", at: -300 });
     const verifier = {
@@ -123,10 +177,14 @@ describe("the first tick after a resume", () => {
     } as unknown as BackupVerifier;
     const session = config.spec.sessions?.[0] as SessionConfig;
     const input = verificationScheduleInput(config, session, "repo", verifier, [], { now: T0 });
-    expect(input.resumedAt).toEqual(T0);
+    expect(input.resumedAt).toEqual(atMinutes(-1));
+    const annotated = resumedBy(config, toKubeTime(atMinutes(-0.5)));
+    expect(
+      verificationScheduleInput(annotated, session, "repo", verifier, [], { now: T0 }).resumedAt,
+    ).toEqual(atMinutes(-0.5));
   });
 
-  it("resumedAtOnTick: now after a False condition, the recorded resume otherwise", () => {
+  it("resumedAtOnTick: after a False condition, the resumed-at annotation or a minute before now; the recorded resume otherwise", () => {
     const resumed: Condition[] = [
       {
         type: "ScheduleActive",
@@ -137,8 +195,16 @@ describe("the first tick after a resume", () => {
       },
     ];
     const paused: Condition[] = resumed.map((c) => ({ ...c, status: "False", reason: "Paused" }));
-    expect(resumedAtOnTick(paused, T0)).toEqual(T0);
-    expect(resumedAtOnTick(resumed, T0)).toEqual(atMinutes(-5));
-    expect(resumedAtOnTick(undefined, T0)).toBeUndefined();
+    const meta = { metadata: { name: "app" } };
+    const annotated = (at: Date) => ({
+      metadata: { name: "app", annotations: { "serverless.kubestash.com/resumed-at": toKubeTime(at) } },
+    });
+    expect(resumedAtOnTick(meta, paused, T0)).toEqual(atMinutes(-1));
+    expect(resumedAtOnTick(annotated(atMinutes(-3)), paused, T0)).toEqual(atMinutes(-3));
+    // The False transition less than a minute ago: the resume came after it.
+    expect(resumedAtOnTick(meta, paused, atMinutes(-4.5))).toEqual(atMinutes(-5));
+    expect(resumedAtOnTick(annotated(atMinutes(-3)), resumed, T0)).toEqual(atMinutes(-5));
+    expect(resumedAtOnTick(meta, resumed, T0)).toEqual(atMinutes(-5));
+    expect(resumedAtOnTick(meta, undefined, T0)).toBeUndefined();
   });
 });
