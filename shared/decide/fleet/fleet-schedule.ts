@@ -1,5 +1,7 @@
+import type { ExclusionWindow } from "../../model/schedule-windows.ts";
 import type { CronSchedule } from "../schedule/cron.ts";
 import { mostRecentScheduleTime, nextScheduleTimes } from "../schedule/schedule-times.ts";
+import { placeStart } from "../schedule/schedule-windows.ts";
 
 /**
  * Schedule facts for the fleet view, as pure functions of a parsed schedule and `now`:
@@ -93,6 +95,27 @@ export function overdueRun(input: OverdueInput, now: Date): Overdue | undefined 
   if (dueSince === undefined) return undefined;
   const missedRuns = mostRecentScheduleTime(schedule, from, now).count;
   return { dueSince, missedRuns, overdueMs: now.getTime() - dueSince.getTime() };
+}
+
+/**
+ * {@link overdueRun} with the session's exclusion windows (docs/windows.md#policy: held times are not missed):
+ * a due run held by Wait windows is due at the hold's end, so it is overdue only once a whole interval has
+ * passed since then without a session, and counted from there — the times it stood in for are one run. A run
+ * still held, or released less than an interval ago, is not overdue.
+ */
+export function overdueOutsideWindows(
+  input: OverdueInput,
+  windows: readonly ExclusionWindow[],
+  now: Date,
+): Overdue | undefined {
+  const overdue = overdueRun(input, now);
+  if (overdue === undefined || windows.length === 0) return overdue;
+  const hold = placeStart(windows, overdue.dueSince).heldBy;
+  if (hold === undefined) return overdue;
+  const released = hold.until;
+  if (released.getTime() + input.intervalMs > now.getTime()) return undefined;
+  const after = mostRecentScheduleTime(input.schedule, released, now).count;
+  return { dueSince: released, missedRuns: 1 + after, overdueMs: now.getTime() - released.getTime() };
 }
 
 /**

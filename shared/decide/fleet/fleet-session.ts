@@ -12,10 +12,10 @@ import { missedRecord } from "../schedule/missed-schedules.ts";
 import { TICK_MS } from "../schedule/overdue-notice.ts";
 import { resumedAtOnTick } from "../schedule/schedule-state.ts";
 import { nextScheduleTimeFrom } from "../schedule/schedule-times.ts";
-import type { WindowContext } from "../schedule/schedule-windows.ts";
+import { sessionWindows, type WindowContext } from "../schedule/schedule-windows.ts";
 import { isActiveSession, lastScheduledTime } from "../schedule/session-schedule-input.ts";
 import { compareSessionsOldestFirst, sessionTime } from "../session/session-history.ts";
-import { overdueRun, rpoBreached, type ScheduleFacts, scheduleFacts } from "./fleet-schedule.ts";
+import { overdueOutsideWindows, rpoBreached, type ScheduleFacts, scheduleFacts } from "./fleet-schedule.ts";
 import { type RpoRiskView, rpoRiskView } from "./rpo-view.ts";
 import { rpoWindowDelay } from "./rpo-window.ts";
 import { type RunHistory, runHistory } from "./run-history.ts";
@@ -342,7 +342,12 @@ function scheduledSessionFacts(input: SessionFleetInput, now: Date): SessionFlee
     configuration.spec.paused === true ? "paused" : scheduler.suspend ? "suspended" : undefined;
   const overdue =
     inactive === undefined && facts.intervalMs !== undefined
-      ? overdueRun({ schedule: parsed.schedule, intervalMs: facts.intervalMs, earliest, lastSessionAt }, now)
+      ? overdueOutsideWindows(
+          { schedule: parsed.schedule, intervalMs: facts.intervalMs, earliest, lastSessionAt },
+          // Held times are not missed (docs/windows.md#policy): a run held by a Wait window is due at its end.
+          sessionWindows(configuration, session.name, input.windows).windows,
+          now,
+        )
       : undefined;
   return {
     ...base,

@@ -300,6 +300,38 @@ describe("the fleet view rates each session with a target", () => {
     });
   });
 
+  // Held times are not missed (docs/windows.md#policy): the fleet view does not call a held run overdue.
+  it.each<[string, string, Record<string, unknown> | undefined, string]>([
+    ["held until 13:45 by a Wait window: not overdue", "2026-11-26T10:45Z/PT3H", undefined, "ok"],
+    [
+      "released at 11:15 and no session by 12:30: overdue from the release, not from 11:00",
+      "2026-11-26T10:45Z/PT30M",
+      { dueSince: "2026-11-26T11:15:00Z", missedRuns: 2, overdueSeconds: 75 * 60 },
+      "overdue",
+    ],
+  ])("%s", (_case, interval, overdue, state) => {
+    const held = annotated({
+      "serverless.kubestash.com/rpo-target": "3h",
+      "serverless.kubestash.com/exclusion-windows": JSON.stringify([{ name: "freeze", interval }]),
+    });
+    const facts = clusterFleetFacts(
+      {
+        configurations: [held],
+        sessions: [session("app", ago(150 * MINUTE), { phase: "Succeeded" })],
+        snapshots: [],
+        repositories: [],
+      },
+      NOW,
+    ).configurations[0]?.sessions[0];
+    expect(facts?.state).toBe(state);
+    expect(facts?.overdue).toEqual(overdue);
+    if (overdue === undefined) {
+      // The RPO reason names the window, not missed schedule times.
+      expect(facts?.rpoRisk?.reason).toContain("held by exclusion window freeze");
+      expect(facts?.rpoRisk?.reason).not.toMatch(/missed/);
+    }
+  });
+
   it("never backed up counts from the creation, not from a resume (a pause does not make the data younger)", () => {
     const resumed = annotated(
       { "serverless.kubestash.com/rpo-target": "26h" },
