@@ -40,6 +40,8 @@ export const VerificationReason = {
   FailedToRestoreBackup: "FailedToRestoreBackup",
   SuccessfullyVerifiedBackup: "SuccessfullyVerifiedBackup",
   FailedToVerifyBackup: "FailedToVerifyBackup",
+  /** Ours: the configuration is paused; a session that has not started does not start. */
+  ConfigurationPaused: "ConfigurationPaused",
   /** Ours: concurrencyPolicy Replace started a newer session of the same repository. */
   Replaced: "ReplacedByNewerSession",
   /** Ours: the session ran past the verifier's deadline (docs/verification.md#deadline). */
@@ -82,6 +84,11 @@ export const VerificationAnnotation = {
   ScratchFor: "serverless.kubestash.com/scratch-for",
   /** On a BackupVerificationSession: the BackupVerifier (`namespace/name`) it ran. */
   Verifier: "serverless.kubestash.com/verifier",
+  /**
+   * On a BackupVerificationSession: where it restores, `<kind>/<namespace>/<name>`, recorded with its Snapshot,
+   * so its RestoreSession, Jobs and scratch claim are found and cleaned even after the verifier changed.
+   */
+  RestoreTarget: "serverless.kubestash.com/restore-target",
 } as const;
 
 /** `app.kubernetes.io/component` of a verification's Jobs: KubeStash's values. */

@@ -28,6 +28,7 @@ import { VerificationOverdue, VerificationSessionCreated } from "../model/events
 import type { ResourceOf } from "../model/index.ts";
 import { Annotation } from "../model/labels.ts";
 import { toKubeTime } from "../model/time.ts";
+import { listOrNone } from "./cluster-reads.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
 import { markConfigurationInvalid } from "./configuration-invalid.ts";
 import { SchedulingIncompleteError } from "./errors.ts";
@@ -132,9 +133,10 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
     client.list("BackupSession"),
     client.list("BackupStorage"),
     client.list("RetentionPolicy"),
-    // Only when some configuration names a verifier: a tick without any lists no more than before.
-    verified ? client.list("BackupVerifier") : undefined,
-    verified ? client.list("BackupVerificationSession") : undefined,
+    // Only when some configuration names a verifier: a tick without any lists no more than before. A cluster
+    // without the verification CRDs (404) has none: its backups are scheduled all the same.
+    verified ? listOrNone(client, "BackupVerifier") : undefined,
+    verified ? listOrNone(client, "BackupVerificationSession") : undefined,
   ]);
   const namespaces = await namespaceLabels(client, configs.items);
   const invalidConfigurations = await Promise.all(

@@ -1,4 +1,5 @@
 import { type EventPublisher, eventFor, type OutgoingEvent } from "../bus/publisher.ts";
+import type { Workload } from "../decide/coverage/claims.ts";
 import type { WindowContext } from "../decide/schedule/schedule-windows.ts";
 import {
   decideVerification,
@@ -7,15 +8,16 @@ import {
   type VerificationReconcileInput,
 } from "../decide/verification/reconcile-verification.ts";
 import { isVerificationFinished } from "../decide/verification/verification-phase.ts";
-import type { KubeClient } from "../kube/client.ts";
+import { type KubeClient, statusUnchanged } from "../kube/client.ts";
 import { ConflictError, NotFoundError } from "../kube/errors.ts";
 import type { BackupVerificationSession } from "../model/backup-verifier.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
 import { VerificationFailed, VerificationSessionCreated } from "../model/events/verification.ts";
 import { Annotation, Label } from "../model/labels.ts";
 import { retrySessionName } from "../model/names.ts";
+import type { PersistentVolumeClaim } from "../model/persistent-volume-claim.ts";
 import { toKubeTime } from "../model/time.ts";
-import { verificationRestoreSessionName } from "../model/verification.ts";
+import { VerificationAnnotation, verificationRestoreSessionName } from "../model/verification.ts";
 import { windowsForNamespace } from "./cluster-windows.ts";
 import { ensureExecutorRbac } from "./executor-rbac.ts";
 
@@ -44,6 +46,8 @@ export interface VerificationOutcome {
   statusWritten: boolean;
   /** A retry due later: look again then. */
   retryAt?: Date;
+  /** "Verification Failed" went out in this reconcile (a round decided again after a Conflict says it once). */
+  failureAnnounced?: boolean;
   error?: string;
 }
 
@@ -68,7 +72,8 @@ export async function loadVerificationWorld(
   const verifier = ref
     ? await client.find("BackupVerifier", ref.namespace ?? namespace, ref.name)
     : undefined;
-  const target = verifier?.spec.restoreOption?.target;
+  // Where it restores: as recorded when its Snapshot was chosen, else as the verifier says now.
+  const target = recordedTarget(session) ?? verifier?.spec.restoreOption?.target;
   const restoreNamespace = target?.namespace ?? namespace;
   const rsName = verificationRestoreSessionName(session.metadata.name);
   const source = configuration?.spec.target;
@@ -126,8 +131,43 @@ export async function loadVerificationWorld(
     addon,
     functions,
     retryExists: retry !== undefined,
+    ...(await scratchOwnerGone(client, session, targetClaim)),
+    ...(await sourceWorkloadOf(client, source, namespace)),
     ...(clusterWindows ? { windows: await windowsForNamespace(client, namespace, clusterWindows) } : {}),
   };
+}
+
+/** The restore target the session recorded (`<kind>/<namespace>/<name>`), if any. */
+function recordedTarget(session: BackupVerificationSession) {
+  const text = session.metadata.annotations?.[VerificationAnnotation.RestoreTarget];
+  const [kind, namespace, name] = text?.split("/") ?? [];
+  return kind && namespace && name ? { kind, namespace, name } : undefined;
+}
+
+/** The target claim carries another session's scratch-for mark, and that session no longer exists. */
+async function scratchOwnerGone(
+  client: KubeClient,
+  session: BackupVerificationSession,
+  claim: PersistentVolumeClaim | undefined,
+): Promise<{ scratchOwnerGone?: boolean }> {
+  const owner = claim?.metadata.annotations?.[VerificationAnnotation.ScratchFor];
+  const self = `${session.metadata.namespace ?? "default"}/${session.metadata.name}`;
+  if (!owner || owner === self) return {};
+  const [ns, name] = owner.split("/");
+  if (!ns || !name) return {};
+  return (await client.find("BackupVerificationSession", ns, name)) ? {} : { scratchOwnerGone: true };
+}
+
+/** The configuration's target when it is a workload: the claims its pods mount are the source too. */
+async function sourceWorkloadOf(
+  client: KubeClient,
+  source: { kind?: string | undefined; name: string; namespace?: string | undefined } | undefined,
+  namespace: string,
+): Promise<{ sourceWorkload?: Workload }> {
+  const kind = source?.kind;
+  if (!source || (kind !== "StatefulSet" && kind !== "Deployment" && kind !== "DaemonSet")) return {};
+  const workload = await client.find(kind, source.namespace ?? namespace, source.name);
+  return workload ? { sourceWorkload: workload } : {};
 }
 
 async function listJobs(client: KubeClient, namespaces: string[], ...invokers: string[]) {
@@ -192,12 +232,20 @@ async function carryOut(
       throw error;
     }
     if (written) session = written;
+    // Announced at once: a status write that conflicts next must not lose it (the retry exists by now).
     if (action.type === "create-retry")
-      events.push(createdEvent(deps.client.clusterId, action.verification, now));
+      await deps.publisher.publish([createdEvent(deps.client.clusterId, action.verification, now)]);
     outcome.actions++;
   }
   if (decision.actions.some((a) => a.type === "remove-finalizer")) return false;
-  const changed = JSON.stringify(decision.status) !== JSON.stringify(world.verification.status ?? {});
+  const changed = !statusUnchanged(decision.status, world.verification.status);
+  // Before the status write: if that write is lost, the next reconcile decides the same failure and
+  // announces it again (at least once; consumers de-duplicate by name).
+  if (changed && decision.failedForGood && !outcome.failureAnnounced) {
+    events.push(failedEvent(deps.client.clusterId, session, world, decision.failedForGood, now));
+    await deps.publisher.publish(events.splice(0));
+    outcome.failureAnnounced = true;
+  }
   if (changed) {
     try {
       session = await deps.client.replaceStatus("BackupVerificationSession", {
@@ -211,9 +259,6 @@ async function carryOut(
     }
     outcome.statusWritten = true;
     outcome.phase = decision.status.phase;
-  }
-  if (changed && decision.failedForGood) {
-    events.push(failedEvent(deps.client.clusterId, session, world, decision.failedForGood, now));
   }
   if (events.length > 0) await deps.publisher.publish(events);
   if (changed && decision.phaseChange && isVerificationFinished(session)) deps.pushMetrics?.(session);
@@ -231,7 +276,12 @@ async function apply(
     case "set-snapshot":
       // Fixed once, with the resourceVersion read: a racing reconcile that chose first wins, this one re-reads.
       return client.patch("BackupVerificationSession", namespace, session.metadata.name, {
-        metadata: { resourceVersion: session.metadata.resourceVersion },
+        metadata: {
+          resourceVersion: session.metadata.resourceVersion,
+          ...(action.restoreTarget
+            ? { annotations: { [VerificationAnnotation.RestoreTarget]: action.restoreTarget } }
+            : {}),
+        },
         spec: { snapshot: action.snapshot },
       });
     case "create-claim":
@@ -361,7 +411,7 @@ export async function sweepVerifications(
     (s) =>
       s.metadata.deletionTimestamp !== undefined ||
       !isVerificationFinished(s) ||
-      (s.status?.phase === "Failed" && s.status.retried !== true && (s.spec.retryLeft ?? 0) > 0),
+      (s.status?.phase === "Failed" && s.status.retried === undefined && (s.spec.retryLeft ?? 0) > 0),
   );
   const outcomes: VerificationOutcome[] = [];
   for (const s of open) {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { Addon, KubeStashFunction } from "../../model/addon.ts";
 import type { BackupConfiguration } from "../../model/backup-configuration.ts";
 import type {
@@ -23,6 +24,7 @@ import {
   VerifierAnnotation,
   VerificationReason as VR,
 } from "../../model/verification.ts";
+import { mountedClaims, type Workload } from "../coverage/claims.ts";
 import type { WindowContext } from "../schedule/schedule-windows.ts";
 import type { ExecutorRbacPlan } from "../session/executor-rbac.ts";
 import { isBeingDeleted } from "../session/session-history.ts";
@@ -66,6 +68,16 @@ export interface VerificationReconcileInput {
   functions: readonly KubeStashFunction[];
   /** The retry of this session exists already. */
   retryExists: boolean;
+  /**
+   * The target claim carries another session's scratch-for mark and that session no longer exists: a claim a
+   * verification made and lost track of (docs/verification.md#cleanup).
+   */
+  scratchOwnerGone?: boolean;
+  /**
+   * The configuration's target when it is a workload (StatefulSet, Deployment, DaemonSet): the claims it
+   * mounts are the source too (docs/verification.md#cleanup).
+   */
+  sourceWorkload?: Workload | undefined;
   /** The cluster's exclusion windows and the namespace's labels (docs/windows.md#retries). */
   windows?: WindowContext;
   /**
@@ -76,7 +88,7 @@ export interface VerificationReconcileInput {
 }
 
 export type VerificationAction =
-  | { type: "set-snapshot"; snapshot: string }
+  | { type: "set-snapshot"; snapshot: string; restoreTarget?: string }
   | { type: "create-claim"; claim: PersistentVolumeClaim }
   | { type: "delete-claim"; namespace: string; name: string; uid?: string | undefined }
   | { type: "create-restore-session"; restoreSession: RestoreSession }
@@ -202,7 +214,8 @@ function decideFinalizer(input: VerificationReconcileInput): VerificationDecisio
     });
   }
   const rs = input.restoreSession;
-  if (rs && !isBeingDeleted(rs)) {
+  const ours = rs?.metadata.labels?.[Label.InvokerName] === verification.metadata.name;
+  if (rs && ours && !isBeingDeleted(rs)) {
     actions.push({
       type: "delete-restore-session",
       namespace: rs.metadata.namespace ?? "default",
@@ -273,6 +286,11 @@ function restoresIntoSource(input: VerificationReconcileInput): boolean {
   const source = input.configuration?.spec.target;
   if (!target || !source) return false;
   const ns = namespaceOf(input);
+  if (target.kind === "PersistentVolumeClaim" && input.sourceWorkload) {
+    const workload = input.sourceWorkload;
+    const sameNamespace = (target.namespace ?? ns) === (workload.metadata.namespace ?? ns);
+    if (sameNamespace && mountedClaims(workload).includes(target.name)) return true;
+  }
   return (
     target.kind === source.kind &&
     (target.apiGroup ?? "") === (source.apiGroup ?? "") &&
@@ -326,7 +344,9 @@ function scratchStep(draft: Draft): Step {
   if (ownScratchClaim(input)) return isBeingDeleted(claim) ? "wait" : "done";
   const owner = claim.metadata.annotations?.[VerificationAnnotation.ScratchFor];
   if (owner !== undefined && claim.metadata.labels?.[Label.ManagedBy] === SERVERLESS_MANAGED_BY) {
-    // An earlier verification's scratch claim: it deletes it when it is done.
+    // An earlier verification's scratch claim: it deletes it when it is done; one whose session is gone
+    // lost track of it, so it is deleted here (it carries both our marks).
+    if (input.scratchOwnerGone && !isBeingDeleted(claim)) draft.actions.push(deleteClaim(claim));
     return "wait";
   }
   return restoreFailed(
@@ -334,6 +354,12 @@ function scratchStep(draft: Draft): Step {
     `PersistentVolumeClaim ${claim.metadata.namespace}/${claim.metadata.name} exists and was not made by a verification; ` +
       `with ${VerifierAnnotation.ScratchTarget}: Delete the verification makes its scratch claim and deletes it afterwards, so it never restores into a claim it did not make`,
   );
+}
+
+/** Equal as they will be on the wire (keys with undefined values do not exist there), whatever the key order. */
+function statusUnchanged(next: unknown, current: unknown): boolean {
+  const wire = (v: unknown) => JSON.parse(JSON.stringify(v ?? {})) as unknown;
+  return isDeepStrictEqual(wire(next), wire(current));
 }
 
 /** One Job per restore component: its COMPONENT_NAME, else every component of the Snapshot. */
@@ -387,7 +413,7 @@ function driveRestoreSession(draft: Draft, rs: RestoreSession, snapshot: Snapsho
       driveExecutor(draft, rs, snapshot, status, setRs, finalise);
   }
   status.phase = restoreSessionPhase(status);
-  if (JSON.stringify(status) !== JSON.stringify(rs.status ?? {})) {
+  if (!statusUnchanged(status, rs.status)) {
     draft.actions.push({
       type: "update-restore-session-status",
       namespace: rs.metadata.namespace ?? "default",
@@ -503,7 +529,9 @@ function restoreStep(draft: Draft, snapshot: Snapshot | undefined): Step {
   if (known) return known;
   const { input } = draft;
   const verifier = input.verifier;
-  if (!verifier) return "failed";
+  if (!verifier) {
+    return restoreFailed(draft, "the BackupVerifier is gone, or the repository entry no longer names it");
+  }
   if (restoresIntoSource(input)) {
     return restoreFailed(
       draft,
@@ -546,7 +574,10 @@ function checkStep(draft: Draft): Step {
     });
     return "done";
   }
-  if (!verifier || !input.restoreSession) return "wait";
+  if (!verifier) {
+    return checkFailed(draft, "the BackupVerifier is gone, or the repository entry no longer names it");
+  }
+  if (!input.restoreSession) return "wait";
   if (!hasCondition(draft.status.conditions, VC.ExecutorEnsured)) {
     const built = buildVerifierJob({
       verification: input.verification,
@@ -615,11 +646,16 @@ export function verificationDeadline(
   return new Date(Date.parse(created) + ms);
 }
 
+function deadlinePassed(draft: Draft): boolean {
+  const deadline = verificationDeadline(draft.input.verification, draft.input.verifier);
+  return deadline !== undefined && draft.now.getTime() > deadline.getTime();
+}
+
 /** Past the deadline: the verification is cut short (docs/verification.md#deadline). */
 function deadlineStep(draft: Draft): boolean {
-  const { input, now } = draft;
+  const { input } = draft;
   const deadline = verificationDeadline(input.verification, input.verifier);
-  if (!deadline || now.getTime() <= deadline.getTime()) return false;
+  if (!deadline || !deadlinePassed(draft)) return false;
   cutShort(
     draft,
     `the verification did not finish within its deadline (${deadline.toISOString()})`,
@@ -685,8 +721,18 @@ function historyStep(draft: Draft): void {
   const { input } = draft;
   const limit = Math.max(1, input.verifier?.spec.sessionHistoryLimit ?? 1);
   const self = input.verification.metadata.name;
+  // Never deleted: one still owed its retry, and the newest scheduled one (it anchors the schedule: without it
+  // the next tick would make its time again; docs/verification.md#lifecycle).
+  const anchor = newestScheduled(input.history);
   const others = input.history
-    .filter((s) => s.metadata.name !== self && isVerificationFinished(s) && !isBeingDeleted(s))
+    .filter(
+      (s) =>
+        s.metadata.name !== self &&
+        s.metadata.name !== anchor &&
+        isVerificationFinished(s) &&
+        !owesRetry(s) &&
+        !isBeingDeleted(s),
+    )
     .sort(
       (a, b) =>
         Date.parse(b.metadata.creationTimestamp ?? "") - Date.parse(a.metadata.creationTimestamp ?? "") ||
@@ -708,13 +754,35 @@ function historyStep(draft: Draft): void {
   });
 }
 
+/** Failed, not retried, with retries left: its retry is to come. */
+function owesRetry(session: BackupVerificationSession): boolean {
+  return (
+    session.status?.phase === "Failed" &&
+    session.status.retried === undefined &&
+    (session.spec.retryLeft ?? 0) > 0
+  );
+}
+
+/** The name of the newest session the schedule made (origin schedule), if any. */
+function newestScheduled(history: readonly BackupVerificationSession[]): string | undefined {
+  let newest: { name: string; at: number } | undefined;
+  for (const s of history) {
+    if ((s.metadata.annotations?.[Annotation.Origin] ?? "schedule") !== "schedule") continue;
+    const at = Date.parse(s.metadata.annotations?.[Annotation.ScheduledTime] ?? "");
+    if (Number.isFinite(at) && (newest === undefined || at > newest.at))
+      newest = { name: s.metadata.name, at };
+  }
+  return newest?.name;
+}
+
 /** After the result: the Snapshot's verification status, the scratch target, the history (the final step). */
 function finishSteps(draft: Draft): void {
   const { input } = draft;
   const snapshot = draft.snapshotName;
   const restore = conditionStep(draft, VC.RestoreSucceeded);
   const check = conditionStep(draft, VC.BackupVerified);
-  if (snapshot && restore !== undefined && !hasCondition(draft.status.conditions, VC.Skipped)) {
+  const replaced = (draft.status.conditions ?? []).some((c) => c.reason === VR.Replaced);
+  if (snapshot && restore !== undefined && !replaced && !hasCondition(draft.status.conditions, VC.Skipped)) {
     const verified = restore === "done" && check === "done";
     draft.actions.push({
       type: "update-snapshot-verification",
@@ -782,8 +850,11 @@ export function decideVerification(input: VerificationReconcileInput, now: Date)
       decision.status = { ...decision.status, retried: true };
     } else if (retry.action === "already-retried" && verification.status?.retried !== true) {
       decision.status = { ...decision.status, retried: true };
-    } else if (retry.action === "no-retry" && decision.phaseChange) {
-      decision.failedForGood = failureOf(draft.status);
+    } else if (retry.action === "no-retry") {
+      // Never retried: recorded, so the sweep stops looking at it.
+      if (verification.status?.retried === undefined)
+        decision.status = { ...decision.status, retried: false };
+      if (decision.phaseChange) decision.failedForGood = failureOf(draft.status);
     }
   }
   return decision;
@@ -801,15 +872,23 @@ function runSteps(draft: Draft): void {
         : !input.verifier
           ? `BackupVerifier ${ref.namespace ?? namespaceOf(input)}/${ref.name} not found`
           : undefined;
+    const skip = problem === undefined ? skipBeforeStart(input) : undefined;
     if (problem) {
       restoreFailed(draft, problem);
+    } else if (skip) {
+      set(draft, { type: VC.Skipped, status: "True", reason: skip.reason, message: skip.message });
     } else {
       const choice = chooseSnapshot(verification, input.snapshots);
       if (choice.action === "skip") {
         set(draft, { type: VC.Skipped, status: "True", reason: choice.reason, message: choice.message });
       } else {
-        if (verification.spec.snapshot !== choice.snapshot.metadata.name) {
-          draft.actions.push({ type: "set-snapshot", snapshot: choice.snapshot.metadata.name });
+        const recorded = verification.metadata.annotations?.[VerificationAnnotation.RestoreTarget];
+        if (verification.spec.snapshot !== choice.snapshot.metadata.name || recorded === undefined) {
+          draft.actions.push({
+            type: "set-snapshot",
+            snapshot: choice.snapshot.metadata.name,
+            ...restoreTargetRecord(input),
+          });
         }
         draft.snapshotName = choice.snapshot.metadata.name;
         draft.status.phase = "Running";
@@ -817,16 +896,23 @@ function runSteps(draft: Draft): void {
     }
   }
   if (!hasCondition(draft.status.conditions, VC.Skipped) && !isFailedBefore(draft)) {
-    if (!replacedStep(draft) && !deadlineStep(draft)) {
-      const snapshot = input.snapshots.find((s) => s.metadata.name === draft.snapshotName);
-      const restore = restoreStep(draft, snapshot);
-      if (restore === "wait") {
-        finishRunning(draft);
-        return;
-      }
-      if (restore === "done") {
-        const check = checkStep(draft);
-        if (check === "wait") {
+    if (!replacedStep(draft)) {
+      // The steps first: a result already in (the verifier's BackupVerified, every component reported) stands,
+      // even when this reconcile comes after the deadline; only a step still waiting is cut short.
+      const attempt: Draft = {
+        ...draft,
+        status: {
+          ...draft.status,
+          ...(draft.status.conditions ? { conditions: [...draft.status.conditions] } : {}),
+        },
+        actions: [...draft.actions],
+      };
+      const outcome = restoreAndCheck(attempt);
+      if (outcome === "wait" && deadlinePassed(draft)) {
+        deadlineStep(draft);
+      } else {
+        Object.assign(draft, attempt);
+        if (outcome === "wait") {
           finishRunning(draft);
           return;
         }
@@ -837,6 +923,75 @@ function runSteps(draft: Draft): void {
   draft.status.phase = verificationPhase(draft.status.conditions);
   const created = verification.metadata.creationTimestamp;
   if (created) draft.status.duration = formatGoDuration(Math.max(0, now.getTime() - Date.parse(created)));
+}
+
+/** Restore, then the check: "wait" while either waits. */
+function restoreAndCheck(draft: Draft): Step {
+  const snapshot = draft.input.snapshots.find((s) => s.metadata.name === draft.snapshotName);
+  const restore = restoreStep(draft, snapshot);
+  if (restore !== "done") return restore;
+  return checkStep(draft);
+}
+
+/**
+ * Why a session that has not started must not start (docs/verification.md#lifecycle): created Skipped (its
+ * skip-reason annotation, docs/decisions.md#created-skipped), its configuration paused, or — concurrencyPolicy
+ * Forbid — an older verification of the same repository still unfinished.
+ */
+function skipBeforeStart(input: VerificationReconcileInput): { reason: string; message: string } | undefined {
+  const { verification, configuration, verifier } = input;
+  const annotated = verification.metadata.annotations?.[Annotation.SkipReason];
+  if (annotated !== undefined) {
+    return { reason: skippedReasonOf(annotated), message: annotated };
+  }
+  if (configuration?.spec.paused === true) {
+    return {
+      reason: VR.ConfigurationPaused,
+      message: `BackupConfiguration ${configuration.metadata.name} is paused`,
+    };
+  }
+  const policy = verifier?.spec.scheduler?.concurrencyPolicy ?? "Forbid";
+  if (policy !== "Forbid") return undefined;
+  const older = olderUnfinished(verification, input.history);
+  if (!older) return undefined;
+  return {
+    reason: VR.ConcurrentVerification,
+    message: `another verification of repository "${verification.spec.repository ?? ""}" is running (${older.metadata.name}) and concurrencyPolicy is Forbid`,
+  };
+}
+
+/** The reason a skip-reason annotation stands for: a window's or an expired start window's, else Forbid's. */
+function skippedReasonOf(message: string): string {
+  return /exclusion window|start window|startingDeadlineSeconds/.test(message)
+    ? VR.ScheduleWindow
+    : VR.ConcurrentVerification;
+}
+
+/** The oldest unfinished session of the same repository created before `session` (by time, then name). */
+function olderUnfinished(
+  session: BackupVerificationSession,
+  history: readonly BackupVerificationSession[],
+): BackupVerificationSession | undefined {
+  const time = (s: BackupVerificationSession) =>
+    Date.parse(s.metadata.annotations?.[Annotation.ScheduledTime] ?? s.metadata.creationTimestamp ?? "") || 0;
+  return history
+    .filter(
+      (s) =>
+        s.metadata.name !== session.metadata.name &&
+        !isBeingDeleted(s) &&
+        !isVerificationFinished(s) &&
+        (time(s) < time(session) || (time(s) === time(session) && s.metadata.name < session.metadata.name)),
+    )
+    .sort((a, b) => time(a) - time(b))[0];
+}
+
+/** Where this session restores, recorded with its Snapshot: cleanup finds it even after the verifier changed. */
+function restoreTargetRecord(input: VerificationReconcileInput): { restoreTarget?: string } {
+  const target = targetOf(input.verifier);
+  if (!target?.name) return {};
+  return {
+    restoreTarget: `${target.kind ?? ""}/${target.namespace ?? namespaceOf(input)}/${target.name}`,
+  };
 }
 
 /** A step failed before this reconcile (restore or check False): go straight to the finishing steps. */

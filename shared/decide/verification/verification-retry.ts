@@ -5,7 +5,7 @@ import { parseGoDuration } from "../../model/duration.ts";
 import { Annotation } from "../../model/labels.ts";
 import { retrySessionName } from "../../model/names.ts";
 import { toKubeTime } from "../../model/time.ts";
-import { VerificationCondition } from "../../model/verification.ts";
+import { VerificationAnnotation, VerificationCondition } from "../../model/verification.ts";
 import { sessionWindows, type WindowContext, windowRelease } from "../schedule/schedule-windows.ts";
 
 /**
@@ -39,6 +39,15 @@ function failedAt(session: BackupVerificationSession, now: Date): Date {
   return text === undefined ? now : new Date(text);
 }
 
+/** What a retry does not take from the failed session: what was about that attempt alone. */
+const NOT_INHERITED: ReadonlySet<string> = new Set([
+  Annotation.TriggerRequestId,
+  Annotation.RetryOf,
+  Annotation.ReplacedBy,
+  Annotation.SkipReason,
+  VerificationAnnotation.RestoreTarget,
+]);
+
 /** The retry session: the failed one's labels, owner, finalizer and spec, one retry less, the same Snapshot. */
 export function retryVerificationSession(
   failed: BackupVerificationSession,
@@ -46,9 +55,7 @@ export function retryVerificationSession(
 ): BackupVerificationSession {
   const meta = failed.metadata;
   const keep = Object.fromEntries(
-    Object.entries(meta.annotations ?? {}).filter(
-      ([k]) => k !== Annotation.TriggerRequestId && k !== Annotation.RetryOf,
-    ),
+    Object.entries(meta.annotations ?? {}).filter(([k]) => !NOT_INHERITED.has(k)),
   );
   return {
     apiVersion: failed.apiVersion,
@@ -74,6 +81,9 @@ export function decideVerificationRetry(input: VerificationRetryInput, now: Date
   const { failed, verifier } = input;
   if (failed.status?.phase !== "Failed") return { action: "no-retry", reason: "not failed" };
   if (input.retryExists || failed.status.retried === true) return { action: "already-retried" };
+  if (failed.metadata.annotations?.[Annotation.ReplacedBy] !== undefined) {
+    return { action: "no-retry", reason: "replaced by a newer session (concurrencyPolicy Replace)" };
+  }
   if ((failed.spec.retryLeft ?? 0) <= 0) return { action: "no-retry", reason: "no retries left" };
   if (!verifier?.spec.retryConfig) return { action: "no-retry", reason: "the verifier has no retryConfig" };
   if (!input.configuration) return { action: "no-retry", reason: "the configuration no longer exists" };

@@ -187,6 +187,10 @@ function restoreSession(status?: Record<string, unknown>): RestoreSession {
       name: "repo-daily-1764558000",
       namespace: "verify",
       creationTimestamp: "2026-12-01T03:00:05Z",
+      labels: {
+        "kubestash.com/invoker-name": "repo-daily-1764558000",
+        "kubestash.com/invoker-namespace": NS,
+      },
     },
     spec: {
       dataSource: { repository: "repo", snapshot: NEWEST_GOOD.metadata.name, namespace: NS },
@@ -799,6 +803,177 @@ describe("deadline, history, deletion", () => {
     );
     expect(again.actions).toEqual([]);
     expect(again.status).toEqual(first.status);
+  });
+});
+
+describe("what must not be lost, run twice, or touch the source", () => {
+  it("a result already in stands past the deadline: the restore succeeded, the session Succeeds", () => {
+    const d = decideVerification(
+      world({ verification: running(), restoreSession: finishedRestore("Succeeded") }),
+      new Date("2026-12-01T04:00:30Z"),
+    );
+    expect(cond(d, "RestoreSucceeded")?.status).toBe("True");
+    expect(d.status.phase).toBe("Succeeded");
+    expect(types(d)).not.toContain("delete-job");
+  });
+
+  it("the verifier gone mid-run: Failed, saying so, not Succeeded", () => {
+    const d = decideVerification(
+      world({ verification: running(), verifier: undefined, restoreSession: restoreSession() }),
+      NOW,
+    );
+    expect(d.status.phase).toBe("Failed");
+    expect(cond(d, "RestoreSucceeded")?.message).toContain("BackupVerifier is gone");
+  });
+
+  it("history keeps a Failed session owed its retry and the newest scheduled one", () => {
+    const at = (n: number) => `2026-11-2${n}T03:00:00Z`;
+    const old = (n: number, phase: string, extra: { origin?: string; retryLeft?: number } = {}) =>
+      session({
+        meta: {
+          name: `repo-daily-17645${n}`,
+          uid: `u${n}`,
+          creationTimestamp: at(n),
+          annotations: {
+            "serverless.kubestash.com/origin": extra.origin ?? "schedule",
+            "serverless.kubestash.com/scheduled-time": at(n),
+          },
+        },
+        spec: { retryLeft: extra.retryLeft ?? 0 },
+        status: { phase },
+      });
+    const d = decideVerification(
+      world({
+        verifier: verifier({ sessionHistoryLimit: 1 }),
+        verification: {
+          ...running(),
+          metadata: { ...running().metadata, annotations: { "serverless.kubestash.com/origin": "trigger" } },
+        },
+        restoreSession: finishedRestore("Succeeded"),
+        history: [
+          old(1, "Succeeded"),
+          old(2, "Failed", { retryLeft: 1 }),
+          old(3, "Succeeded"),
+          old(4, "Succeeded", { origin: "trigger" }),
+        ],
+      }),
+      NOW,
+    );
+    // Limit 1 keeps only this one, but never the owed retry (2) nor the newest scheduled (3).
+    expect(
+      d.actions
+        .filter((a) => a.type === "delete-verification")
+        .map((a) => (a as { name: string }).name)
+        .sort(),
+    ).toEqual(["repo-daily-176451", "repo-daily-176454"]);
+  });
+
+  it("a session Replace cut short is not retried and marks no Snapshot", () => {
+    const replaced = running();
+    replaced.metadata.annotations = {
+      ...replaced.metadata.annotations,
+      "serverless.kubestash.com/replaced-by": "repo-daily-1764558600",
+    };
+    const d = decideVerification(world({ verification: replaced, restoreSession: restoreSession() }), NOW);
+    expect(d.status.phase).toBe("Failed");
+    expect(types(d)).not.toContain("create-retry");
+    expect(types(d)).not.toContain("update-snapshot-verification");
+    expect(d.status.retried).toBe(false);
+  });
+
+  it.each([
+    {
+      name: "created Skipped (its skip-reason annotation)",
+      input: world({
+        verification: session({
+          meta: {
+            annotations: {
+              "serverless.kubestash.com/origin": "schedule",
+              "serverless.kubestash.com/skip-reason": 'inside exclusion window "freeze" (policy Skip)',
+            },
+          },
+        }),
+      }),
+      reason: "SkippedByScheduleWindow",
+    },
+    {
+      name: "its configuration paused",
+      input: world({ configuration: { ...configuration, spec: { ...configuration.spec, paused: true } } }),
+      reason: "ConfigurationPaused",
+    },
+    {
+      name: "an older one of the repository still running (Forbid)",
+      input: world({
+        history: [
+          session({
+            meta: { name: "repo-daily-1764557400", uid: "older", creationTimestamp: "2026-12-01T02:50:00Z" },
+            status: { phase: "Running" },
+          }),
+        ],
+      }),
+      reason: "ConcurrentVerificationRunning",
+    },
+  ])("not started: $name", ({ input, reason }) => {
+    const d = decideVerification(input, NOW);
+    expect(d.status.phase).toBe("Skipped");
+    expect(cond(d, "BackupVerificationSkipped")).toMatchObject({ status: "True", reason });
+    expect(types(d)).not.toContain("set-snapshot");
+    expect(types(d)).not.toContain("create-restore-session");
+  });
+
+  it("a claim the backed-up StatefulSet's pods mount is the source: never restored into", () => {
+    const sts = {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "db", namespace: NS },
+      spec: { replicas: 2, volumeClaimTemplates: [{ metadata: { name: "data" } }], template: {} },
+    } as unknown as NonNullable<VerificationReconcileInput["sourceWorkload"]>;
+    const d = decideVerification(
+      world({
+        configuration: {
+          ...configuration,
+          spec: {
+            ...configuration.spec,
+            target: { apiGroup: "apps", kind: "StatefulSet", name: "db", namespace: NS },
+          },
+        },
+        sourceWorkload: sts,
+        verifier: verifier({
+          restoreOption: {
+            addonInfo: { name: "pvc-addon", tasks: [{ name: "logical-backup-restore" }] },
+            target: { kind: "PersistentVolumeClaim", name: "data-db-1", namespace: NS },
+          },
+        }),
+      }),
+      NOW,
+    );
+    expect(d.status.phase).toBe("Failed");
+    expect(cond(d, "RestoreSucceeded")?.message).toContain("never restores into the source");
+    expect(types(d)).not.toContain("create-restore-session");
+  });
+
+  it("a scratch claim whose session is gone is deleted, then made anew", () => {
+    const scratch = verifier({}, { "serverless.kubestash.com/scratch-target": "Delete" });
+    const d = decideVerification(
+      world({
+        verifier: scratch,
+        verification: running(),
+        targetClaim: claim("data-verify", "verify", "demo/long-gone"),
+        scratchOwnerGone: true,
+      }),
+      NOW,
+    );
+    expect(action(d, "delete-claim")).toMatchObject({ namespace: "verify", name: "data-verify" });
+    expect(d.status.phase).toBe("Running");
+  });
+
+  it("records where it restores with its Snapshot, for cleanup after the verifier changed", () => {
+    const d = decideVerification(world(), NOW);
+    expect(action(d, "set-snapshot")).toEqual({
+      type: "set-snapshot",
+      snapshot: NEWEST_GOOD.metadata.name,
+      restoreTarget: "PersistentVolumeClaim/verify/data-verify",
+    });
   });
 });
 
