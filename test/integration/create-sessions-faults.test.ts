@@ -11,6 +11,7 @@ import { DETAIL_VERSION } from "../../shared/model/events/envelope.ts";
 import { BackupConfiguration, parseWith } from "../../shared/model/index.ts";
 import { type CreateSessionsReport, createDueSessions } from "../../shared/usecases/create-sessions.ts";
 import { SchedulingIncompleteError } from "../../shared/usecases/errors.ts";
+import { reconcileSession } from "../../shared/usecases/reconcile-session.ts";
 import { type ClusterInfo, type ControlPlane, startControlPlane } from "../controlplane/index.ts";
 import { FaultProxy } from "../support/fault-proxy.ts";
 import { clientFor, ensureNamespace, installRbac, uniqueNamespace } from "../support/kube.ts";
@@ -220,6 +221,51 @@ describe("a 503 at the tick never loses the scheduled run", () => {
     expect(config.status?.sessions?.[0]?.nextSchedule).toBe(
       new Date(time.getTime() + 86_400_000).toISOString().replace(".000Z", "Z"),
     );
+  });
+});
+
+describe("created Skipped, but its status write fails (docs/decisions.md#created-skipped)", () => {
+  it("the session carries its reason from the create: reconcile-session marks it Skipped with it and never runs it", async () => {
+    // Prepare: a Skip window over the daily time; every attempt of the session's status write fails
+    const time = timeOf(7);
+    const config = daily("skip-503", time);
+    const freeze = [{ name: "freeze", interval: `${time.toISOString().slice(0, 16)}Z/PT1H`, policy: "Skip" }];
+    config.metadata.annotations = { "serverless.kubestash.com/exclusion-windows": JSON.stringify(freeze) };
+    await admin.create("BackupConfiguration", config);
+    const sessionStatus = (method: string, path: string) =>
+      method !== "GET" && inNamespace(path) && /\/backupsessions\/[^/]+\/status/.test(path);
+    proxy.inject({ status: 503, match: sessionStatus }, 8);
+    const publisher = new RecordingPublisher();
+    // Act: the tick (its status write fails), the next tick, then the Created path's reconcile
+    const failed = await failingTick(publisher, new Date(time.getTime() + 500));
+    proxy.clear();
+    await tick(publisher, new Date(time.getTime() + 60_500));
+    const name = `skip-503-daily-${seconds(time)}`;
+    const before = await admin.get("BackupSession", ns, name);
+    const outcome = await reconcileSession(
+      { client: admin, publisher },
+      ns,
+      name,
+      () => new Date(time.getTime() + 61_000),
+    );
+    // Assess: created without a phase, with its reason; Skipped with that reason; nothing started
+    expect(failed).toBeInstanceOf(SchedulingIncompleteError);
+    expect(before.status?.phase).toBeUndefined();
+    expect(before.metadata.annotations?.["serverless.kubestash.com/skip-reason"]).toMatch(
+      /^inside exclusion window "freeze"/,
+    );
+    expect(outcome.phase).toBe("Skipped");
+    const after = await admin.get("BackupSession", ns, name);
+    expect(after.status?.conditions).toContainEqual(
+      expect.objectContaining({
+        type: "BackupSkipped",
+        status: "True",
+        reason: "PreRequisitesNotSatisfied",
+        message: expect.stringMatching(/^inside exclusion window "freeze"/),
+      }),
+    );
+    expect((await admin.list("Snapshot", { namespace: ns })).items).toEqual([]);
+    expect((await admin.list("Job", { namespace: ns })).items).toEqual([]);
   });
 });
 

@@ -87,3 +87,17 @@ export function skippedStatus(
     ),
   };
 }
+
+/**
+ * `object` carrying the reason it is created Skipped in its `skip-reason` annotation, so that whoever finds it
+ * without a phase (its status write failed) marks it Skipped and never starts it
+ * (docs/decisions.md#created-skipped). Unchanged when `reason` is undefined.
+ */
+export function withSkipReason<T extends { metadata: { annotations?: Record<string, string> } }>(
+  object: T,
+  reason: string | undefined,
+): T {
+  if (reason === undefined) return object;
+  const annotations = { ...object.metadata.annotations, [Annotation.SkipReason]: reason };
+  return { ...object, metadata: { ...object.metadata, annotations } };
+}

@@ -12,7 +12,7 @@ import {
   scheduleOf,
 } from "./due-sessions.ts";
 import { type MissedRuns, missedRecord, newlyMissedRuns } from "./missed-schedules.ts";
-import { newBackupSession } from "./new-session.ts";
+import { newBackupSession, withSkipReason } from "./new-session.ts";
 import { freshlyOverdue } from "./overdue-notice.ts";
 import { resumedAtOnTick } from "./schedule-state.ts";
 import type { WindowContext, WindowHold } from "./schedule-windows.ts";
@@ -128,13 +128,16 @@ export function planConfigurationSchedule(
     if (isCreating(decision)) {
       plan.create = {
         decision,
-        desired: newBackupSession({
-          configuration,
-          session,
-          name: decision.name,
-          scheduledTime: decision.scheduledTime,
-          origin: "schedule",
-        }),
+        desired: withSkipReason(
+          newBackupSession({
+            configuration,
+            session,
+            name: decision.name,
+            scheduledTime: decision.scheduledTime,
+            origin: "schedule",
+          }),
+          decision.action === "skip-create" ? decision.reason : undefined,
+        ),
         ...(decision.action === "skip-create" ? { skippedReason: decision.reason } : {}),
         replaces: decision.action === "replace" ? decision.replaces : [],
       };

@@ -7,6 +7,7 @@ import {
   type SessionScheduleDecision,
   type SessionScheduleInput,
 } from "./due-sessions.ts";
+import { withSkipReason } from "./new-session.ts";
 import { newVerificationSession } from "./new-verification-session.ts";
 import {
   type Creating,
@@ -206,14 +207,17 @@ export function planVerificationSchedule(
       if (isCreating(decision)) {
         plan.create = {
           decision,
-          desired: newVerificationSession({
-            configuration,
-            session: session.name,
-            repository: repository.name,
-            verifier,
-            scheduledTime: decision.scheduledTime,
-            origin: "schedule",
-          }),
+          desired: withSkipReason(
+            newVerificationSession({
+              configuration,
+              session: session.name,
+              repository: repository.name,
+              verifier,
+              scheduledTime: decision.scheduledTime,
+              origin: "schedule",
+            }),
+            decision.action === "skip-create" ? decision.reason : undefined,
+          ),
           ...(decision.action === "skip-create"
             ? {
                 skippedReason: decision.reason,

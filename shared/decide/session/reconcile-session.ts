@@ -435,6 +435,19 @@ function runLifecycle(draft: Draft): void {
   const { input } = draft;
   const { session, configuration } = input;
   const sessionConfig = sessionConfigOf(configuration, session);
+  // Created Skipped but its status write was lost: it never starts, whatever else holds
+  // (docs/decisions.md#created-skipped).
+  const createdSkipped = session.metadata.annotations?.[Annotation.SkipReason];
+  if (createdSkipped !== undefined && !hasStarted(session.status)) {
+    setStatusCondition(draft, {
+      type: C.BackupSkipped,
+      status: "True",
+      reason: R.PreRequisitesNotSatisfied,
+      message: createdSkipped,
+    });
+    cleanHistory(draft, sessionConfig?.sessionHistoryLimit ?? 1);
+    return;
+  }
   // A configuration (or its session) missing from the load skips or fails the session only once read again.
   const invoker = invokerAbsence(session);
   if (!sessionConfig && invoker && !confirmAbsence(draft, invoker)) return;

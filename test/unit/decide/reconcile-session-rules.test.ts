@@ -64,6 +64,20 @@ const executorOf = (session: BackupSession): Job => ({
   spec: { template: {} },
 });
 
+/** A session the tick created Skipped (docs/decisions.md#created-skipped) whose status write failed. */
+function createdSkipped(): BackupSession {
+  const session = backupSession();
+  const reason =
+    'inside exclusion window "freeze" (2026-11-26T11:00:00Z to 2026-11-26T13:00:00Z, policy Skip)';
+  return {
+    ...session,
+    metadata: {
+      ...session.metadata,
+      annotations: { ...session.metadata.annotations, [Annotation.SkipReason]: reason },
+    },
+  };
+}
+
 describe("decideReconcile: skip rules", () => {
   it.each<[string, Partial<SessionReconcileInput>, RegExp]>([
     ["paused configuration → Skipped", { configuration: configuration(sessionConfig(), true) }, /paused/],
@@ -80,6 +94,16 @@ describe("decideReconcile: skip rules", () => {
         },
       },
       /is NotReady: backend s3 not ready \(denied\)/,
+    ],
+    [
+      "created Skipped, its status write lost (skip-reason annotation, no phase) → Skipped with that reason",
+      { session: createdSkipped() },
+      /^inside exclusion window "freeze" \(.*policy Skip\)$/,
+    ],
+    [
+      "created Skipped and the configuration paused since: the created reason, before anything else",
+      { session: createdSkipped(), configuration: configuration(sessionConfig(), true) },
+      /^inside exclusion window "freeze"/,
     ],
     [
       "Forbid: the newer of two running sessions is skipped",

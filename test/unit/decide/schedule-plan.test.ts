@@ -91,7 +91,18 @@ describe("planConfigurationSchedule: what one tick decides, before any write", (
       session("hourly", "0 * * * *"),
       [scheduled("hourly", -60, "Running")],
       atMinutes(0.5),
-      { decision: { action: "skip-create" }, create: { skippedReason: expect.stringContaining("Forbid") } },
+      {
+        decision: { action: "skip-create" },
+        create: {
+          skippedReason: expect.stringContaining("Forbid"),
+          // The reason is on the object from its create (docs/decisions.md#created-skipped).
+          desired: {
+            metadata: {
+              annotations: { "serverless.kubestash.com/skip-reason": expect.stringContaining("Forbid") },
+            },
+          },
+        },
+      },
     ],
     [
       "due while one runs (Replace): the running one to mark",
@@ -113,6 +124,10 @@ describe("planConfigurationSchedule: what one tick decides, before any write", (
   ])("%s", (_scenario, entry, sessions, now, expected) => {
     const [only] = plan(configuration([entry]), sessions, now).sessions;
     expect(only).toMatchObject(expected);
+    if (only?.decision.action !== "skip-create")
+      expect(
+        only?.create?.desired.metadata.annotations?.["serverless.kubestash.com/skip-reason"],
+      ).toBeUndefined();
     if (only?.decision.action === "wait") expect(only.create).toBeUndefined();
     expect(only?.input.parsedSchedule?.ok).toBe(true);
   });

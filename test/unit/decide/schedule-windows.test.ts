@@ -758,6 +758,10 @@ describe("planVerificationSchedule follows the configuration's windows", () => {
         'inside exclusion window "freeze" (2026-11-27T00:00:00Z to 2026-11-28T00:00:00Z, policy Skip)',
       skippedConditionReason: "SkippedByScheduleWindow",
     });
+    // The reason is on the object from its create (docs/decisions.md#created-skipped).
+    expect(only?.create?.desired.metadata.annotations?.["serverless.kubestash.com/skip-reason"]).toBe(
+      only?.create?.skippedReason,
+    );
     const status = concurrentVerificationSkippedStatus(
       undefined,
       only?.create?.skippedReason ?? "",
