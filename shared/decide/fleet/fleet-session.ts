@@ -135,7 +135,7 @@ export interface SessionFleetInput {
   /** The cluster's RPO defaults (registry `rpoTarget`, `rpoAlarmLevel`). */
   rpo?: RpoDefaults;
   /** An exclusion window holds the session's next run until then (docs/rpo.md#windows); else worked out. */
-  window?: { until: Date; name?: string };
+  window?: { until: Date; name?: string; atLeast?: boolean };
   /** The cluster's windows and the namespace's labels, for the RPO rating's next run (docs/rpo.md#windows). */
   windows?: WindowContext;
 }

@@ -49,7 +49,7 @@ export interface RpoViewInput {
   inactive?: "paused" | "suspended" | "unscheduled";
   defaults?: RpoDefaults;
   /** An exclusion window holds the next run until then (docs/rpo.md#windows). */
-  window?: { until: Date; name?: string };
+  window?: { until: Date; name?: string; atLeast?: boolean };
   /** The cluster is unreachable since then. */
   unreachableSince?: Date;
 }

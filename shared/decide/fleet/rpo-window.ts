@@ -19,7 +19,7 @@ export function rpoWindowDelay(
   windows: WindowContext | undefined,
   nextSchedule: string | undefined,
   now: Date,
-): { until: Date; name?: string } | undefined {
+): { until: Date; name?: string; atLeast?: boolean } | undefined {
   if (windowInputOf(configuration, session, windows).windows === undefined) return undefined;
   const conditions = configuration.status?.sessions?.find((s) => s.name === session)?.conditions;
   const resumed = resumedAt(conditions);
@@ -36,5 +36,10 @@ export function rpoWindowDelay(
   if (start.heldBy === undefined && start.skipped.length === 0) return undefined;
   const names = start.heldBy?.windows ?? start.skipped.flatMap((s) => (s.window ? [s.window] : []));
   const name = [...new Set(names)].join(", ");
-  return { until: start.startAt, ...(name ? { name } : {}) };
+  // The search ran out with windows in the way: at least until then, never "no delay".
+  return {
+    until: start.startAt,
+    ...(name ? { name } : {}),
+    ...(start.beyondSearch ? { atLeast: true } : {}),
+  };
 }

@@ -42,7 +42,7 @@ export interface RpoRiskInput {
   /** The cluster cannot be reached since then (its objects are the last ones read). */
   unreachableSince?: Date;
   /** An exclusion window holds the next run until `until` (docs/rpo.md#windows). */
-  window?: { until: Date; name?: string };
+  window?: { until: Date; name?: string; atLeast?: boolean };
 }
 
 export interface RpoRisk {
@@ -133,7 +133,8 @@ function projection(
   const held = delayed
     ? ` (held by ${window.name ? `exclusion window ${window.name}` : "an exclusion window"})`
     : "";
-  const run = `next run ${clockText(projectedAt, now)}${held}`;
+  // The windows held it past nextRunStart's search: not before then (docs/rpo.md#windows).
+  const run = `next run ${delayed && window.atLeast ? "not before " : ""}${clockText(projectedAt, now)}${held}`;
   if (projectedAt > deadline)
     return { projectedAt, late: now > deadline ? run : `${run} is after the target (${target})` };
   return { projectedAt, next: run };

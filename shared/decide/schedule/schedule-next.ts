@@ -6,6 +6,7 @@ import {
   isPastStartingDeadline,
   plannedStart,
   type SessionScheduleInput,
+  scheduleOf,
 } from "./due-sessions.ts";
 import { mostRecentScheduleTime, nextScheduleTimeFrom, nextScheduleTimesFrom } from "./schedule-times.ts";
 import { skippedByWindowReason, type WindowContext } from "./schedule-windows.ts";
@@ -183,12 +184,35 @@ export interface NextRunStart {
   startAt: Date;
   /** Exclusion windows (policy Wait) that hold it until `until` (= `startAt`). */
   heldBy?: { windows: string[]; until: Date };
-  /** The runs before it that are created Skipped (a Skip window, or past the start window), in order. */
+  /**
+   * The runs before it that are created Skipped (a Skip window, or past the start window), in order; the runs
+   * one Skip window passes by are listed by its first and its last.
+   */
   skipped: Array<{ scheduledTime: Date; reason: string; window?: string }>;
+  /**
+   * The search ran out with windows still in the way: no run starts before `startAt` (the last time examined),
+   * nor was one found after it — a delay at least until then, not "no delay".
+   */
+  beyondSearch?: true;
 }
 
-/** How far nextRunStart looks: decisions of the engine, one per wait or skip. */
+/** How far nextRunStart looks: decisions of the engine, one per wait or skip (a Skip window is one jump). */
 const NEXT_RUN_STEPS = 500;
+
+/**
+ * The last run a Skip window skips, from the first one it skips (`scheduledTime`): the newest schedule time
+ * whose start, even with the largest stagger offset, is still inside the window — so nextRunStart passes a long
+ * window in one step, not one per run (docs/windows.md#next-run). `scheduledTime` itself when there is none.
+ */
+function lastSkippedBy(input: SessionScheduleInput, scheduledTime: Date): Date {
+  const parsed = scheduleOf(input);
+  if (parsed === undefined || !parsed.ok) return scheduledTime;
+  const placed = plannedStart(input, parsed.schedule, scheduledTime);
+  if (placed.skippedBy === undefined || placed.heldBy !== undefined) return scheduledTime;
+  const bound = new Date(placed.skippedBy.end.getTime() - (input.staggerWindowMs ?? 0) - 1);
+  if (bound <= scheduledTime) return scheduledTime;
+  return mostRecentScheduleTime(parsed.schedule, scheduledTime, bound).mostRecent ?? scheduledTime;
+}
 
 /**
  * When the next run of this session actually starts given its windows (docs/windows.md#next-run): the engine
@@ -213,14 +237,18 @@ export function nextRunStart(input: SessionScheduleInput, now: Date): NextRunSta
           ...(held && held.until.getTime() === at.getTime() ? { heldBy: held } : {}),
           skipped,
         };
-      case "skip-create":
-        skipped.push({
-          scheduledTime: decision.scheduledTime,
-          reason: decision.reason,
-          ...(decision.window ? { window: decision.window } : {}),
-        });
+      case "skip-create": {
+        const entry = { reason: decision.reason, ...(decision.window ? { window: decision.window } : {}) };
+        skipped.push({ scheduledTime: decision.scheduledTime, ...entry });
         last = decision.scheduledTime;
+        // The other runs inside the same Skip window are Skipped too: jump to the last of them.
+        const through = decision.window ? lastSkippedBy(input, decision.scheduledTime) : last;
+        if (through > last) {
+          skipped.push({ scheduledTime: through, ...entry });
+          last = through;
+        }
         break;
+      }
       case "wait":
         held = decision.heldBy
           ? { windows: decision.heldBy.windows, until: decision.heldBy.until }
@@ -234,7 +262,15 @@ export function nextRunStart(input: SessionScheduleInput, now: Date): NextRunSta
         return undefined;
     }
   }
-  return undefined;
+  // Windows still in the way when the search ends: held at least until the last time examined.
+  if ((input.windows ?? []).length === 0 || (held === undefined && skipped.length === 0)) return undefined;
+  return {
+    scheduledTime: last ?? at,
+    startAt: at,
+    ...(held ? { heldBy: held } : {}),
+    skipped,
+    beyondSearch: true,
+  };
 }
 
 /**

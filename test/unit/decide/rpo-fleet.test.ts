@@ -300,6 +300,33 @@ describe("the fleet view rates each session with a target", () => {
     });
   });
 
+  it("a two-day Skip window over an every-10-minutes schedule: the delay is found (level 2, the window named)", () => {
+    const frozen = annotated(
+      {
+        "serverless.kubestash.com/rpo-target": "26h",
+        "serverless.kubestash.com/exclusion-windows": JSON.stringify([
+          { name: "freeze", interval: "2026-11-26T12:35Z/P2D", policy: "Skip" },
+        ]),
+      },
+      configuration("app", { schedule: "*/10 * * * *" }),
+    );
+    const risk = clusterFleetFacts(
+      {
+        configurations: [frozen],
+        // The 12:30 run is done; 12:40 … 2026-11-28 12:30 are all Skipped (288 runs).
+        sessions: [session("app", ago(0), { phase: "Succeeded" })],
+        snapshots: [],
+        repositories: [],
+      },
+      NOW,
+    ).configurations[0]?.sessions[0]?.rpoRisk;
+    expect(risk).toMatchObject({
+      level: 2,
+      reason: expect.stringContaining("(held by exclusion window freeze) is after the target"),
+      projectedAt: "2026-11-28T12:40:00Z",
+    });
+  });
+
   // Held times are not missed (docs/windows.md#policy): the fleet view does not call a held run overdue.
   it.each<[string, string, Record<string, unknown> | undefined, string]>([
     ["held until 13:45 by a Wait window: not overdue", "2026-11-26T10:45Z/PT3H", undefined, "ok"],

@@ -76,6 +76,11 @@ describe("rpoRisk: on target", () => {
       "next run 18:00 (held by exclusion window black-friday) is after the target (16:00); 4h left of the 24h target",
     ],
     [
+      "windows hold it past the search: not before the last time examined, never no delay",
+      { lastSuccess: hoursAgo(20), window: { until: inHours(6), name: "w1, w2", atLeast: true } },
+      "next run not before 18:00 (held by exclusion window w1, w2) is after the target (16:00); 4h left of the 24h target",
+    ],
+    [
       "an unnamed window, ending on another day",
       { lastSuccess: hoursAgo(20), window: { until: inHours(14) } },
       "next run 2026-12-02 02:00 (held by an exclusion window) is after the target (16:00); 4h left of the 24h target",
