@@ -65,9 +65,32 @@ export interface HistorySelection {
   jobs: Job[];
 }
 
-/** The completed sessions beyond the limit, oldest first, and their Jobs; those already being deleted are left alone. */
+/** A session the schedule created (origin `schedule`, or no origin: made before origins were recorded). */
+function isScheduled(session: BackupSession): boolean {
+  const origin = session.metadata.annotations?.[Annotation.Origin];
+  return origin === undefined || origin === "schedule";
+}
+
+/**
+ * The newest scheduled session: the schedule counts from it (its last scheduled time), so deleting it would
+ * make the next tick create its slot again (docs/decisions.md#history-cleanup).
+ */
+function scheduleAnchor(sessions: readonly BackupSession[]): BackupSession | undefined {
+  let newest: BackupSession | undefined;
+  for (const s of sessions) {
+    if (!isScheduled(s) || isBeingDeleted(s)) continue;
+    if (newest === undefined || compareSessionsOldestFirst(s, newest) > 0) newest = s;
+  }
+  return newest;
+}
+
+/**
+ * The completed sessions beyond the limit, oldest first, and their Jobs; those already being deleted are left
+ * alone, and so is the newest scheduled session (the schedule's anchor), even beyond the limit.
+ */
 export function selectHistoryToDelete(input: HistoryInput): HistorySelection {
   const { current } = input;
+  const anchor = scheduleAnchor([current, ...input.siblings]);
   const completedSiblings = input.siblings.filter(
     (s) =>
       s.metadata.name !== current.metadata.name &&
@@ -78,7 +101,7 @@ export function selectHistoryToDelete(input: HistoryInput): HistorySelection {
   const newestFirst = [current, ...completedSiblings].sort((a, b) => compareSessionsOldestFirst(b, a));
   const sessions = newestFirst
     .slice(Math.max(input.limit, 0))
-    .filter((s) => s !== current)
+    .filter((s) => s !== current && s !== anchor)
     .reverse();
   const jobs = sessions.flatMap((s) => jobsOfSession(input.jobs, s).filter((j) => !isBeingDeleted(j)));
   return { sessions, jobs };

@@ -48,6 +48,42 @@ describe("selectHistoryToDelete", () => {
     expect(names(selection.sessions)).toEqual(names(expected));
   });
 
+  describe("never the newest scheduled session: the schedule counts from it (docs/decisions.md#history-cleanup)", () => {
+    const withOrigin = (session: BackupSession, origin: string): BackupSession => ({
+      ...session,
+      metadata: {
+        ...session.metadata,
+        name: origin === "schedule" ? session.metadata.name : `${session.metadata.name}-${origin}`,
+        annotations: { ...session.metadata.annotations, [Annotation.Origin]: origin },
+      },
+    });
+    const scheduled = withOrigin(sibling(hours(-2), done("Failed")), "schedule");
+    const older = withOrigin(sibling(hours(-26), done("Succeeded")), "schedule");
+    it.each<[string, BackupSession, BackupSession[], BackupSession[]]>([
+      [
+        "limit 1, its retry finishing: the failed scheduled one stays (else the next tick re-creates its slot)",
+        withOrigin(backupSession(hours(0)), "retry"),
+        [scheduled, older],
+        [older],
+      ],
+      [
+        "limit 1, a trigger finishing: the same",
+        withOrigin(backupSession(hours(0)), "trigger"),
+        [scheduled],
+        [],
+      ],
+      [
+        "limit 1, the next scheduled one finishing: the older scheduled one goes as before",
+        withOrigin(backupSession(hours(0)), "schedule"),
+        [scheduled],
+        [scheduled],
+      ],
+    ])("%s", (_name, finishing, others, expected) => {
+      const selection = selectHistoryToDelete({ current: finishing, siblings: others, jobs: [], limit: 1 });
+      expect(names(selection.sessions)).toEqual(names(expected));
+    });
+  });
+
   it("never deletes running sessions nor ones already being deleted; deletes the Jobs of those it deletes", () => {
     const deleting = { ...s1, metadata: { ...s1.metadata, deletionTimestamp: T } };
     const jobs = [jobOf(s2, "upload"), jobOf(s2, "prehook"), jobOf(busy, "upload"), jobOf(current, "upload")];
