@@ -14,6 +14,8 @@ export const StatefulSet = z.looseObject({
   spec: z
     .looseObject({
       replicas: Int32.optional(),
+      /** The first pod's ordinal (`spec.ordinals.start`, default 0): pods are start … start+replicas−1. */
+      ordinals: z.looseObject({ start: Int32.optional() }).optional(),
       selector: LabelSelector.optional(),
       template: OpenObject.optional(),
       volumeClaimTemplates: z.array(OpenObject).optional(),

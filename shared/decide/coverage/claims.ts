@@ -5,7 +5,8 @@ import { asRecord, asRecords } from "../session/session-job-meta.ts";
 /**
  * The claims a workload's pods mount (docs/coverage.md#what-holds-data): the pod template's
  * `volumes[].persistentVolumeClaim.claimName`, and for a StatefulSet the claims of its `volumeClaimTemplates`,
- * `<template>-<statefulset>-<ordinal>` for the ordinals of its replicas (0 … replicas−1, replicas 1 when unset),
+ * `<template>-<statefulset>-<ordinal>` for the ordinals of its replicas (start … start+replicas−1, `start` its
+ * `spec.ordinals.start`, 0 when unset; replicas 1 when unset),
  * as Kubernetes names them and as the executor mounts them (shared/decide/session/executor-components.ts).
  */
 
@@ -32,6 +33,26 @@ export function claimTemplateNames(workload: Workload): string[] {
 /** How many pods a StatefulSet asks for: its replicas, 1 when unset (as Kubernetes defaults it). */
 export function replicasOf(statefulSet: StatefulSet): number {
   return Math.max(0, statefulSet.spec?.replicas ?? 1);
+}
+
+/** A StatefulSet's first pod ordinal: `spec.ordinals.start`, 0 when unset. */
+export function firstOrdinalOf(statefulSet: StatefulSet): number {
+  return Math.max(0, statefulSet.spec?.ordinals?.start ?? 0);
+}
+
+/** The ordinals of a StatefulSet's pods, in order: start … start+replicas−1. */
+export function ordinalsOf(statefulSet: StatefulSet): number[] {
+  const start = firstOrdinalOf(statefulSet);
+  return Array.from({ length: replicasOf(statefulSet) }, (_, i) => start + i);
+}
+
+/** The ordinals in words: "pods 3–5", "pod 3", "no pods". */
+export function podsText(statefulSet: StatefulSet): string {
+  const ordinals = ordinalsOf(statefulSet);
+  const [first] = ordinals;
+  const last = ordinals[ordinals.length - 1];
+  if (first === undefined || last === undefined) return "no pods";
+  return first === last ? `pod ${first}` : `pods ${first}–${last}`;
 }
 
 /** The claim of a StatefulSet's template for one pod, as Kubernetes names it. */
@@ -67,11 +88,10 @@ export function templateClaimOf(
 export function mountedClaims(workload: Workload): string[] {
   const names = templateVolumeClaims(workload);
   if (workload.kind === "StatefulSet") {
-    const replicas = replicasOf(workload);
+    const ordinals = ordinalsOf(workload);
     for (const template of claimTemplateNames(workload)) {
-      for (let ordinal = 0; ordinal < replicas; ordinal++) {
+      for (const ordinal of ordinals)
         names.push(templateClaimName(template, workload.metadata.name, ordinal));
-      }
     }
   }
   return [...new Set(names)];

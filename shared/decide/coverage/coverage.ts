@@ -6,6 +6,7 @@ import type { DaemonSet, StatefulSet } from "../../model/workload.ts";
 import {
   claimTemplateNames,
   mountedClaims,
+  podsText,
   replicasOf,
   templateClaimOf,
   type Workload,
@@ -278,11 +279,12 @@ function uncoveredClaimWhy(
   if (!made) return "no BackupConfiguration targets it, and no workload mounts it";
   const replicas = replicasOf(made.statefulSet);
   const sts = made.statefulSet.metadata.name;
-  const pods = replicas === 0 ? "it has no pods" : `it has ${replicas} (pods 0–${replicas - 1})`;
+  const range = podsText(made.statefulSet);
+  const pods = replicas === 0 ? "it has no pods" : `it has ${replicas} (${range})`;
   const covered = workloadState.get(made.statefulSet);
   const backedUp =
-    covered && covered.state !== "uncovered" && covered.state !== "excluded"
-      ? `; its backup reads the claims of pods 0–${replicas - 1} only`
+    covered && covered.state !== "uncovered" && covered.state !== "excluded" && replicas > 0
+      ? `; its backup reads the claims of ${range} only`
       : "";
   return `claim of StatefulSet ${sts}'s template ${made.template} for pod ${made.ordinal}, beyond its replicas: ${pods}${backedUp}`;
 }

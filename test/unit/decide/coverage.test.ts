@@ -118,6 +118,34 @@ const rows: Row[] = [
     ],
   },
   {
+    scenario:
+      "a StatefulSet with spec.ordinals.start 3 and 2 replicas: its pods' claims are data-db-3 and data-db-4, not data-db-0",
+    input: withConfig({
+      persistentVolumeClaims: [claim(app, "data-db-0"), claim(app, "data-db-3"), claim(app, "data-db-4")],
+      statefulSets: [
+        (() => {
+          const sts = statefulSet(app, "db", { templates: ["data"], replicas: 2 });
+          return { ...sts, spec: { ...sts.spec, ordinals: { start: 3 } } };
+        })(),
+      ],
+      configurations: [configurationFor(app, "db-backup", workloadTarget("StatefulSet", "db"))],
+    }),
+    expected: [
+      "Namespace app/app uncovered",
+      "StatefulSet app/db covered",
+      "PersistentVolumeClaim app/data-db-0 uncovered",
+      "PersistentVolumeClaim app/data-db-3 covered",
+      "PersistentVolumeClaim app/data-db-4 covered",
+    ],
+    whys: [
+      [
+        "PersistentVolumeClaim",
+        "data-db-0",
+        "claim of StatefulSet db's template data for pod 0, beyond its replicas: it has 2 (pods 3–4); its backup reads the claims of pods 3–4 only",
+      ],
+    ],
+  },
+  {
     scenario: "a StatefulSet without replicas set has one pod: data-db-0 only",
     input: withConfig({
       persistentVolumeClaims: [claim(app, "data-db-0"), claim(app, "data-db-1")],
