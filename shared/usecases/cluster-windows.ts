@@ -22,6 +22,7 @@ export async function windowsForNamespace(
   windows: Omit<WindowContext, "namespaceLabels">,
 ): Promise<WindowContext> {
   if (!(windows.clusterWindows ?? []).some((w) => w.namespaceSelector !== undefined)) return windows;
-  const labels = (await client.find("Namespace", undefined, namespace))?.metadata.labels;
-  return { ...windows, ...(labels ? { namespaceLabels: labels } : {}) };
+  const found = await client.find("Namespace", undefined, namespace);
+  // A namespace without labels has none ({}), which a selector may match (NotIn, DoesNotExist).
+  return found ? { ...windows, namespaceLabels: found.metadata.labels ?? {} } : windows;
 }

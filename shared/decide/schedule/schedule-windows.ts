@@ -180,7 +180,10 @@ export interface WindowContext {
   clusterWindows?: readonly ExclusionWindow[];
   /** The cluster's `timeZone` (registry): the zone of a recurring window that names none; else UTC. */
   clusterTimeZone?: string;
-  /** The labels of the configuration's namespace (for the windows' namespaceSelector). */
+  /**
+   * The labels of the configuration's namespace (for the windows' namespaceSelector; `{}` for a namespace
+   * without labels). Unset: not known, and windows with a namespaceSelector are left out.
+   */
   namespaceLabels?: Readonly<Record<string, string>>;
   /** The cluster's start window (registry), unless the configuration's annotations set one. */
   defaultStartWindowMs?: number;
@@ -220,9 +223,13 @@ export function sessionWindows(
   session: string,
   context: WindowContext = {},
 ): SessionWindows {
-  const labels = context.namespaceLabels ?? {};
+  // Namespace labels not known (the fleet view lists no Namespaces): a window that selects namespaces is not
+  // counted, rather than matched against no labels (docs/rpo.md#windows).
+  const labels = context.namespaceLabels;
   const cluster = (context.clusterWindows ?? []).filter(
-    (w) => w.namespaceSelector === undefined || matchesLabelSelector(w.namespaceSelector, { ...labels }),
+    (w) =>
+      w.namespaceSelector === undefined ||
+      (labels !== undefined && matchesLabelSelector(w.namespaceSelector, { ...labels })),
   );
   const start = startWindowOf(configuration, session, context.defaultStartWindowMs);
   const text = configuration.metadata.annotations?.[Annotation.ExclusionWindows];

@@ -547,6 +547,24 @@ describe("sessionWindows: where a session's windows come from", () => {
     });
     expect(elsewhere.windows.map((w) => w.name)).toEqual(["everywhere"]);
   });
+  it("namespace labels not known (the fleet view): a window that selects namespaces is left out, not matched against no labels", () => {
+    const notProd = parseExclusionWindow(
+      {
+        name: "not-prod",
+        recurrence: "daily",
+        start: "01:00",
+        duration: "2h",
+        namespaceSelector: { matchExpressions: [{ key: "env", operator: "NotIn", values: ["prod"] }] },
+      },
+      { namespaceSelector: true },
+    );
+    const windows = [...(notProd.ok ? [notProd.value] : []), everywhere];
+    const names = (context: Parameters<typeof sessionWindows>[2]) =>
+      sessionWindows(configuration(), "daily", context).windows.map((w) => w.name);
+    expect(names({ clusterWindows: windows })).toEqual(["everywhere"]);
+    // A namespace known to have no labels: NotIn matches it.
+    expect(names({ clusterWindows: windows, namespaceLabels: {} })).toEqual(["not-prod", "everywhere"]);
+  });
   it("start window: the session's annotation, else the configuration's, else the cluster's", () => {
     const both = configuration({
       "serverless.kubestash.com/start-window": "2h",
