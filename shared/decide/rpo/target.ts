@@ -6,7 +6,8 @@ import { DEFAULT_RPO_ALARM_LEVEL, parseRpoTarget } from "../../model/rpo.ts";
  * Where a session's RPO target comes from (docs/rpo.md#targets), most specific first: the configuration's
  * `serverless.kubestash.com/rpo-target.<session>` annotation, its `serverless.kubestash.com/rpo-target`, the
  * registry entry's `rpoTarget`. A bad value is a configuration-level problem (reported, never thrown): the
- * session has no target then, the error says which annotation and why.
+ * session has no target then, the error says which annotation and why. So is a bad `rpo-alarm-level` of a
+ * configuration whose session has a target.
  */
 
 /** The cluster's defaults from its registry entry. */
@@ -76,7 +77,19 @@ export function rpoTargetOf(
   defaults: RpoDefaults = {},
 ): RpoTargetResult {
   const annotations = configuration.metadata.annotations ?? {};
-  const alarmLevel = rpoAlarmLevel(configuration, defaults).level;
+  const alarm = rpoAlarmLevel(configuration, defaults);
+  const found = targetOf(annotations, session, defaults, alarm.level);
+  // A bad alarm level is a bad target: not rated on a guessed level (recorded Unknown, InvalidRPOTarget).
+  if (found.target !== undefined && alarm.error !== undefined) return { error: alarm.error };
+  return found;
+}
+
+function targetOf(
+  annotations: Record<string, string>,
+  session: string,
+  defaults: RpoDefaults,
+  alarmLevel: number,
+): RpoTargetResult {
   const candidates: Array<[string, RpoTarget["source"]]> = [
     [rpoTargetAnnotation(session), "session-annotation"],
     [Annotation.RpoTarget, "annotation"],

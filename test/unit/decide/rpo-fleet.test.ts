@@ -100,7 +100,7 @@ describe("rpoTargetOf: the most specific target wins", () => {
     expect(rpoTargetOf(configuration("app"), "backup")).toEqual({});
   });
 
-  it("the alarm level from the annotation, else the registry, else 3; a bad one is reported and the default used", () => {
+  it("the alarm level from the annotation, else the registry, else 3; a bad one is the session's error, not defaulted", () => {
     const config = annotated({
       "serverless.kubestash.com/rpo-target": "26h",
       "serverless.kubestash.com/rpo-alarm-level": "4",
@@ -112,7 +112,18 @@ describe("rpoTargetOf: the most specific target wins", () => {
       "serverless.kubestash.com/rpo-target": "26h",
       "serverless.kubestash.com/rpo-alarm-level": "9",
     });
-    expect(rpoTargetOf(bad, "backup").target?.alarmLevel).toBe(3);
+    expect(rpoTargetOf(bad, "backup")).toEqual({
+      error:
+        'annotation serverless.kubestash.com/rpo-alarm-level: "9" is not an RPO risk level (2, 3, 4 or 5)',
+    });
+    // A bad target's own error comes first.
+    const both = annotated({
+      "serverless.kubestash.com/rpo-target": "soon",
+      "serverless.kubestash.com/rpo-alarm-level": "9",
+    });
+    expect(rpoTargetOf(both, "backup").error).toMatch(/rpo-target: "soon"/);
+    // No target at all: nothing to rate, no session error (the configuration's problem is still listed).
+    expect(rpoTargetOf(annotated({ "serverless.kubestash.com/rpo-alarm-level": "9" }), "backup")).toEqual({});
     expect(rpoConfigurationErrors(bad)).toEqual([
       'annotation serverless.kubestash.com/rpo-alarm-level: "9" is not an RPO risk level (2, 3, 4 or 5)',
     ]);
