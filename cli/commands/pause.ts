@@ -77,7 +77,8 @@ export function resultText(row: ConfigurationPauseReport, dryRun: boolean): stri
     case "paused":
       return dryRun ? "would pause" : "paused";
     case "resumed": {
-      const was = row.record ? ` (paused${recordText(row.record)})` : "";
+      // Paused without kss (kubectl, a GitOps tool): said so, as the pause kss did not see (docs/pause.md#the-record).
+      const was = row.record ? ` (paused${recordText(row.record)})` : " (was paused without a kss record)";
       return `${dryRun ? "would resume" : "resumed"}${was}`;
     }
     case "already-paused":

@@ -189,7 +189,12 @@ describe("the table", () => {
     expect(resultText({ namespace: "a", name: "b", result: "resumed", record: alice }, false)).toBe(
       "resumed (paused by alice at 2026-11-25T08:00:00Z: storage migration)",
     );
-    expect(resultText({ namespace: "a", name: "b", result: "resumed" }, true)).toBe("would resume");
+    expect(resultText({ namespace: "a", name: "b", result: "resumed" }, true)).toBe(
+      "would resume (was paused without a kss record)",
+    );
+    expect(resultText({ namespace: "a", name: "b", result: "resumed" }, false)).toBe(
+      "resumed (was paused without a kss record)",
+    );
     expect(renderPauseTable({ ...report, dryRun: true })).toContain("dry run, nothing stored: 1 paused");
   });
 });
