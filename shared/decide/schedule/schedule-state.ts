@@ -66,6 +66,8 @@ export function scheduleActiveConditions(
   }
   if (before?.status === "True") return [...(previous ?? [])];
   const resumed = before?.status === "False";
+  // Resumed: recorded at the resume this tick scheduled from, so later ticks and retries count from it too.
+  const at = resumed ? (resumedAtOnTick(config, previous, now) ?? now) : now;
   return setCondition(
     previous,
     {
@@ -74,6 +76,6 @@ export function scheduleActiveConditions(
       reason: resumed ? A.Resumed : A.Scheduled,
       message: resumed ? "Scheduling resumed; times missed while paused are not caught up." : "Scheduling.",
     },
-    now,
+    at,
   );
 }

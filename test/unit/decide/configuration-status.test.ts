@@ -103,7 +103,7 @@ describe("decideConfigurationStatus", () => {
 });
 
 describe("ScheduleActive: when scheduling resumed after a pause", () => {
-  it("goes False while paused, then True with reason Resumed at the time of the resume", () => {
+  it("goes False while paused, then True with reason Resumed at the time of the resume (docs/decisions.md#resume-after-pause)", () => {
     const t1 = new Date("2026-11-26T12:00:00Z");
     const t2 = new Date("2026-11-26T13:00:00Z");
     const t3 = new Date("2026-11-26T14:00:00Z");
@@ -119,13 +119,27 @@ describe("ScheduleActive: when scheduling resumed after a pause", () => {
     });
     const resumed = decideConfigurationStatus({ ...config, status: paused }, facts(), t3);
     const condition = sessionCondition(resumed, "ScheduleActive");
+    // Resumed with kubectl: at most a tick (a minute) before the tick that finds it.
     expect(condition).toMatchObject({
       status: "True",
       reason: "Resumed",
-      lastTransitionTime: "2026-11-26T14:00:00Z",
+      lastTransitionTime: "2026-11-26T13:59:00Z",
     });
-    expect(resumedAt(resumed.sessions?.[0]?.conditions)).toEqual(t3);
+    expect(resumedAt(resumed.sessions?.[0]?.conditions)).toEqual(new Date("2026-11-26T13:59:00Z"));
     expect(resumedAt(active.sessions?.[0]?.conditions)).toBeUndefined();
+    // By kss resume: at its resumed-at annotation, the time the tick scheduled from.
+    const byKss = {
+      ...config,
+      metadata: {
+        ...config.metadata,
+        annotations: { "serverless.kubestash.com/resumed-at": "2026-11-26T13:59:40Z" },
+      },
+      status: paused,
+    };
+    expect(sessionCondition(decideConfigurationStatus(byKss, facts(), t3), "ScheduleActive")).toMatchObject({
+      reason: "Resumed",
+      lastTransitionTime: "2026-11-26T13:59:40Z",
+    });
   });
 });
 
