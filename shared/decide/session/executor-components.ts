@@ -51,12 +51,14 @@ export function executorComponents(
   const object = workload.object;
   if (object.kind === "StatefulSet") {
     const replicas = object.spec?.replicas ?? 1;
+    // Pods are start … start+replicas−1 (`spec.ordinals.start`, 0 when unset), as the StatefulSet names them.
+    const start = Math.max(0, object.spec?.ordinals?.start ?? 0);
     const claims = asRecords(object.spec?.volumeClaimTemplates)
       .map((t) => String(asRecord(t.metadata)?.name ?? ""))
       .filter((name) => wanted.has(name));
     return {
       ok: true,
-      value: Array.from({ length: replicas }, (_, ordinal) => ({
+      value: Array.from({ length: replicas }, (_, index) => start + index).map((ordinal) => ({
         componentName: `dump-pod-${ordinal}`,
         podOrdinal: ordinal,
         volumes: [

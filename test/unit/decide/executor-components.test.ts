@@ -100,6 +100,17 @@ describe("executorComponents", () => {
       })),
     ],
     [
+      "a StatefulSet whose ordinals start at 5: its pods and claims are 5 and 6",
+      ref("StatefulSet", "db"),
+      mounts("data"),
+      found({ ...sts(2), spec: { ...sts(2).spec, ordinals: { start: 5 } } } as StatefulSet),
+      [5, 6].map((i) => ({
+        componentName: `dump-pod-${i}`,
+        podOrdinal: i,
+        volumes: [{ name: "data", persistentVolumeClaim: { claimName: `data-db-${i}` } }],
+      })),
+    ],
+    [
       "a StatefulSet without replicas: Kubernetes' default of 1",
       ref("StatefulSet", "db"),
       mounts("data", "config"),
