@@ -10,6 +10,7 @@ import type {
 } from "../../shared/decide/fleet/fleet.ts";
 import type { RunCellKind } from "../../shared/decide/fleet/run-history.ts";
 import type { RepositoryVerificationView } from "../../shared/decide/fleet/verification-view.ts";
+import { spanText } from "../../shared/decide/rpo/rpo-risk.ts";
 import { ClusterClients } from "../../shared/kube/cluster-clients.ts";
 import { KssError } from "../../shared/model/errors.ts";
 import {
@@ -51,16 +52,9 @@ const collect = (value: string, previous: string[] | undefined) => [
   ...value.split(",").map((v) => v.trim()),
 ];
 
-/** "45s", "12m", "3h20m", "2d5h": kubectl-like, at most two units. */
+/** "45s", "12m", "3h20m", "2d5h": kubectl-like, at most two units (the RPO rating's own words). */
 export function formatAge(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
-  const d = Math.floor(h / 24);
-  return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
+  return spanText(Math.max(0, seconds) * 1000);
 }
 
 /**

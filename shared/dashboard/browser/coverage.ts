@@ -5,6 +5,7 @@ import type {
   CoverageReport,
   ReachableClusterCoverage,
 } from "../../usecases/coverage.ts";
+import { byId, el } from "./dom.ts";
 
 /**
  * The Coverage page's browser script (docs/coverage.md#the-page; no framework): it fetches `api/coverage` with
@@ -21,27 +22,6 @@ const summary = byId("summary");
 const clusters = byId("coverage");
 const showAll = byId("show-all") as HTMLInputElement;
 let last: CoverageReport | undefined;
-
-function byId(id: string): HTMLElement {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`the page has no #${id}`);
-  return node;
-}
-
-type Child = Node | string | number;
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  children: Child[] = [],
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  for (const child of children) {
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
 
 const STATE_LABEL: Record<CoverageItem["state"], string> = {
   uncovered: "uncovered",

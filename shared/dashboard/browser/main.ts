@@ -2,6 +2,7 @@
 import type { ConfigurationFleetFacts } from "../../decide/fleet/fleet.ts";
 import type { SessionFleetFacts } from "../../decide/fleet/fleet-session.ts";
 import type { ClusterFleetStatus, FleetStatus, ReachableCluster } from "../../usecases/fleet-status.ts";
+import { byId, type Child, el } from "./dom.ts";
 import { pauseNote } from "./pause-cell.ts";
 import { rpoCell } from "./rpo-cell.ts";
 import type * as RunStrip from "./run-strip.ts";
@@ -25,27 +26,6 @@ const summary = byId("summary");
 const fleet = byId("fleet");
 /** Lists a person opened stay open across refreshes. */
 const opened = new Set<string>();
-
-function byId(id: string): HTMLElement {
-  const node = document.getElementById(id);
-  if (!node) throw new Error(`the page has no #${id}`);
-  return node;
-}
-
-type Child = Node | string | number;
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  className: string,
-  children: Child[] = [],
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  for (const child of children) {
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
 
 function age(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
