@@ -7,7 +7,6 @@ import type { OperatorPresence } from "../decide/operator/operator-presence.ts";
 import type { SessionScheduleDecision } from "../decide/schedule/due-sessions.ts";
 import { missedRecord, recordedMisses } from "../decide/schedule/missed-schedules.ts";
 import { skippedStatus } from "../decide/schedule/new-session.ts";
-import { concurrentVerificationSkippedStatus } from "../decide/schedule/new-verification-session.ts";
 import {
   createdEventMessage,
   planConfigurationSchedule,
@@ -16,7 +15,6 @@ import {
   scheduleFactsAfter,
 } from "../decide/schedule/schedule-plan.ts";
 import type { WindowContext } from "../decide/schedule/schedule-windows.ts";
-import { planVerificationSchedule, type VerificationPlan } from "../decide/schedule/verification-plan.ts";
 import { type KubeClient, statusUnchanged } from "../kube/client.ts";
 import type { BackupConfiguration } from "../model/backup-configuration.ts";
 import type { BackupSession } from "../model/backup-session.ts";
@@ -24,9 +22,6 @@ import type { BackupVerificationSession, BackupVerifier } from "../model/backup-
 import { BackupSessionCreated } from "../model/events/backup-session-created.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
 import { ScheduleOverdue } from "../model/events/schedule-overdue.ts";
-import { VerificationOverdue, VerificationSessionCreated } from "../model/events/verification.ts";
-import type { ResourceOf } from "../model/index.ts";
-import { Annotation } from "../model/labels.ts";
 import { toKubeTime } from "../model/time.ts";
 import { listOrNone } from "./cluster-reads.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
@@ -34,6 +29,20 @@ import { markConfigurationInvalid } from "./configuration-invalid.ts";
 import { SchedulingIncompleteError } from "./errors.ts";
 import { operatorHold } from "./operator-presence.ts";
 import { type RpoOutcome, type RpoWatchDeps, watchRpo } from "./rpo-watch.ts";
+import {
+  type AppliedVerification,
+  createVerification,
+  finishVerifications,
+  groupVerifications,
+  isVerificationCreation,
+  namesVerifier,
+  planVerifications,
+  type VerificationCreation,
+  type VerificationOutcome,
+  type VerificationTick,
+  verificationCreatedEvent,
+} from "./tick-verifications.ts";
+import { attempt, createDue, type Noted, noteFailure, scheduleKey } from "./tick-writes.ts";
 import { isTransient, type Retrier, type TransientRetryOptions, transientRetry } from "./transient-retry.ts";
 
 /**
@@ -78,6 +87,8 @@ export interface CreateSessionsDeps {
   retry?: TransientRetryOptions;
 }
 
+export type { VerificationOutcome } from "./tick-verifications.ts";
+
 export interface SessionOutcome {
   namespace: string;
   configuration: string;
@@ -94,17 +105,6 @@ export interface SessionOutcome {
   error?: string;
   /** The error is not the configuration's own fault (5xx, 429, timeouts): the delivery is retried. */
   transient?: boolean;
-}
-
-/** One verified repository on this tick (a verifier that does not exist: `missing-verifier`). */
-export interface VerificationOutcome
-  extends Omit<SessionOutcome, "decision" | "missed" | "configuration" | "session"> {
-  configuration: string;
-  session: string;
-  repository: string;
-  /** `<namespace>/<name>` of the verifier the repository names. */
-  verifier: string;
-  decision: SessionScheduleDecision["action"] | "missing-verifier";
 }
 
 export interface CreateSessionsReport {
@@ -168,7 +168,9 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
   // Backups first, then verifications, in one pool of writes.
   const creates = [
     ...creations.map((applied) => () => createSession(context, applied, now)),
-    ...verificationCreations.map((applied) => () => createVerification(context, applied, now)),
+    ...verificationCreations.map(
+      (applied) => () => createVerification(verificationTick(context), applied, now),
+    ),
   ];
   await mapWithConcurrency(creates, concurrency, (create) => create());
   await publishCreated(context, creations, verificationCreations, now);
@@ -176,7 +178,7 @@ export async function createDueSessions(deps: CreateSessionsDeps, now: Date): Pr
     try {
       if (plan.error !== undefined) throw plan.error;
       const outcomes = await finishConfiguration(context, plan, now);
-      return { outcomes, verifications: await finishVerifications(context, plan, now) };
+      return { outcomes, verifications: await finishVerifications(verificationTick(context), plan, now) };
     } catch (error) {
       // One configuration's failure (a bug, an unexpected object) does not stop the others.
       return { outcomes: [configurationFailure(plan.configuration, error)], verifications: [] };
@@ -242,17 +244,6 @@ interface AppliedSession {
 
 type Creation = AppliedSession & { plan: SessionPlan & { create: NonNullable<SessionPlan["create"]> } };
 
-/** A verified repository's plan on this tick and what applying it did. */
-interface AppliedVerification {
-  configuration: BackupConfiguration;
-  plan: VerificationPlan;
-  outcome: VerificationOutcome;
-}
-
-type VerificationCreation = AppliedVerification & {
-  plan: VerificationPlan & { create: NonNullable<VerificationPlan["create"]> };
-};
-
 /** One configuration's plan on this tick, with an outcome per session. */
 interface AppliedConfiguration {
   configuration: BackupConfiguration;
@@ -268,18 +259,6 @@ function isCreation(applied: AppliedSession): applied is Creation {
   return applied.plan.create !== undefined;
 }
 
-function isVerificationCreation(applied: AppliedVerification): applied is VerificationCreation {
-  return applied.plan.create !== undefined;
-}
-
-/** Whether a session of `config` names a `backupVerifier` for one of its repositories. */
-function namesVerifier(config: BackupConfiguration): boolean {
-  return (config.spec.sessions ?? []).some((s) => (s.repositories ?? []).some((r) => r.backupVerifier));
-}
-
-const scheduleKey = (namespace: string | undefined, configuration: string, session: string) =>
-  `${namespace ?? ""}/${configuration}/${session}`;
-
 /** The sessions a schedule may own, grouped once per tick (sessionsOf then filters a handful, not all). */
 function groupBySchedule(sessions: ReadonlyArray<BackupSession>): Map<string, BackupSession[]> {
   const groups = new Map<string, BackupSession[]>();
@@ -287,22 +266,6 @@ function groupBySchedule(sessions: ReadonlyArray<BackupSession>): Map<string, Ba
     const invoker = session.spec.invoker;
     if (invoker?.kind !== "BackupConfiguration" || session.spec.session === undefined) continue;
     const key = scheduleKey(session.metadata.namespace, invoker.name, session.spec.session);
-    const group = groups.get(key);
-    if (group) group.push(session);
-    else groups.set(key, [session]);
-  }
-  return groups;
-}
-
-/** The verification sessions by namespace and configuration; the plan filters session and repository. */
-function groupVerifications(
-  sessions: ReadonlyArray<BackupVerificationSession>,
-): Map<string, BackupVerificationSession[]> {
-  const groups = new Map<string, BackupVerificationSession[]>();
-  for (const session of sessions) {
-    const invoker = session.spec.invoker;
-    if (invoker?.kind !== "BackupConfiguration") continue;
-    const key = scheduleKey(session.metadata.namespace, invoker.name, "*");
     const group = groups.get(key);
     if (group) group.push(session);
     else groups.set(key, [session]);
@@ -336,81 +299,34 @@ function planConfiguration(
         decision: sessionPlan.decision.action,
       },
     }));
-    const { verifications, verificationError } = planVerifications(context, configuration, now);
+    const { verifications, verificationError } = planVerifications(
+      verificationTick(context),
+      configuration,
+      now,
+    );
     return { configuration, sessions, verifications, verificationError };
   } catch (error) {
     return { configuration, sessions: [], verifications: [], error };
   }
 }
 
+/** What the tick's verifications need of it (tick-verifications.ts). */
+function verificationTick(context: TickContext): VerificationTick {
+  return {
+    client: context.deps.client,
+    publisher: context.deps.publisher,
+    retry: context.retry,
+    staggerWindowMs: context.deps.staggerWindowMs,
+    verifiers: context.verifiers,
+    verificationsBySchedule: context.verificationsBySchedule,
+    windowsFor: (namespace) => windowContext(context, namespace),
+  };
+}
+
 /** The cluster's windows with the labels of the configuration's namespace (docs/windows.md#where-windows-come-from). */
 function windowContext(context: TickContext, namespace: string | undefined): WindowContext {
   const labels = context.namespaces.get(namespace ?? "");
   return { ...context.deps.windows, ...(labels ? { namespaceLabels: labels } : {}) };
-}
-
-/** The configuration's verified repositories on this tick; a failure to plan them leaves its backups be. */
-function planVerifications(
-  context: TickContext,
-  configuration: BackupConfiguration,
-  now: Date,
-): Pick<AppliedConfiguration, "verifications" | "verificationError"> {
-  if (!namesVerifier(configuration)) return { verifications: [] };
-  const { namespace, name } = configuration.metadata;
-  try {
-    const verificationPlans = planVerificationSchedule(
-      configuration,
-      context.verifiers,
-      {
-        verificationSessions: context.verificationsBySchedule.get(scheduleKey(namespace, name, "*")) ?? [],
-        defaultStaggerWindowMs: context.deps.staggerWindowMs,
-        windows: windowContext(context, namespace),
-      },
-      now,
-    );
-    const verifications = verificationPlans.map((verificationPlan) => ({
-      configuration,
-      plan: verificationPlan,
-      outcome: {
-        namespace: namespace ?? "default",
-        configuration: name,
-        session: verificationPlan.session.name,
-        repository: verificationPlan.repository.name,
-        verifier: `${verificationPlan.verifierRef.namespace}/${verificationPlan.verifierRef.name}`,
-        decision:
-          verificationPlan.missingVerifier !== undefined
-            ? ("missing-verifier" as const)
-            : verificationPlan.decision.action,
-      },
-    }));
-    return { verifications };
-  } catch (verificationError) {
-    return { verifications: [], verificationError };
-  }
-}
-
-/** What a write's failure is noted on: a session's or a verification's outcome. */
-type Noted = Pick<SessionOutcome, "error" | "transient">;
-
-/** Runs one write with the tick's back-off; a failure is noted on `outcome` (never thrown) and gives undefined. */
-async function attempt<T>(
-  context: Pick<TickContext, "retry">,
-  outcome: Noted,
-  what: string,
-  work: () => Promise<T>,
-): Promise<T | undefined> {
-  try {
-    return await context.retry(work);
-  } catch (error) {
-    noteFailure(outcome, what, error);
-    return undefined;
-  }
-}
-
-function noteFailure(outcome: Noted, what: string, error: unknown): void {
-  const message = `${what}: ${String(error)}`;
-  outcome.error = outcome.error ? `${outcome.error}; ${message}` : message;
-  outcome.transient = outcome.transient === true || isTransient(error);
 }
 
 async function namespaceLabels(client: KubeClient, configs: ReadonlyArray<BackupConfiguration>) {
@@ -421,74 +337,12 @@ async function namespaceLabels(client: KubeClient, configs: ReadonlyArray<Backup
   return labels;
 }
 
-/** What one due object of either kind needs created on this tick (the plan's `create`, with its kind). */
-interface DueCreate<K extends "BackupSession" | "BackupVerificationSession"> {
-  kind: K;
-  desired: ResourceOf<K>;
-  scheduledTime: Date;
-  /** Created Skipped: its status, written before anyone hears of it; undefined for a run to start. */
-  skipped?: (current: ResourceOf<K>) => ResourceOf<K>["status"];
-  /** Running objects of the same kind that concurrencyPolicy Replace displaces: marked replaced. */
-  replaces: readonly string[];
-}
-
-/**
- * Creates one due BackupSession or BackupVerificationSession — one path for both kinds
- * (docs/verification.md#scheduling) — and what must be true of it before anyone hears of it: a Skipped one gets
- * its phase (reconcile-session must never see it without one), the ones it replaces are marked.
- */
-async function createDue<K extends "BackupSession" | "BackupVerificationSession">(
-  context: TickContext,
-  outcome: SessionOutcome | VerificationOutcome,
-  due: DueCreate<K>,
-  now: Date,
-): Promise<void> {
-  const { client } = context.deps;
-  // A create whose answer was lost may have happened: when a retry then finds the same object, it is ours.
-  let failedOnce = false;
-  const made = await attempt(context, outcome, "create", async () => {
-    try {
-      return await client.create(due.kind, due.desired);
-    } catch (error) {
-      failedOnce = true;
-      throw error;
-    }
-  });
-  if (made === undefined) return;
-  const { object } = made;
-  const meta = (object as { metadata: { name: string; namespace?: string } }).metadata;
-  const created = made.created || failedOnce;
-  outcome.name = meta.name;
-  outcome.created = created;
-  outcome.lagSeconds = Math.max(0, (now.getTime() - due.scheduledTime.getTime()) / 1000);
-  const skipped = due.skipped;
-  if (created && skipped !== undefined) {
-    await attempt(context, outcome, "skipped status", () =>
-      client.updateStatus(
-        due.kind,
-        meta.namespace,
-        meta.name,
-        (current) =>
-          (current as { status?: { phase?: string } }).status?.phase ? undefined : skipped(current),
-        { known: object },
-      ),
-    );
-  }
-  for (const running of due.replaces) {
-    await attempt(context, outcome, `mark ${running} replaced`, () =>
-      client.patch(due.kind, meta.namespace, running, {
-        metadata: { annotations: { [Annotation.ReplacedBy]: meta.name } },
-      }),
-    );
-  }
-}
-
 /** A due BackupSession: Skipped under Forbid (or a window) with its reason. */
 function createSession(context: TickContext, applied: Creation, now: Date): Promise<void> {
   const { create } = applied.plan;
   const { skippedReason } = create;
   return createDue(
-    context,
+    { client: context.deps.client, retry: context.retry },
     applied.outcome,
     {
       kind: "BackupSession",
@@ -496,34 +350,6 @@ function createSession(context: TickContext, applied: Creation, now: Date): Prom
       scheduledTime: create.decision.scheduledTime,
       ...(skippedReason !== undefined
         ? { skipped: (current: BackupSession) => skippedStatus(current.status, skippedReason, now) }
-        : {}),
-      replaces: create.replaces,
-    },
-    now,
-  );
-}
-
-/** A due BackupVerificationSession: Skipped with BackupVerificationSkipped and the plan's reason. */
-function createVerification(context: TickContext, applied: VerificationCreation, now: Date): Promise<void> {
-  const { create } = applied.plan;
-  const { skippedReason } = create;
-  return createDue(
-    context,
-    applied.outcome,
-    {
-      kind: "BackupVerificationSession",
-      desired: create.desired,
-      scheduledTime: create.decision.scheduledTime,
-      ...(skippedReason !== undefined
-        ? {
-            skipped: (current: BackupVerificationSession) =>
-              concurrentVerificationSkippedStatus(
-                current.status,
-                skippedReason,
-                now,
-                create.skippedConditionReason,
-              ),
-          }
         : {}),
       replaces: create.replaces,
     },
@@ -554,19 +380,8 @@ async function publishCreated(
       scheduledTime: toKubeTime(plan.create.decision.scheduledTime),
       createdAt: toKubeTime(now),
     });
-  const createdVerification = ({ configuration, plan, outcome }: VerificationCreation) =>
-    eventFor(VerificationSessionCreated, {
-      version: DETAIL_VERSION,
-      clusterId: deps.client.clusterId,
-      namespace: outcome.namespace,
-      configuration: configuration.metadata.name,
-      session: plan.session.name,
-      repository: plan.repository.name,
-      name: outcome.name ?? plan.create.desired.metadata.name,
-      origin: "schedule",
-      scheduledTime: toKubeTime(plan.create.decision.scheduledTime),
-      createdAt: toKubeTime(now),
-    });
+  const createdVerification = (creation: VerificationCreation) =>
+    verificationCreatedEvent(deps.client.clusterId, creation, now);
   let pending: Array<{ outcome: Noted; event: () => ReturnType<typeof eventFor> }> = [
     ...creations
       .filter((c) => c.outcome.created === true)
@@ -686,92 +501,6 @@ async function countMisses(
       context.deps.client.recordEvent(config, { type: "Warning", reason: "MissedSchedule", message }, now),
     );
   }
-}
-
-/**
- * After the creates, per verified repository: the Event on the configuration (created, created Skipped, or
- * the verifier it names does not exist) and "Verification Overdue". The configuration's status records
- * nothing of verifications (docs/verification.md#scheduling).
- */
-async function finishVerifications(
-  context: TickContext,
-  applied: AppliedConfiguration,
-  now: Date,
-): Promise<VerificationOutcome[]> {
-  const { configuration: config } = applied;
-  const { deps } = context;
-  const outcomes: VerificationOutcome[] = [];
-  if (applied.verificationError !== undefined) {
-    const error = applied.verificationError;
-    outcomes.push({
-      namespace: config.metadata.namespace ?? "default",
-      configuration: config.metadata.name,
-      session: "*",
-      repository: "*",
-      verifier: "*",
-      decision: "wait",
-      error: String(error),
-      transient: isTransient(error),
-    });
-  }
-  for (const { plan, outcome } of applied.verifications) {
-    const event = verificationEvent(plan, outcome);
-    if (event !== undefined) {
-      await attempt(context, outcome, "record event", () => deps.client.recordEvent(config, event, now));
-    }
-    const { overdue } = plan;
-    if (overdue) {
-      outcome.overdue =
-        (await attempt(context, outcome, "announce overdue", () =>
-          announceVerificationOverdue(deps, config, plan, overdue, now),
-        )) ?? false;
-    } else if (plan.decision.action === "missed-deadline") outcome.overdue = false;
-    outcomes.push(outcome);
-  }
-  return outcomes;
-}
-
-/** The Event a verified repository's tick records on its configuration, if any. */
-function verificationEvent(
-  plan: VerificationPlan,
-  outcome: VerificationOutcome,
-): { type: "Normal" | "Warning"; reason: string; message: string } | undefined {
-  if (plan.missingVerifier !== undefined)
-    return { type: "Warning", reason: "VerifierNotFound", message: plan.missingVerifier };
-  const create = plan.create;
-  if (!create || outcome.created !== true || !outcome.name) return undefined;
-  const message =
-    create.skippedReason !== undefined
-      ? `Skipped BackupVerificationSession ${outcome.name}: ${create.skippedReason}`
-      : `Created BackupVerificationSession ${outcome.name} for ${toKubeTime(create.decision.scheduledTime)}`;
-  return { type: "Normal", reason: "BackupVerificationSessionCreated", message };
-}
-
-/** "Verification Overdue" as the plan found it (once per overdue run). */
-async function announceVerificationOverdue(
-  deps: CreateSessionsDeps,
-  config: BackupConfiguration,
-  plan: VerificationPlan,
-  overdue: NonNullable<VerificationPlan["overdue"]>,
-  now: Date,
-): Promise<boolean> {
-  await deps.publisher.publish([
-    eventFor(VerificationOverdue, {
-      version: DETAIL_VERSION,
-      clusterId: deps.client.clusterId,
-      namespace: config.metadata.namespace ?? "default",
-      configuration: config.metadata.name,
-      session: plan.session.name,
-      repository: plan.repository.name,
-      verifier: `${plan.verifierRef.namespace}/${plan.verifierRef.name}`,
-      schedule: overdue.schedule,
-      overdueSince: toKubeTime(overdue.dueSince),
-      missedRuns: overdue.missedRuns,
-      ...(overdue.lastVerified ? { lastVerified: toKubeTime(overdue.lastVerified) } : {}),
-      detectedAt: toKubeTime(now),
-    }),
-  ]);
-  return true;
 }
 
 /** "Schedule Overdue" as the plan found it (once per overdue run). */
