@@ -19,7 +19,7 @@ export interface TickWrites {
 export const scheduleKey = (namespace: string | undefined, configuration: string, session: string) =>
   `${namespace ?? ""}/${configuration}/${session}`;
 
-/** What a write's failure is noted on: a session's or a verification's outcome. */
+/** A session's or a verification's outcome on the tick: what its create did, and any write's failure. */
 export interface Noted {
   name?: string;
   created?: boolean;
