@@ -1,18 +1,16 @@
-import { ClusterDisabledError, describeCause } from "../clusters/errors.ts";
 import { type ClusterSelection, type RegisteredCluster, selectClusters } from "../clusters/registry.ts";
 import { type ClusterCoverage, clusterCoverage } from "../decide/coverage/coverage.ts";
 import type { ClusterClients } from "../kube/cluster-clients.ts";
-import { KssError } from "../model/errors.ts";
 import { toKubeTime } from "../model/time.ts";
-import { invalidOf, listOrNone, withTimeout } from "./cluster-reads.ts";
+import { invalidOf, listOrNone } from "./cluster-reads.ts";
 import { mapWithConcurrency } from "./concurrency.ts";
 import {
+  type ClusterHead,
+  clusterReport,
   DEFAULT_CLUSTER_TIMEOUT_MS,
   DEFAULT_FLEET_CONCURRENCY,
-  type ErrorKind,
-  errorKindOf,
   type InvalidObjectFact,
-  kubectlFor,
+  type UnreachableCluster,
 } from "./fleet-status.ts";
 
 /**
@@ -33,16 +31,7 @@ export interface CoverageDeps {
   clusterTimeoutMs?: number;
 }
 
-interface CoverageClusterHead {
-  id: string;
-  displayName?: string;
-  labels?: Record<string, string>;
-  /** How a person reaches the cluster with kubectl (as the fleet view says it). */
-  kubectl: string;
-  elapsedMs: number;
-}
-
-export type ReachableClusterCoverage = CoverageClusterHead &
+export type ReachableClusterCoverage = ClusterHead &
   ClusterCoverage & {
     reachable: true;
     /** The registry entry's `coverage.excludeNamespaces` this cluster was judged with. */
@@ -53,13 +42,8 @@ export type ReachableClusterCoverage = CoverageClusterHead &
     invalidObjects: InvalidObjectFact[];
   };
 
-export type UnreachableClusterCoverage = CoverageClusterHead & {
-  reachable: false;
-  /** `enabled: false` in the registry: skipped on purpose, not a failure. */
-  disabled: boolean;
-  error: string;
-  errorKind: ErrorKind;
-};
+/** A cluster that could not be read: disabled in the registry, or the error and its kind. */
+export type UnreachableClusterCoverage = UnreachableCluster;
 
 export type ClusterCoverageStatus = ReachableClusterCoverage | UnreachableClusterCoverage;
 
@@ -111,54 +95,16 @@ export function coverageIncomplete(report: CoverageReport): boolean {
   return report.summary.uncovered > 0 || report.summary.unreachable > 0;
 }
 
-async function clusterStatus(
+function clusterStatus(
   clients: ClusterClients,
   cluster: RegisteredCluster,
   timeoutMs: number,
 ): Promise<ClusterCoverageStatus> {
-  const started = performance.now();
-  const head = {
-    id: cluster.id,
-    ...(cluster.entry?.displayName ? { displayName: cluster.entry.displayName } : {}),
-    ...(cluster.entry?.labels ? { labels: cluster.entry.labels } : {}),
-    kubectl: kubectlFor(cluster),
-  };
-  if (!cluster.enabled) {
-    const error = new ClusterDisabledError(cluster.id, cluster.error);
-    return {
-      ...head,
-      elapsedMs: 0,
-      reachable: false,
-      disabled: cluster.error === undefined,
-      error: error.message,
-      errorKind: errorKindOf(error),
-    };
-  }
-  const excludeNamespaces = [...(cluster.entry.coverage?.excludeNamespaces ?? [])];
-  try {
-    const read = await withTimeout(
-      readCluster(clients, cluster.id, excludeNamespaces),
-      timeoutMs,
-      cluster.id,
-    );
-    return {
-      ...head,
-      elapsedMs: Math.round(performance.now() - started),
-      reachable: true,
-      excludeNamespaces,
-      ...read,
-    };
-  } catch (error) {
-    const message = error instanceof KssError ? error.message : `[${cluster.id}] ${describeCause(error)}`;
-    return {
-      ...head,
-      elapsedMs: Math.round(performance.now() - started),
-      reachable: false,
-      disabled: false,
-      error: message,
-      errorKind: errorKindOf(error),
-    };
-  }
+  const excludeNamespaces = cluster.enabled ? [...(cluster.entry.coverage?.excludeNamespaces ?? [])] : [];
+  return clusterReport(cluster, timeoutMs, async () => ({
+    excludeNamespaces,
+    ...(await readCluster(clients, cluster.id, excludeNamespaces)),
+  }));
 }
 
 async function readCluster(clients: ClusterClients, id: string, excludeNamespaces: readonly string[]) {

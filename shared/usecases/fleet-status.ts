@@ -50,7 +50,7 @@ export interface FleetStatusDeps {
 
 export type { InvalidObjectFact } from "./cluster-reads.ts";
 
-interface ClusterHead {
+export interface ClusterHead {
   id: string;
   displayName?: string;
   labels?: Record<string, string>;
@@ -171,12 +171,30 @@ export function rpoDefaultsOf(cluster: Pick<RegisteredCluster, "entry">) {
   };
 }
 
-async function clusterStatus(
+function clusterStatus(
   clients: ClusterClients,
   cluster: RegisteredCluster,
   now: Date,
   timeoutMs: number,
 ): Promise<ClusterFleetStatus> {
+  return clusterReport(cluster, timeoutMs, () =>
+    readCluster(clients, cluster.id, now, {
+      rpo: rpoDefaultsOf(cluster),
+      windows: clusterWindows(cluster.entry),
+    }),
+  );
+}
+
+/**
+ * One cluster of a fleet-wide report (the fleet view, coverage): its head (id, name, labels, how to reach it
+ * with kubectl), then what `read` found within the cluster's timeout — or why it could not be read: disabled in
+ * the registry (elapsed 0), or the error and its kind. Never throws: one cluster down is that cluster's line.
+ */
+export async function clusterReport<R extends object>(
+  cluster: RegisteredCluster,
+  timeoutMs: number,
+  read: () => Promise<R>,
+): Promise<(ClusterHead & R & { reachable: true }) | UnreachableCluster> {
   const started = performance.now();
   const head = {
     id: cluster.id,
@@ -192,15 +210,8 @@ async function clusterStatus(
     return { ...head, elapsedMs: 0, reachable: false, disabled, error: error.message, errorKind };
   }
   try {
-    const read = await withTimeout(
-      readCluster(clients, cluster.id, now, {
-        rpo: rpoDefaultsOf(cluster),
-        windows: clusterWindows(cluster.entry),
-      }),
-      timeoutMs,
-      cluster.id,
-    );
-    return { ...head, elapsedMs: elapsedMs(), reachable: true, ...read };
+    const found = await withTimeout(read(), timeoutMs, cluster.id);
+    return { ...head, elapsedMs: elapsedMs(), reachable: true as const, ...found };
   } catch (error) {
     const errorKind = errorKindOf(error);
     const message = error instanceof KssError ? error.message : `[${cluster.id}] ${describeCause(error)}`;
