@@ -1,12 +1,18 @@
 import type { FollowUp, FollowUpQueue } from "../bus/follow-up-queue.ts";
 import { type EventPublisher, eventFor } from "../bus/publisher.ts";
-import { type FollowUpPosition, followUpKey, nextFollowUp } from "../decide/session/follow-up.ts";
+import {
+  type FollowUpPosition,
+  followUpKey,
+  type NextFollowUp,
+  nextFollowUp,
+} from "../decide/session/follow-up.ts";
 import type { SessionSummary } from "../decide/session/session-summary.ts";
 import { sweepScope } from "../decide/session/settled.ts";
 import type { ClusterClients } from "../kube/cluster-clients.ts";
 import { parseGoDuration } from "../model/duration.ts";
+import type { EventDefinition } from "../model/events/envelope.ts";
 import { DETAIL_VERSION } from "../model/events/envelope.ts";
-import { SessionFollowUp } from "../model/events/session-follow-up.ts";
+import { SessionFollowUp, type SessionFollowUpDetail } from "../model/events/session-follow-up.ts";
 import { sweepClusterVerifications } from "./drive-verifications.ts";
 import type { Observability } from "./observability.ts";
 import { type ReconcileOutcome, reconcileSession, sweepSessions } from "./reconcile-session.ts";
@@ -97,26 +103,51 @@ export function sessionFollowUp(
   outcome: ReconcileOutcome,
   previous?: FollowUpChain,
 ): FollowUp | undefined {
+  return chainFollowUp(SessionFollowUp, clusterId, outcome, previous);
+}
+
+/** What a reconcile of a session or a verification session tells its follow-up chain. */
+export interface ChainedOutcome {
+  namespace: string;
+  name: string;
+  uid?: string | undefined;
+  phase?: string | undefined;
+  error?: string | undefined;
+  statusWritten: boolean;
+  actions: number;
+}
+
+/**
+ * The next hop of a follow-up chain, for either kind (`definition`: its follow-up event): none when the object
+ * is gone, finished, or another than the chain's; else the back-off's next hop, or `otherwise` (a retry due
+ * later) when the back-off has none.
+ */
+export function chainFollowUp(
+  definition: EventDefinition<string, typeof SessionFollowUpDetail>,
+  clusterId: string,
+  outcome: ChainedOutcome,
+  previous?: FollowUpChain,
+  otherwise?: () => NextFollowUp | undefined,
+): FollowUp | undefined {
   const uid = outcome.uid ?? (outcome.error ? previous?.uid : undefined);
   if (uid === undefined || (previous && uid !== previous.uid)) return undefined;
-  // An unsettled read (an absence not yet confirmed) is not the end: the session is looked at again.
+  // An unsettled read (an absence not yet confirmed) is not the end: the object is looked at again.
   const phase = outcome.phase ?? (outcome.error ? "Running" : undefined);
   const progressed = outcome.statusWritten || outcome.actions > 0;
-  const next = nextFollowUp(previous, { phase, progressed });
+  const next = nextFollowUp(previous, { phase, progressed }) ?? otherwise?.();
   if (!next) return undefined;
-  const detail = {
-    version: DETAIL_VERSION,
-    clusterId,
-    namespace: outcome.namespace,
-    name: outcome.name,
-    uid,
-    attempt: next.attempt,
-    sinceProgress: next.sinceProgress,
-  } as const;
   return {
     target: "reconcile-session",
     id: followUpKey(uid, next.attempt),
     delaySeconds: next.delaySeconds,
-    event: eventFor(SessionFollowUp, detail),
+    event: eventFor(definition, {
+      version: DETAIL_VERSION,
+      clusterId,
+      namespace: outcome.namespace,
+      name: outcome.name,
+      uid,
+      attempt: next.attempt,
+      sinceProgress: next.sinceProgress,
+    }),
   };
 }

@@ -1,17 +1,10 @@
 import type { FollowUp } from "../bus/follow-up-queue.ts";
-import { eventFor } from "../bus/publisher.ts";
-import {
-  type FollowUpPosition,
-  followUpKey,
-  nextFollowUp,
-  SQS_MAX_DELAY_SECONDS,
-} from "../decide/session/follow-up.ts";
+import { type FollowUpPosition, SQS_MAX_DELAY_SECONDS } from "../decide/session/follow-up.ts";
 import type { BackupVerificationSession } from "../model/backup-verifier.ts";
 import { parseGoDuration } from "../model/duration.ts";
-import { DETAIL_VERSION } from "../model/events/envelope.ts";
 import { VerificationFollowUp } from "../model/events/verification.ts";
 import { clusterWindows } from "./cluster-windows.ts";
-import type { DriveSessionsDeps } from "./drive-sessions.ts";
+import { chainFollowUp, type DriveSessionsDeps } from "./drive-sessions.ts";
 import {
   reconcileVerification,
   sweepVerifications,
@@ -95,32 +88,21 @@ export function verificationFollowUp(
   now: Date,
   previous?: VerificationChain,
 ): FollowUp | undefined {
-  const uid = outcome.uid ?? (outcome.error ? previous?.uid : undefined);
-  if (uid === undefined || (previous && uid !== previous.uid)) return undefined;
-  const phase = outcome.phase ?? (outcome.error ? "Running" : undefined);
-  const progressed = outcome.statusWritten || outcome.actions > 0;
-  let next = nextFollowUp(previous, { phase, progressed });
-  if (!next && outcome.retryAt) {
-    const seconds = Math.ceil((outcome.retryAt.getTime() - now.getTime()) / 1000);
-    next = {
-      attempt: (previous?.attempt ?? 0) + 1,
-      sinceProgress: 1,
-      delaySeconds: Math.min(Math.max(seconds, 0), SQS_MAX_DELAY_SECONDS),
-    };
-  }
-  if (!next) return undefined;
-  return {
-    target: "reconcile-session",
-    id: followUpKey(uid, next.attempt),
-    delaySeconds: next.delaySeconds,
-    event: eventFor(VerificationFollowUp, {
-      version: DETAIL_VERSION,
-      clusterId,
-      namespace: outcome.namespace,
-      name: outcome.name,
-      uid,
-      attempt: next.attempt,
-      sinceProgress: next.sinceProgress,
-    }),
-  };
+  const retryAt = outcome.retryAt;
+  return chainFollowUp(
+    VerificationFollowUp,
+    clusterId,
+    outcome,
+    previous,
+    retryAt
+      ? () => ({
+          attempt: (previous?.attempt ?? 0) + 1,
+          sinceProgress: 1,
+          delaySeconds: Math.min(
+            Math.max(Math.ceil((retryAt.getTime() - now.getTime()) / 1000), 0),
+            SQS_MAX_DELAY_SECONDS,
+          ),
+        })
+      : undefined,
+  );
 }

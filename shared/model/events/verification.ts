@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Time } from "../common.ts";
 import { SessionOrigin } from "./backup-session-created.ts";
 import { DetailBase, defineEvent } from "./envelope.ts";
+import { SessionFollowUpDetail } from "./session-follow-up.ts";
 
 /**
  * The events of backup verification (docs/verification.md#events): a BackupVerificationSession created (the
@@ -44,16 +45,9 @@ export const VerificationSessionCreated = defineEvent(
   "A BackupVerificationSession object was created; the session function starts driving it.",
 );
 
-export const VerificationFollowUpDetail = z.strictObject({
-  ...DetailBase,
-  namespace: z.string().min(1),
-  name: z.string().min(1),
-  /** The object this chain follows: a newer object under the same name ends the chain. */
-  uid: z.string().min(1),
-  attempt: z.number().int().positive(),
-  sinceProgress: z.number().int().positive(),
-});
-export type VerificationFollowUpDetail = z.infer<typeof VerificationFollowUpDetail>;
+/** The same detail as a BackupSession's follow-up: the chain of one object, by uid, hop and back-off. */
+export const VerificationFollowUpDetail = SessionFollowUpDetail;
+export type VerificationFollowUpDetail = SessionFollowUpDetail;
 
 export const VerificationFollowUp = defineEvent(
   "BackupVerificationSession Follow Up",
