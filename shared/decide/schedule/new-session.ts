@@ -24,6 +24,23 @@ export interface NewSessionInput {
   annotations?: Record<string, string>;
 }
 
+/** Owned by its configuration (controller), as KubeStash's trigger Job makes both kinds; none without a uid. */
+export function configurationOwnerReferences(configuration: BackupConfiguration) {
+  const meta = configuration.metadata;
+  return meta.uid
+    ? [
+        {
+          apiVersion: CORE_API_VERSION,
+          kind: "BackupConfiguration",
+          name: meta.name,
+          uid: meta.uid,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ]
+    : undefined;
+}
+
 export function newBackupSession(input: NewSessionInput): BackupSession {
   const { configuration, session } = input;
   const meta = configuration.metadata;
@@ -43,18 +60,7 @@ export function newBackupSession(input: NewSessionInput): BackupSession {
         [Annotation.Origin]: input.origin,
         ...input.annotations,
       },
-      ownerReferences: meta.uid
-        ? [
-            {
-              apiVersion: CORE_API_VERSION,
-              kind: "BackupConfiguration",
-              name: meta.name,
-              uid: meta.uid,
-              controller: true,
-              blockOwnerDeletion: true,
-            },
-          ]
-        : undefined,
+      ownerReferences: configurationOwnerReferences(configuration),
       finalizers: [CLEANUP_FINALIZER],
     },
     spec: {

@@ -11,6 +11,7 @@ import {
   VerificationReason,
   verificationSessionName,
 } from "../../model/verification.ts";
+import { configurationOwnerReferences } from "./new-session.ts";
 
 /**
  * The BackupVerificationSession KubeStash's `trigger-verifier` CronJob would create for one repository of a
@@ -76,18 +77,7 @@ export function newVerificationSession(input: NewVerificationSessionInput): Back
         [VerificationAnnotation.Verifier]: verifierKey(verifier),
         ...(input.requestId !== undefined ? { [Annotation.TriggerRequestId]: input.requestId } : {}),
       },
-      ownerReferences: meta.uid
-        ? [
-            {
-              apiVersion: CORE_API_VERSION,
-              kind: "BackupConfiguration",
-              name: meta.name,
-              uid: meta.uid,
-              controller: true,
-              blockOwnerDeletion: true,
-            },
-          ]
-        : undefined,
+      ownerReferences: configurationOwnerReferences(configuration),
       finalizers: [CLEANUP_FINALIZER],
     },
     spec: {
